@@ -1,0 +1,393 @@
+//! The pipeline: walk → read → detect → (check | fix | diff) → report.
+//!
+//! The walk produces one sorted list; rayon processes it in parallel and keeps the order, each
+//! file in its own task with no shared state; one thread renders. `Check`, `Fix` and `Diff`
+//! are [`FileMode`]s over the same walk, so the walk never branches on flags.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::cli::Format;
+use crate::detect::{Detection, Detector, RuleFilter};
+use crate::fix::{self, FixLevel, write::persist_atomically};
+use crate::path::RepoPath;
+use crate::report::concise::ConciseReporter;
+use crate::report::diff::{DiffReporter, unified_diff};
+use crate::report::human::HumanReporter;
+use crate::report::json::{JsonLinesReporter, JsonReporter};
+use crate::report::{
+    FileReport, FileStatus, PathError, RenderOptions, Reporter, RunReport, Summary, plural,
+};
+use crate::settings::{Mode, Settings};
+use crate::source::SourceFile;
+use crate::walk::{self, Candidate};
+
+/// Files larger than this are listed in `skipped`, not read.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// A NUL byte in this many leading bytes makes a file binary.
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// How the run ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above the failing severity (exit 0).
+    Clean,
+    /// Findings at or above it remain, or `--diff` would change files (exit 1).
+    Findings,
+    /// A file could not be read or written (exit 2).
+    Error,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Findings => 1,
+            Outcome::Error => 2,
+        }
+    }
+}
+
+/// Everything a worker needs to process one file.
+struct Job<'a> {
+    detector: &'a Detector,
+    candidate: &'a Candidate,
+    filter: RuleFilter,
+    canonical_roots: &'a [PathBuf],
+}
+
+/// What a mode does with a file once it is read and detected.
+trait FileMode: Sync {
+    fn process(&self, job: &Job<'_>, source: SourceFile, detection: Detection) -> FileReport;
+}
+
+/// `regshift check`.
+struct Check;
+
+impl FileMode for Check {
+    fn process(&self, _job: &Job<'_>, source: SourceFile, detection: Detection) -> FileReport {
+        scanned_report(source.path, detection)
+    }
+}
+
+/// `regshift fix` (`write`) and `regshift fix --diff` (not `write`).
+struct Fix {
+    level: FixLevel,
+    write: bool,
+}
+
+impl FileMode for Fix {
+    fn process(&self, job: &Job<'_>, source: SourceFile, detection: Detection) -> FileReport {
+        if !detection
+            .findings
+            .iter()
+            .any(|finding| self.level.applies(finding.applicability()))
+        {
+            return scanned_report(source.path, detection);
+        }
+        let fixed = match fixed_source(job, &source, &detection, self.level) {
+            Ok(fixed) => fixed,
+            Err(message) => {
+                let mut report = scanned_report(source.path, detection);
+                report.error = Some(message);
+                return report;
+            }
+        };
+        let mut report = scanned_report(source.path.clone(), fixed.remaining);
+        if self.write {
+            if let Err(error) = persist_atomically(
+                &job.candidate.path,
+                &source.bytes,
+                &fixed.bytes,
+                job.canonical_roots,
+            ) {
+                let mut report = scanned_report(source.path, detection);
+                report.error = Some(format!("fix not written: {error}"));
+                return report;
+            }
+        } else {
+            report.diff = Some(unified_diff(
+                source.path.as_str(),
+                &source.bytes,
+                &fixed.bytes,
+            ));
+        }
+        report.fixed = fixed.count;
+        report
+    }
+}
+
+struct Fixed {
+    bytes: Vec<u8>,
+    count: usize,
+    /// Detection on the fixed bytes: what remains, with locations in the new file.
+    remaining: Detection,
+}
+
+/// Apply the fixes and verify the result before anything is written: the edits matched their
+/// bytes, the fixed file converged (nothing fixable is left), and YAML that parsed still parses.
+fn fixed_source(
+    job: &Job<'_>,
+    source: &SourceFile,
+    detection: &Detection,
+    level: FixLevel,
+) -> Result<Fixed, String> {
+    let applied = fix::apply_fixes(&source.bytes, &detection.findings, level)
+        .map_err(|error| format!("fix not applied: {error}"))?;
+    let fixed = SourceFile::with_kind(source.path.clone(), applied.output, source.kind);
+    let remaining = job.detector.detect(&fixed, &job.filter);
+    let still_fixable = remaining
+        .findings
+        .iter()
+        .filter(|finding| level.applies(finding.applicability()))
+        .count();
+    if still_fixable > applied.conflicts {
+        return Err(format!(
+            "fix not applied: {still_fixable} fixable findings remain after fixing (a regshift bug; please report it)"
+        ));
+    }
+    if source.kind.is_yaml_like()
+        && job.detector.yaml_failures(&fixed) > job.detector.yaml_failures(source)
+    {
+        return Err("fix not applied: the fixed file would not parse as YAML (a regshift bug; please report it)".into());
+    }
+    Ok(Fixed {
+        count: applied.fixed.len(),
+        bytes: fixed.bytes,
+        remaining,
+    })
+}
+
+fn scanned_report(path: RepoPath, detection: Detection) -> FileReport {
+    let mut report = FileReport::new(path, FileStatus::Scanned);
+    report.findings = detection.findings;
+    report.notes = detection.notes;
+    report.suppressed = detection.suppressed;
+    report
+}
+
+/// Read a candidate: size cap, regular files only, binary probe. `Err` carries the status of a
+/// file that is not scanned.
+fn read_candidate(candidate: &Candidate) -> Result<Vec<u8>, FileStatus> {
+    let unreadable = |error: io::Error| FileStatus::Skipped {
+        reason: format!("cannot read: {error}"),
+        is_error: true,
+    };
+    let metadata = std::fs::metadata(&candidate.path).map_err(unreadable)?;
+    if !metadata.is_file() {
+        // A FIFO or device named on the command line would block or never end.
+        return Err(FileStatus::Skipped {
+            reason: "not a regular file".into(),
+            is_error: false,
+        });
+    }
+    let too_large = || FileStatus::Skipped {
+        reason: "larger than 10 MiB".into(),
+        is_error: false,
+    };
+    if metadata.len() > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // `take` keeps the cap even if the file grows after `metadata`.
+    File::open(&candidate.path)
+        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+        return Err(FileStatus::Binary);
+    }
+    Ok(bytes)
+}
+
+fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> FileReport {
+    let bytes = match read_candidate(job.candidate) {
+        Ok(bytes) => bytes,
+        Err(status) => return FileReport::new(job.candidate.display.clone(), status),
+    };
+    let source = SourceFile::new(job.candidate.display.clone(), bytes);
+    let detection = job.detector.detect(&source, &job.filter);
+    mode.process(job, source, detection)
+}
+
+/// Run the whole pipeline and render its output. I/O errors on the output propagate (the
+/// caller stops quietly on a broken pipe).
+pub fn run(settings: &Settings) -> io::Result<Outcome> {
+    let walked = walk::collect_candidates(
+        &settings.roots,
+        &settings.cwd,
+        settings.force_exclude,
+        settings.threads,
+    );
+    let detector = Detector::new();
+    let canonical_roots = settings.canonical_roots();
+    let mode: Box<dyn FileMode> = match settings.mode {
+        Mode::Check => Box::new(Check),
+        Mode::Fix => Box::new(Fix {
+            level: settings.fix_level,
+            write: true,
+        }),
+        Mode::Diff => Box::new(Fix {
+            level: settings.fix_level,
+            write: false,
+        }),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(settings.threads)
+        .build()
+        .map_err(io::Error::other)?;
+    let reports: Vec<FileReport> = pool.install(|| {
+        walked
+            .candidates
+            .par_iter()
+            .map(|candidate| {
+                let root = &settings.roots[candidate.root];
+                let job = Job {
+                    detector: &detector,
+                    candidate,
+                    filter: root.config.rule_filter(&candidate.path),
+                    canonical_roots: &canonical_roots,
+                };
+                process_candidate(mode.as_ref(), &job)
+            })
+            .collect()
+    });
+
+    let options = RenderOptions {
+        mode: settings.mode,
+        fix_level: settings.fix_level,
+        fail_on: settings.fail_on,
+    };
+    let mut run = RunReport {
+        summary: Summary::default(),
+        skipped: Vec::new(),
+        notes: Vec::new(),
+        errors: walked
+            .errors
+            .iter()
+            .map(|error| PathError {
+                path: error.path.clone(),
+                message: error.message.clone(),
+            })
+            .collect(),
+    };
+    for report in &reports {
+        run.summary.add(report, &options);
+        if let FileStatus::Skipped { reason, .. } = &report.status {
+            run.skipped.push((report.path.clone(), reason.clone()));
+        }
+        for note in &report.notes {
+            run.notes.push((report.path.clone(), note.clone()));
+        }
+        if let Some(error) = &report.error {
+            run.errors.push(PathError {
+                path: report.path.to_string(),
+                message: error.clone(),
+            });
+        }
+    }
+    run.summary.io_errors += walked.errors.len();
+
+    print_messages(&run)?;
+    let mut reporter = reporter_for(settings, options);
+    let mut out = open_output(settings.output.as_deref())?;
+    reporter.begin(&mut out)?;
+    for report in &reports {
+        reporter.file(&mut out, report)?;
+    }
+    reporter.end(&mut out, &run)?;
+    out.flush()?;
+    if settings.mode == Mode::Diff {
+        print_diff_summary(&run.summary)?;
+    }
+
+    let changes = reports.iter().any(|report| report.fixed > 0);
+    Ok(if run.summary.io_errors > 0 {
+        Outcome::Error
+    } else if settings.mode == Mode::Diff {
+        if changes {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    } else if run.summary.failing > 0 {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn reporter_for(settings: &Settings, options: RenderOptions) -> Box<dyn Reporter> {
+    if settings.mode == Mode::Diff {
+        return Box::new(DiffReporter);
+    }
+    match settings.format {
+        Format::Human => Box::new(HumanReporter::new(options)),
+        Format::Concise => Box::new(ConciseReporter::new(options)),
+        Format::Json => Box::new(JsonReporter::new(options)),
+        Format::Jsonl => Box::new(JsonLinesReporter),
+    }
+}
+
+/// Standard output through anstream (colour per `--color`, NO_COLOR and the terminal), or a
+/// file, which never gets colour.
+fn open_output(path: Option<&Path>) -> io::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(path) => {
+            let file = File::create(path).map_err(|error| {
+                io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+            })?;
+            Box::new(BufWriter::new(anstream::AutoStream::never(file)))
+        }
+        None => Box::new(BufWriter::new(anstream::stdout().lock())),
+    })
+}
+
+/// Notes, skipped files and errors go to standard error in every format, so machine formats
+/// keep standard output to the document alone.
+fn print_messages(run: &RunReport) -> io::Result<()> {
+    let mut err = anstream::stderr().lock();
+    let error = anstyle::AnsiColor::Red.on_default().bold();
+    let warning = anstyle::AnsiColor::Yellow.on_default().bold();
+    let note = anstyle::AnsiColor::Green.on_default().bold();
+    for failure in &run.errors {
+        if failure.path.is_empty() {
+            writeln!(err, "{error}error{error:#}: {}", failure.message)?;
+        } else {
+            writeln!(
+                err,
+                "{error}error{error:#}: {}: {}",
+                failure.path, failure.message
+            )?;
+        }
+    }
+    for (path, reason) in &run.skipped {
+        writeln!(
+            err,
+            "{warning}warning{warning:#}: {path}: skipped: {reason}"
+        )?;
+    }
+    for (path, message) in &run.notes {
+        writeln!(err, "{note}note{note:#}: {path}: {message}")?;
+    }
+    Ok(())
+}
+
+fn print_diff_summary(summary: &Summary) -> io::Result<()> {
+    let mut err = anstream::stderr().lock();
+    if summary.fixed == 0 {
+        writeln!(err, "No fixes to apply.")
+    } else {
+        writeln!(
+            err,
+            "Would fix {} in {}; run `regshift fix` to apply.",
+            plural(summary.fixed, "finding", "findings"),
+            plural(summary.files_fixed, "file", "files")
+        )
+    }
+}

@@ -1,0 +1,365 @@
+//! `regshift.toml` / `.regshift.toml`: found from each scanned path upward (stopping at the
+//! repository root), strict about its keys, resolved once into excludes and rule filters.
+//!
+//! ```toml
+//! exclude = ["generated/"]          # replaces the default excludes
+//! extend-exclude = ["docs/legacy/"] # adds to them
+//! fail-on = "error"                 # error | warning | info
+//!
+//! [rules]
+//! ignore = ["legacy-mention"]
+//!
+//! [rules.per-path-ignore]
+//! "docs/**" = ["legacy-mention", "proxy-path"]
+//! ```
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use serde::Deserialize;
+
+use crate::detect::RuleFilter;
+use crate::rules::{Rule, Severity};
+
+/// The file names searched for, in order of preference within one directory.
+pub const CONFIG_FILE_NAMES: &[&str] = &["regshift.toml", ".regshift.toml"];
+
+/// History, vendored and generated trees: rewriting them falsifies history or is reverted by
+/// the next regeneration (domain reference §5, traps 9 and 15). Matched case-insensitively.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    "CHANGELOG*",
+    "HISTORY*",
+    "NEWS*",
+    "RELEASE*NOTES*",
+    "CHANGELOG/",
+    "vendor/",
+    "third_party/",
+    "node_modules/",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// The file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    exclude: Option<Vec<String>>,
+    #[serde(default)]
+    extend_exclude: Vec<String>,
+    fail_on: Option<String>,
+    #[serde(default)]
+    rules: RawRules,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRules {
+    #[serde(default)]
+    ignore: Vec<String>,
+    #[serde(default)]
+    per_path_ignore: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A resolved configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub source: Option<PathBuf>,
+    /// Globs are relative to this directory.
+    pub base: PathBuf,
+    pub fail_on: Option<Severity>,
+    excluder: Excluder,
+    ignore: Vec<Rule>,
+    per_path_ignore: Vec<(GlobMatcher, Vec<Rule>)>,
+}
+
+impl Config {
+    /// No file: default excludes relative to `base`.
+    pub fn defaults(
+        base: &Path,
+        extra_excludes: &[String],
+        cli_base: &Path,
+    ) -> Result<Config, ConfigError> {
+        Self::from_raw(RawConfig::default(), None, base, extra_excludes, cli_base)
+    }
+
+    /// Load and resolve the file at `path`. `extra_excludes` come from `--exclude` and are
+    /// relative to `cli_base` (the current directory).
+    pub fn load(
+        path: &Path,
+        extra_excludes: &[String],
+        cli_base: &Path,
+    ) -> Result<Config, ConfigError> {
+        let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw: RawConfig = toml::from_str(&text).map_err(|error| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: describe_toml_error(&text, &error),
+        })?;
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        Self::from_raw(
+            raw,
+            Some(path.to_path_buf()),
+            &base,
+            extra_excludes,
+            cli_base,
+        )
+    }
+
+    fn from_raw(
+        raw: RawConfig,
+        source: Option<PathBuf>,
+        base: &Path,
+        extra_excludes: &[String],
+        cli_base: &Path,
+    ) -> Result<Config, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: source.clone().unwrap_or_else(|| base.to_path_buf()),
+            message,
+        };
+        let fail_on = raw
+            .fail_on
+            .as_deref()
+            .map(|text| {
+                text.parse::<Severity>()
+                    .map_err(|error| invalid(format!("fail-on: {error}")))
+            })
+            .transpose()?;
+        let ignore = parse_rules(&raw.rules.ignore)
+            .map_err(|error| invalid(format!("rules.ignore: {error}")))?;
+        let mut per_path_ignore = Vec::new();
+        for (pattern, rules) in &raw.rules.per_path_ignore {
+            let glob = Glob::new(pattern)
+                .map_err(|error| invalid(format!("rules.per-path-ignore: {error}")))?
+                .compile_matcher();
+            let rules = parse_rules(rules).map_err(|error| {
+                invalid(format!("rules.per-path-ignore.\"{pattern}\": {error}"))
+            })?;
+            per_path_ignore.push((glob, rules));
+        }
+
+        let defaults_replaced = raw.exclude.is_some();
+        let mut excluder = Excluder::default();
+        if !defaults_replaced {
+            let owned: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+            excluder
+                .add(base, &owned, true)
+                .map_err(|e| invalid(format!("exclude: {e}")))?;
+        }
+        let mut user_patterns = raw.exclude.unwrap_or_default();
+        user_patterns.extend(raw.extend_exclude);
+        excluder
+            .add(base, &user_patterns, false)
+            .map_err(|error| invalid(format!("exclude: {error}")))?;
+        excluder
+            .add(cli_base, extra_excludes, false)
+            .map_err(|error| invalid(format!("--exclude: {error}")))?;
+
+        Ok(Config {
+            source,
+            base: base.to_path_buf(),
+            fail_on,
+            excluder,
+            ignore,
+            per_path_ignore,
+        })
+    }
+
+    /// Whether an absolute `path` is excluded. With `check_parents`, an excluded ancestor
+    /// excludes it too (for explicit paths under `--force-exclude`; the walk never descends
+    /// into an excluded folder, so it checks each entry alone).
+    pub fn is_excluded(&self, path: &Path, is_dir: bool, check_parents: bool) -> bool {
+        self.excluder.is_excluded(path, is_dir, check_parents)
+    }
+
+    /// The rules switched off for the file at absolute `path`.
+    pub fn rule_filter(&self, path: &Path) -> RuleFilter {
+        let mut rules = self.ignore.clone();
+        if let Ok(relative) = path.strip_prefix(&self.base) {
+            for (glob, ignored) in &self.per_path_ignore {
+                if glob.is_match(relative) {
+                    rules.extend(ignored.iter().copied());
+                }
+            }
+        }
+        RuleFilter::ignoring(rules)
+    }
+}
+
+fn parse_rules(names: &[String]) -> Result<Vec<Rule>, String> {
+    names
+        .iter()
+        .map(|name| {
+            Rule::from_id(name).ok_or_else(|| {
+                let known: Vec<&str> = Rule::ALL.iter().map(|rule| rule.id()).collect();
+                format!("unknown rule `{name}` (known rules: {})", known.join(", "))
+            })
+        })
+        .collect()
+}
+
+/// toml's messages carry a caret diagram; keep its first line and point at line and column.
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end().to_string();
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start].matches('\n').count() + 1;
+            let column = text[..span.start]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |before| before.chars().count())
+                + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// Gitignore-style exclude patterns, each set relative to its own base directory.
+#[derive(Debug, Default)]
+struct Excluder {
+    sets: Vec<(PathBuf, Gitignore)>,
+}
+
+impl Excluder {
+    fn add(
+        &mut self,
+        base: &Path,
+        patterns: &[String],
+        case_insensitive: bool,
+    ) -> Result<(), ignore::Error> {
+        if patterns.is_empty() {
+            return Ok(());
+        }
+        let mut builder = GitignoreBuilder::new(base);
+        builder.case_insensitive(case_insensitive)?;
+        for pattern in patterns {
+            builder.add_line(None, pattern)?;
+        }
+        self.sets.push((base.to_path_buf(), builder.build()?));
+        Ok(())
+    }
+
+    fn is_excluded(&self, path: &Path, is_dir: bool, check_parents: bool) -> bool {
+        self.sets.iter().any(|(base, matcher)| {
+            let Ok(relative) = path.strip_prefix(base) else {
+                return false;
+            };
+            if matcher.matched(relative, is_dir).is_ignore() {
+                return true;
+            }
+            check_parents
+                && relative
+                    .ancestors()
+                    .skip(1)
+                    .filter(|parent| !parent.as_os_str().is_empty())
+                    .any(|parent| matcher.matched(parent, true).is_ignore())
+        })
+    }
+}
+
+/// The nearest configuration file for a scanned path: from its directory upward, stopping
+/// after the first directory that holds `.git` (the repository root).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut directory = if start.is_dir() {
+        Some(start)
+    } else {
+        start.parent()
+    };
+    while let Some(dir) = directory {
+        for name in CONFIG_FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+        directory = dir.parent();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("regshift.toml");
+        fs::write(&path, text).unwrap();
+        Config::load(&path, &[], dir.path())
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let error = load("fail-on = \"error\"\nexcludes = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("line 2, column 1"), "{error}");
+        assert!(error.contains("unknown field `excludes`"), "{error}");
+        let error = load("[rules]\nignored = []\n").unwrap_err().to_string();
+        assert!(error.contains("unknown field `ignored`"), "{error}");
+    }
+
+    #[test]
+    fn unknown_rules_and_severities_are_errors() {
+        let error = load("[rules]\nignore = [\"legacy-hots\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown rule `legacy-hots`"), "{error}");
+        let error = load("fail-on = \"fatal\"\n").unwrap_err().to_string();
+        assert!(error.contains("unknown severity `fatal`"), "{error}");
+    }
+
+    #[test]
+    fn default_excludes_are_case_insensitive_and_replaceable() {
+        let base = Path::new("/repo");
+        let config = Config::defaults(base, &[], base).unwrap();
+        assert!(config.is_excluded(Path::new("/repo/changelog.md"), false, false));
+        assert!(config.is_excluded(Path::new("/repo/docs/Release-Notes.md"), false, false));
+        assert!(config.is_excluded(Path::new("/repo/Vendor"), true, false));
+        assert!(config.is_excluded(Path::new("/repo/vendor/x/a.yaml"), false, true));
+        assert!(!config.is_excluded(Path::new("/repo/vendor/x/a.yaml"), false, false));
+        assert!(!config.is_excluded(Path::new("/repo/deploy/app.yaml"), false, true));
+
+        let replaced = Config::from_raw(
+            RawConfig {
+                exclude: Some(vec!["generated/".into()]),
+                ..RawConfig::default()
+            },
+            None,
+            base,
+            &[],
+            base,
+        )
+        .unwrap();
+        assert!(!replaced.is_excluded(Path::new("/repo/CHANGELOG.md"), false, false));
+        assert!(replaced.is_excluded(Path::new("/repo/generated"), true, false));
+    }
+
+    #[test]
+    fn per_path_ignores() {
+        let config = load("[rules]\nignore = [\"proxy-path\"]\n[rules.per-path-ignore]\n\"docs/**\" = [\"legacy-mention\"]\n").unwrap();
+        let docs = config.rule_filter(&config.base.join("docs/a/b.md"));
+        assert!(!docs.allows(Rule::LegacyMention));
+        assert!(!docs.allows(Rule::ProxyPath));
+        let other = config.rule_filter(&config.base.join("deploy/a.yaml"));
+        assert!(other.allows(Rule::LegacyMention));
+    }
+}

@@ -1,0 +1,703 @@
+//! Whole-token host matching. This is the text layer that decides what exists and where: every
+//! legacy host form in a buffer, with the exact bytes to replace, what is left and right of it,
+//! and the image reference around it. It never looks at file kinds or YAML structure.
+//!
+//! The token rule (domain reference §2.1): a candidate host is a maximal run of hostname bytes
+//! `[A-Za-z0-9.-]`; a leading `.`/`-` and a trailing `.` are not part of it (as in `${X:-k8s.gcr.io}`
+//! or at the end of a sentence). It is the legacy host only if the whole token equals
+//! `k8s.gcr.io`, ASCII case-insensitively, so `staging-k8s.gcr.io`, `notk8s.gcr.io`,
+//! `k8s.gcr.io.mirror.example.net` and `k8s.gcr.io-notes` never match.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use memchr::memmem;
+
+/// The frozen registry.
+pub const LEGACY_HOST: &str = "k8s.gcr.io";
+/// Where everything moved.
+pub const NEW_HOST: &str = "registry.k8s.io";
+
+/// Which legacy form a hit is (domain reference §2, host table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostForm {
+    /// `k8s.gcr.io`.
+    Legacy,
+    /// `{us,eu,asia}.gcr.io/k8s-artifacts-prod`, `<region>-docker.pkg.dev/k8s-artifacts-prod/images`.
+    Backend,
+    /// `gcr.io/google-containers`, `gcr.io/google_containers`.
+    GcrProject,
+    /// `staging-k8s.gcr.io`, `gcr.io/k8s-staging-*`, `<region>-docker.pkg.dev/k8s-staging-images`.
+    Staging,
+}
+
+/// What stands left of the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// Start of a value: whitespace, a quote, `=`, `,`, `[`, `(` … : the host is the registry.
+    Registry,
+    /// After `scheme://` (or `//`): the host of a URL.
+    UrlHost,
+    /// A path component after another registry host: a pull-through cache project.
+    ProxyPath,
+    /// A segment of a URL path or a file path: it names a folder, not a registry.
+    PathSegment,
+}
+
+/// What follows the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// `host/path…`: an image reference (possibly templated).
+    Image,
+    /// The host alone, optionally followed by a `/` that ends the value (a registry prefix).
+    BareHost { trailing_slash: bool },
+}
+
+/// One legacy host form found in a buffer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostHit {
+    pub form: HostForm,
+    /// The bytes a fix replaces: the host, or host plus project prefix (no trailing `/`).
+    pub range: Range<usize>,
+    /// The reference around it: image reference, URL, or path word. Contains `range`.
+    pub reference: Range<usize>,
+    pub position: Position,
+    pub shape: Shape,
+}
+
+/// Finds host hits. Built once and shared by every worker.
+#[derive(Debug, Clone)]
+pub struct HostScanner {
+    needles: AhoCorasick,
+}
+
+/// The needles every host form contains. Also the byte gate: a file without any of them has
+/// nothing to report.
+const HOST_NEEDLES: &[&str] = &["gcr.io", "docker.pkg.dev"];
+
+impl Default for HostScanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HostScanner {
+    pub fn new() -> HostScanner {
+        let needles = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(HOST_NEEDLES)
+            .expect("static needles build");
+        HostScanner { needles }
+    }
+
+    /// Whether `bytes` may contain a host form at all.
+    pub fn may_contain_host(&self, bytes: &[u8]) -> bool {
+        self.needles.is_match(bytes)
+    }
+
+    /// Every host hit in `bytes`, in order of position.
+    pub fn scan(&self, bytes: &[u8]) -> Vec<HostHit> {
+        let mut hits = Vec::new();
+        // Matches inside a run already examined belong to that run's token.
+        let mut resume_at = 0;
+        for needle in self.needles.find_iter(bytes) {
+            if needle.start() < resume_at {
+                continue;
+            }
+            let run_start = extend_left(bytes, needle.start(), is_host_byte);
+            let run_end = extend_right(bytes, needle.end(), is_host_byte);
+            resume_at = run_end;
+            if let Some(hit) = classify_run(bytes, run_start..run_end) {
+                hits.push(hit);
+            }
+        }
+        hits
+    }
+}
+
+fn classify_run(bytes: &[u8], run: Range<usize>) -> Option<HostHit> {
+    let token = trim_token(bytes, run);
+    if token.is_empty() {
+        return None;
+    }
+    // `FOO_k8s.gcr.io` is part of a longer identifier, not a host.
+    if token.start > 0 && bytes[token.start - 1] == b'_' {
+        return None;
+    }
+    let (form, range) = classify_token(bytes, token)?;
+    let (mut position, reference_start) = left_position(bytes, range.start);
+    let (shape, reference_end) = if position == Position::UrlHost {
+        url_shape(bytes, range.end)
+    } else {
+        reference_shape(bytes, range.end)
+    };
+    if position == Position::Registry
+        && shape == Shape::Image
+        && names_a_file(&bytes[range.end..reference_end])
+    {
+        // `k8s.gcr.io/images/k8s-staging-dns/images.yaml` in the kubernetes/k8s.io repository
+        // is a file in a folder named after the registry.
+        position = Position::PathSegment;
+    }
+    Some(HostHit {
+        form,
+        reference: reference_start.min(range.start)..reference_end.max(range.end),
+        range,
+        position,
+        shape,
+    })
+}
+
+/// Drop leading `.`/`-` (hostnames cannot start with them: `${REG:-k8s.gcr.io}`, `…k8s.gcr.io`)
+/// and trailing `.` (end of a sentence).
+fn trim_token(bytes: &[u8], run: Range<usize>) -> Range<usize> {
+    let mut start = run.start;
+    let mut end = run.end;
+    while start < end && matches!(bytes[start], b'.' | b'-') {
+        start += 1;
+    }
+    while end > start && bytes[end - 1] == b'.' {
+        end -= 1;
+    }
+    start..end
+}
+
+/// Which form a token is, and the range a fix replaces (host plus any project prefix).
+fn classify_token(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
+    let text = &bytes[token.clone()];
+    if text.eq_ignore_ascii_case(b"k8s.gcr.io") {
+        return Some((HostForm::Legacy, token));
+    }
+    if text.eq_ignore_ascii_case(b"staging-k8s.gcr.io") {
+        return Some((HostForm::Staging, token));
+    }
+    if text.eq_ignore_ascii_case(b"gcr.io") {
+        let segment = path_segment_after(bytes, token.end)?;
+        let name = &bytes[segment.clone()];
+        if name.eq_ignore_ascii_case(b"google-containers")
+            || name.eq_ignore_ascii_case(b"google_containers")
+        {
+            return Some((HostForm::GcrProject, token.start..segment.end));
+        }
+        if starts_with_ignore_case(name, b"k8s-staging-") && name.len() > b"k8s-staging-".len() {
+            return Some((HostForm::Staging, token.start..segment.end));
+        }
+        return None;
+    }
+    if [&b"us.gcr.io"[..], b"eu.gcr.io", b"asia.gcr.io"]
+        .iter()
+        .any(|host| text.eq_ignore_ascii_case(host))
+    {
+        let segment = path_segment_after(bytes, token.end)?;
+        if bytes[segment.clone()].eq_ignore_ascii_case(b"k8s-artifacts-prod") {
+            return Some((HostForm::Backend, token.start..segment.end));
+        }
+        return None;
+    }
+    if is_artifact_registry_host(text) {
+        let project = path_segment_after(bytes, token.end)?;
+        let project_name = &bytes[project.clone()];
+        if project_name.eq_ignore_ascii_case(b"k8s-artifacts-prod") {
+            let repository = path_segment_after(bytes, project.end)?;
+            if bytes[repository.clone()].eq_ignore_ascii_case(b"images") {
+                return Some((HostForm::Backend, token.start..repository.end));
+            }
+            return None;
+        }
+        if project_name.eq_ignore_ascii_case(b"k8s-staging-images") {
+            return Some((HostForm::Staging, token.start..project.end));
+        }
+    }
+    None
+}
+
+/// `<region>-docker.pkg.dev`, for example `us-central1-docker.pkg.dev` or `europe-docker.pkg.dev`.
+fn is_artifact_registry_host(text: &[u8]) -> bool {
+    const SUFFIX: &[u8] = b"-docker.pkg.dev";
+    text.len() > SUFFIX.len()
+        && text[text.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
+        && text[..text.len() - SUFFIX.len()]
+            .iter()
+            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+}
+
+/// The path segment right after `at` if `bytes[at]` is `/`: a maximal run of path bytes.
+fn path_segment_after(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    if bytes.get(at) != Some(&b'/') {
+        return None;
+    }
+    let start = at + 1;
+    let end = extend_right(bytes, start, is_path_byte);
+    (end > start).then_some(start..end)
+}
+
+/// Decide the position from what stands left of the host, and where the reference starts.
+fn left_position(bytes: &[u8], start: usize) -> (Position, usize) {
+    if start == 0 || bytes[start - 1] != b'/' {
+        return (Position::Registry, start);
+    }
+    if start >= 2 && bytes[start - 2] == b'/' {
+        // `scheme://host` or protocol-relative `//host`.
+        let mut url_start = start - 2;
+        if url_start > 0 && bytes[url_start - 1] == b':' {
+            url_start = extend_left(bytes, url_start - 1, |byte| {
+                byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'.' | b'-')
+            });
+        }
+        return (Position::UrlHost, url_start);
+    }
+    let word_start = word_start(bytes, start - 1);
+    let word = &bytes[word_start..start - 1];
+    if memmem::find(word, b"://").is_some() {
+        return (Position::PathSegment, word_start);
+    }
+    let first_component = word.split(|byte| *byte == b'/').next().unwrap_or_default();
+    let position = if first_component.contains(&b'}') || first_component.contains(&b')') {
+        // `{{ .Values.proxy }}/k8s.gcr.io/…`, `$(MIRROR)/k8s.gcr.io/…`: a registry from a variable.
+        Position::ProxyPath
+    } else if looks_like_registry_host(first_component) && !is_code_host(first_component) {
+        Position::ProxyPath
+    } else {
+        Position::PathSegment
+    };
+    (position, word_start)
+}
+
+/// Scan left from `end` over the bytes of one word (an image reference or path), on one line.
+fn word_start(bytes: &[u8], end: usize) -> usize {
+    const MAX_WORD: usize = 2048;
+    let floor = end.saturating_sub(MAX_WORD);
+    let mut start = end;
+    while start > floor && !is_word_delimiter(bytes[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+fn is_word_delimiter(byte: u8) -> bool {
+    byte.is_ascii_whitespace()
+        || matches!(
+            byte,
+            b'"' | b'\'' | b'`' | b'=' | b'(' | b'[' | b'{' | b',' | b';' | b'<' | b'>' | b'|'
+        )
+}
+
+/// `harbor.example.com`, `registry.local:5000`, `localhost:5000`, `10.0.0.1:5000`.
+fn looks_like_registry_host(component: &[u8]) -> bool {
+    let (host, has_port) = match component.iter().rposition(|byte| *byte == b':') {
+        Some(colon)
+            if colon + 1 < component.len()
+                && component[colon + 1..].iter().all(u8::is_ascii_digit) =>
+        {
+            (&component[..colon], true)
+        }
+        _ => (component, false),
+    };
+    if host.is_empty() || !host.iter().all(|byte| is_host_byte(*byte)) {
+        return false;
+    }
+    if host.eq_ignore_ascii_case(b"localhost") || has_port {
+        return true;
+    }
+    let labels: Vec<&[u8]> = host.split(|byte| *byte == b'.').collect();
+    if labels.len() < 2 || labels.iter().any(|label| label.is_empty()) {
+        return false;
+    }
+    let is_ipv4 = labels.len() == 4 && labels.iter().all(|l| l.iter().all(u8::is_ascii_digit));
+    let top_level = labels[labels.len() - 1];
+    is_ipv4 || (top_level.len() >= 2 && top_level.iter().all(u8::is_ascii_alphabetic))
+}
+
+/// Hosts whose paths are web pages or Go import paths, never container registries.
+fn is_code_host(host: &[u8]) -> bool {
+    const CODE_HOSTS: &[&[u8]] = &[
+        b"github.com",
+        b"gitlab.com",
+        b"bitbucket.org",
+        b"raw.githubusercontent.com",
+        b"k8s.io",
+        b"sigs.k8s.io",
+        b"golang.org",
+        b"go.dev",
+        b"pkg.go.dev",
+        b"gopkg.in",
+        b"kubernetes.io",
+    ];
+    CODE_HOSTS
+        .iter()
+        .any(|code| host.eq_ignore_ascii_case(code))
+}
+
+/// After the replaced range: an image path, a bare host, or a host with a trailing slash.
+/// Returns the shape and the end of the reference.
+fn reference_shape(bytes: &[u8], end: usize) -> (Shape, usize) {
+    let mut at = end;
+    // Optional `:port` before the path.
+    if bytes.get(at) == Some(&b':') {
+        let digits_end = extend_right(bytes, at + 1, |byte| byte.is_ascii_digit());
+        if digits_end > at + 1 && bytes.get(digits_end) == Some(&b'/') {
+            at = digits_end;
+        }
+    }
+    if bytes.get(at) != Some(&b'/') {
+        return (
+            Shape::BareHost {
+                trailing_slash: false,
+            },
+            end,
+        );
+    }
+    match bytes.get(at + 1) {
+        Some(&next) if next.is_ascii_alphanumeric() || matches!(next, b'$' | b'{' | b'(') => {
+            (Shape::Image, image_reference_end(bytes, at))
+        }
+        _ => (
+            Shape::BareHost {
+                trailing_slash: true,
+            },
+            at + 1,
+        ),
+    }
+}
+
+/// The end of `/path[:tag][@digest]` starting at `at` (which holds the first `/`).
+fn image_reference_end(bytes: &[u8], at: usize) -> usize {
+    let mut end = extend_right(bytes, at, |byte| is_path_byte(byte) || byte == b'/');
+    if bytes.get(end) == Some(&b':') {
+        let tag_end = extend_right(bytes, end + 1, |byte| {
+            byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-')
+        });
+        let first_ok = bytes
+            .get(end + 1)
+            .is_some_and(|byte| byte.is_ascii_alphanumeric() || *byte == b'_');
+        if first_ok && tag_end - (end + 1) <= 128 {
+            end = tag_end;
+        }
+    }
+    if bytes.get(end) == Some(&b'@') {
+        let algorithm_end = extend_right(bytes, end + 1, |byte| byte.is_ascii_alphanumeric());
+        if algorithm_end > end + 1 && bytes.get(algorithm_end) == Some(&b':') {
+            let hex_end = extend_right(bytes, algorithm_end + 1, |byte| byte.is_ascii_hexdigit());
+            if hex_end - (algorithm_end + 1) >= 32 {
+                end = hex_end;
+            }
+        }
+    }
+    // A sentence may end right after a reference: `pull k8s.gcr.io/pause.`
+    while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-' | b'/' | b'_') {
+        end -= 1;
+    }
+    end
+}
+
+/// Whether an image path (after the host) is really a file path: its last component has a
+/// file extension no image name carries, and there is no tag or digest.
+fn names_a_file(path: &[u8]) -> bool {
+    const FILE_EXTENSIONS: &[&[u8]] = &[
+        b"yaml", b"yml", b"json", b"md", b"txt", b"toml", b"sh", b"go", b"py", b"tgz", b"tar",
+        b"gz", b"html", b"conf", b"cfg", b"ini", b"xml", b"csv", b"lock", b"sum", b"mod",
+    ];
+    let last = path.rsplit(|byte| *byte == b'/').next().unwrap_or_default();
+    if last.contains(&b':') || last.contains(&b'@') {
+        return false;
+    }
+    match last.iter().rposition(|byte| *byte == b'.') {
+        Some(dot) if dot > 0 => {
+            let extension = &last[dot + 1..];
+            FILE_EXTENSIONS
+                .iter()
+                .any(|known| extension.eq_ignore_ascii_case(known))
+        }
+        _ => false,
+    }
+}
+
+/// After a URL host: the rest of the URL.
+fn url_shape(bytes: &[u8], end: usize) -> (Shape, usize) {
+    let mut url_end = extend_right(bytes, end, |byte| {
+        !byte.is_ascii_whitespace()
+            && !matches!(
+                byte,
+                b'"' | b'\'' | b'`' | b'<' | b'>' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'|'
+            )
+    });
+    while url_end > end && matches!(bytes[url_end - 1], b'.' | b',' | b';' | b':' | b'!' | b'?') {
+        url_end -= 1;
+    }
+    let shape = if url_end > end + 1 && bytes[end] == b'/' {
+        Shape::Image
+    } else {
+        Shape::BareHost {
+            trailing_slash: url_end == end + 1,
+        }
+    };
+    (shape, url_end)
+}
+
+pub fn is_host_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-'
+}
+
+fn is_path_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-')
+}
+
+fn extend_left(bytes: &[u8], mut start: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while start > 0 && keep(bytes[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+fn extend_right(bytes: &[u8], mut end: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while end < bytes.len() && keep(bytes[end]) {
+        end += 1;
+    }
+    end
+}
+
+fn starts_with_ignore_case(text: &[u8], prefix: &[u8]) -> bool {
+    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Whether `bytes` names `registry.k8s.io` as a whole token (used by the "already migrated"
+/// refinement).
+pub fn contains_new_host(bytes: &[u8]) -> bool {
+    let finder = memmem::Finder::new(NEW_HOST.as_bytes());
+    let lower;
+    let haystack = if bytes.iter().any(u8::is_ascii_uppercase) {
+        lower = bytes.to_ascii_lowercase();
+        &lower[..]
+    } else {
+        bytes
+    };
+    finder.find_iter(haystack).any(|at| {
+        let end = at + NEW_HOST.len();
+        let left_ok = at == 0 || !is_host_byte(haystack[at - 1]);
+        let right_ok = end == haystack.len()
+            || !is_host_byte(haystack[end])
+            || (haystack[end] == b'.' && haystack.get(end + 1).is_none_or(|b| !is_host_byte(*b)));
+        left_ok && right_ok
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Vec<(HostForm, String, Position, Shape, String)> {
+        HostScanner::new()
+            .scan(text.as_bytes())
+            .into_iter()
+            .map(|hit| {
+                (
+                    hit.form,
+                    text[hit.range.clone()].to_string(),
+                    hit.position,
+                    hit.shape,
+                    text[hit.reference.clone()].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn one(text: &str) -> (HostForm, String, Position, Shape, String) {
+        let mut hits = scan(text);
+        assert_eq!(hits.len(), 1, "{text}: {hits:?}");
+        hits.remove(0)
+    }
+
+    #[test]
+    fn image_reference_in_registry_position() {
+        let (form, matched, position, shape, reference) =
+            one("    image: k8s.gcr.io/busybox:1.27\n");
+        assert_eq!(form, HostForm::Legacy);
+        assert_eq!(matched, "k8s.gcr.io");
+        assert_eq!(position, Position::Registry);
+        assert_eq!(shape, Shape::Image);
+        assert_eq!(reference, "k8s.gcr.io/busybox:1.27");
+    }
+
+    #[test]
+    fn digest_and_tag_are_part_of_the_reference() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let text = format!("\"k8s.gcr.io/ingress-nginx/controller:v1.2.1@{digest}\"");
+        assert_eq!(
+            one(&text).4,
+            format!("k8s.gcr.io/ingress-nginx/controller:v1.2.1@{digest}")
+        );
+    }
+
+    #[test]
+    fn lookalikes_are_not_the_legacy_host() {
+        for text in [
+            "k8s.gcr.io.mirror.example.net/pause",
+            "notk8s.gcr.io/pause",
+            "https://example.com/k8s.gcr.io-notes",
+            "FOO_k8s.gcr.io",
+            "mirror.gcr.io/library/nginx",
+            "gcr.io/google-samples/hello-app:1.0",
+            "us.gcr.io/other-project/x",
+            "asia-k8s.gcr.io/pause",
+        ] {
+            assert!(scan(text).is_empty(), "{text}: {:?}", scan(text));
+        }
+    }
+
+    #[test]
+    fn staging_forms() {
+        assert_eq!(one("staging-k8s.gcr.io/pause").0, HostForm::Staging);
+        let (form, matched, ..) = one("gcr.io/k8s-staging-ingress-nginx/controller:v1");
+        assert_eq!(form, HostForm::Staging);
+        assert_eq!(matched, "gcr.io/k8s-staging-ingress-nginx");
+        let (form, matched, ..) = one("us-central1-docker.pkg.dev/k8s-staging-images/dns/x:1");
+        assert_eq!(form, HostForm::Staging);
+        assert_eq!(matched, "us-central1-docker.pkg.dev/k8s-staging-images");
+    }
+
+    #[test]
+    fn backend_and_project_prefixes() {
+        let (form, matched, _, shape, _) = one("eu.gcr.io/k8s-artifacts-prod/pause:3.9");
+        assert_eq!(
+            (form, matched.as_str(), shape),
+            (
+                HostForm::Backend,
+                "eu.gcr.io/k8s-artifacts-prod",
+                Shape::Image
+            )
+        );
+        let (form, matched, ..) =
+            one("europe-west9-docker.pkg.dev/k8s-artifacts-prod/images/pause:3.9");
+        assert_eq!(form, HostForm::Backend);
+        assert_eq!(
+            matched,
+            "europe-west9-docker.pkg.dev/k8s-artifacts-prod/images"
+        );
+        let (form, matched, ..) = one("gcr.io/google_containers/pause-amd64:3.0");
+        assert_eq!(
+            (form, matched.as_str()),
+            (HostForm::GcrProject, "gcr.io/google_containers")
+        );
+        assert_eq!(
+            one("GCR.IO/Google-Containers/pause").0,
+            HostForm::GcrProject
+        );
+    }
+
+    #[test]
+    fn uppercase_host_is_the_legacy_host() {
+        assert_eq!(one("K8S.GCR.IO/pause:3.9").1, "K8S.GCR.IO");
+    }
+
+    #[test]
+    fn shell_default_expansion() {
+        let (form, matched, position, shape, _) = one("${REGISTRY:-k8s.gcr.io}/pause");
+        assert_eq!(form, HostForm::Legacy);
+        assert_eq!(matched, "k8s.gcr.io");
+        assert_eq!(position, Position::Registry);
+        assert_eq!(
+            shape,
+            Shape::BareHost {
+                trailing_slash: false
+            }
+        );
+    }
+
+    #[test]
+    fn end_of_sentence_dot_is_not_part_of_the_host() {
+        let (_, matched, _, shape, _) = one("images moved away from k8s.gcr.io.");
+        assert_eq!(matched, "k8s.gcr.io");
+        assert_eq!(
+            shape,
+            Shape::BareHost {
+                trailing_slash: false
+            }
+        );
+        assert_eq!(one("docker pull k8s.gcr.io/pause.").4, "k8s.gcr.io/pause");
+    }
+
+    #[test]
+    fn proxy_paths_and_path_segments() {
+        let (_, _, position, _, reference) = one("image: harbor.example.com/k8s.gcr.io/pause:3.9");
+        assert_eq!(position, Position::ProxyPath);
+        assert_eq!(reference, "harbor.example.com/k8s.gcr.io/pause:3.9");
+        assert_eq!(
+            one("localhost:5000/k8s.gcr.io/pause").2,
+            Position::ProxyPath
+        );
+        assert_eq!(
+            one("{{ .Values.proxy }}/k8s.gcr.io/pause").2,
+            Position::ProxyPath
+        );
+        assert_eq!(
+            one("https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io").2,
+            Position::PathSegment
+        );
+        assert_eq!(
+            one("k8s.gcr.io/images/k8s-staging-dns/images.yaml").2,
+            Position::PathSegment
+        );
+        assert_eq!(one("k8s.gcr.io/pause:3.9").2, Position::Registry);
+        assert_eq!(
+            one("/etc/containerd/certs.d/k8s.gcr.io/hosts.toml").2,
+            Position::PathSegment
+        );
+        assert_eq!(
+            one("certs.d/k8s.gcr.io/hosts.toml").2,
+            Position::PathSegment
+        );
+        assert_eq!(
+            one("github.com/kubernetes/k8s.io/blob/main/k8s.gcr.io/x").2,
+            Position::PathSegment
+        );
+    }
+
+    #[test]
+    fn url_hosts() {
+        let (_, _, position, shape, reference) =
+            one("curl -s https://k8s.gcr.io/v2/pause/tags/list | jq");
+        assert_eq!(position, Position::UrlHost);
+        assert_eq!(shape, Shape::Image);
+        assert_eq!(reference, "https://k8s.gcr.io/v2/pause/tags/list");
+    }
+
+    #[test]
+    fn bare_hosts_with_and_without_slash() {
+        assert_eq!(
+            one("imageRepository: k8s.gcr.io\n").3,
+            Shape::BareHost {
+                trailing_slash: false
+            }
+        );
+        let (_, _, _, shape, reference) = one("{{ default \"k8s.gcr.io/\" .Values.reg }}");
+        assert_eq!(
+            shape,
+            Shape::BareHost {
+                trailing_slash: true
+            }
+        );
+        assert_eq!(reference, "k8s.gcr.io/");
+    }
+
+    #[test]
+    fn several_hits_on_one_line() {
+        let hits = scan("docker tag k8s.gcr.io/pause:3.9 k8s.gcr.io/pause:latest");
+        assert_eq!(hits.len(), 2);
+    }
+
+    #[test]
+    fn port_after_host() {
+        let (_, _, _, shape, reference) = one("k8s.gcr.io:443/pause:3.9");
+        assert_eq!(shape, Shape::Image);
+        assert_eq!(reference, "k8s.gcr.io:443/pause:3.9");
+    }
+
+    #[test]
+    fn new_host_token() {
+        assert!(contains_new_host(b"from k8s.gcr.io to registry.k8s.io."));
+        assert!(contains_new_host(b"\"registry.k8s.io/pause\""));
+        assert!(!contains_new_host(b"myregistry.k8s.io.example/pause"));
+        assert!(!contains_new_host(b"k8s.gcr.io/pause"));
+    }
+}

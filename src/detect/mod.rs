@@ -1,0 +1,432 @@
+//! Detection: from a file's bytes to findings. No I/O, no printing.
+//!
+//! 1. gate: a file without any host needle (or suppression marker) costs one scan and ends here;
+//! 2. text: [`hosts`] finds every legacy host form with its exact bytes;
+//! 3. context: [`text`] reads the line around each hit, [`yaml`] places it in the document;
+//! 4. rules: the position, shape and context choose the rule and whether a fix is safe;
+//! 5. suppressions, then locations for the renderers.
+
+pub mod hosts;
+pub mod suppress;
+pub mod text;
+pub mod yaml;
+
+use memchr::memmem;
+
+use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::rules::Rule;
+use crate::source::{FileKind, SourceFile};
+use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, NEW_HOST, Position, Shape};
+use suppress::Suppressions;
+use text::{Layout, TextAnalyzer, TextSite};
+use yaml::{Place, YamlSite};
+
+/// Which rules are switched off for a file (config `rules.ignore` and per-path ignores).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleFilter {
+    ignored: Vec<Rule>,
+}
+
+impl RuleFilter {
+    pub fn ignoring(rules: impl IntoIterator<Item = Rule>) -> RuleFilter {
+        let mut ignored: Vec<Rule> = rules.into_iter().collect();
+        ignored.sort();
+        ignored.dedup();
+        RuleFilter { ignored }
+    }
+
+    pub fn allows(&self, rule: Rule) -> bool {
+        !self.ignored.contains(&rule)
+    }
+}
+
+/// What detection found in one file.
+#[derive(Debug, Default)]
+pub struct Detection {
+    /// Sorted by start, end, rule.
+    pub findings: Vec<Finding>,
+    /// Things the user should know about how the file was read (a document that did not parse).
+    pub notes: Vec<String>,
+    /// Findings dropped by suppression comments.
+    pub suppressed: usize,
+}
+
+/// Built once per run and shared by every worker.
+#[derive(Debug, Default)]
+pub struct Detector {
+    scanner: HostScanner,
+    text: TextAnalyzer,
+}
+
+impl Detector {
+    pub fn new() -> Detector {
+        Detector::default()
+    }
+
+    /// The byte gate: only files that pass it are analysed.
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.scanner.may_contain_host(bytes) || memmem::find(bytes, suppress::MARKER).is_some()
+    }
+
+    pub fn detect(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
+        let mut detection = Detection::default();
+        if !self.may_match(&source.bytes) {
+            return detection;
+        }
+        let hits = self.scanner.scan(&source.bytes);
+        let mut suppressions = Suppressions::scan(source);
+        // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
+        // see; only the parser decodes them.
+        let may_hide_escapes =
+            source.kind.is_yaml_like() && memchr::memchr(b'\\', &source.bytes).is_some();
+        if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes {
+            return detection;
+        }
+
+        let layout = Layout::new(source);
+        let structure = self.structure(source, &hits, &mut detection.notes);
+        let mut findings = Vec::with_capacity(hits.len());
+        for (index, hit) in hits.iter().enumerate() {
+            let text_site = self.text.analyze(source, hit, &layout);
+            let yaml_site = structure
+                .as_ref()
+                .and_then(|structure| structure.sites[index].as_ref());
+            findings.push(classify(source, hit, &text_site, yaml_site));
+        }
+        if let Some(structure) = &structure {
+            findings.extend(
+                structure
+                    .escaped
+                    .iter()
+                    .map(|escaped| escaped_finding(source, escaped)),
+            );
+        }
+
+        findings.retain(|finding| filter.allows(finding.rule));
+        let before = findings.len();
+        findings.retain(|finding| {
+            !suppressions.suppresses(finding.rule, source.line_index(finding.range.start))
+        });
+        detection.suppressed = before - findings.len();
+        if filter.allows(Rule::UnusedSuppression) {
+            findings.extend(unused_suppressions(source, &suppressions));
+        }
+
+        for finding in &mut findings {
+            finding.location = source.locate(&finding.range);
+            finding.excerpt = source.excerpt(&finding.range);
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        detection.findings = findings;
+        detection
+    }
+
+    /// How many YAML documents of a file fail to parse (0 for files that are not YAML).
+    pub fn yaml_failures(&self, source: &SourceFile) -> usize {
+        match std::str::from_utf8(&source.bytes) {
+            Ok(text) if source.kind.is_yaml_like() => yaml::failure_count(text, &self.scanner),
+            _ => 0,
+        }
+    }
+
+    /// YAML structure for YAML and JSON files, with a note for every document that holds a hit
+    /// but does not parse.
+    fn structure(
+        &self,
+        source: &SourceFile,
+        hits: &[HostHit],
+        notes: &mut Vec<String>,
+    ) -> Option<yaml::YamlIndex> {
+        if !source.kind.is_yaml_like() {
+            return None;
+        }
+        let Ok(text) = std::str::from_utf8(&source.bytes) else {
+            if !hits.is_empty() {
+                notes.push(
+                    "not valid UTF-8, so its YAML structure is unknown; findings are classified from text alone".into(),
+                );
+            }
+            return None;
+        };
+        let structure = yaml::index(text, hits, source.kind.label(), &self.scanner);
+        for failure in &structure.failures {
+            if hits
+                .iter()
+                .any(|hit| failure.range.contains(&hit.range.start))
+            {
+                let (line, column) = source.line_column_at(failure.at);
+                notes.push(format!(
+                    "{line}:{column}: does not parse as {} ({}); findings in this document are classified from text alone",
+                    if source.kind == FileKind::Json { "JSON" } else { "YAML" },
+                    failure.message
+                ));
+            }
+        }
+        Some(structure)
+    }
+}
+
+/// The rule and fix for one hit.
+fn classify(
+    source: &SourceFile,
+    hit: &HostHit,
+    text: &TextSite,
+    yaml: Option<&YamlSite>,
+) -> Finding {
+    let bytes = &source.bytes;
+    let matched = String::from_utf8_lossy(&bytes[hit.range.clone()]).into_owned();
+    let reference = String::from_utf8_lossy(&bytes[hit.reference.clone()]).into_owned();
+    let context = match yaml {
+        Some(site) => site.context.clone(),
+        None => text_context(source.kind, text),
+    };
+    let registry_field = match yaml.map(|site| &site.place) {
+        Some(Place::Key) => false,
+        Some(Place::Value {
+            key, whole_value, ..
+        }) => (*whole_value && key.as_deref().is_some_and(is_registry_key)) || text.registry_field,
+        Some(Place::Comment) | None => text.registry_field,
+    };
+    let host = display_host(hit.form, &matched);
+
+    let verdict = match (hit.form, hit.position, hit.shape) {
+        (_, Position::PathSegment, _) => Verdict::none(
+            Rule::LegacyMention,
+            format!("{host} names a folder in a URL or file path, not an image registry"),
+        ),
+        (_, Position::ProxyPath, _) => {
+            let proxy = reference.split('/').next().unwrap_or_default();
+            Verdict::none(
+                Rule::ProxyPath,
+                format!("{host} is a project on the registry proxy {proxy}, which still pulls from the frozen registry"),
+            )
+            .with_note("no automatic fix: point the proxy project at registry.k8s.io and reference that project")
+        }
+        (HostForm::Staging, ..) => Verdict::none(
+            Rule::StagingRegistry,
+            format!("{host} is a staging registry: its images are not for production and may be deleted"),
+        )
+        .with_note("no automatic fix: staging images reach registry.k8s.io only when promoted, at a path set by the promotion"),
+        (form, Position::UrlHost, _) => Verdict::fix(
+            form_rule(form),
+            format!("URL points at {}", describe_form(form, &host)),
+            Applicability::Unsafe,
+        )
+        .with_note("unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)"),
+        (form, Position::Registry, Shape::Image) => Verdict::fix(
+            form_rule(form),
+            format!("image is pulled from {}", describe_form(form, &host)),
+            form_applicability(form),
+        ),
+        (form, Position::Registry, Shape::BareHost { .. }) if registry_field => Verdict::fix(
+            form_rule(form),
+            format!("registry is set to {}", describe_form(form, &host)),
+            form_applicability(form),
+        ),
+        (_, Position::Registry, Shape::BareHost { .. }) => Verdict::none(
+            Rule::LegacyMention,
+            format!("mentions the frozen registry {host}"),
+        ),
+    };
+    let mut verdict = verdict;
+    if verdict.rule == Rule::LegacyGcrProject && verdict.applicability != Applicability::DisplayOnly
+    {
+        verdict.note.get_or_insert_with(|| {
+            "unsafe: the Kubernetes project copied these images to registry.k8s.io but does not guarantee every one".into()
+        });
+    }
+    if verdict.applicability == Applicability::Safe && source.kind == FileKind::ProgramSource {
+        verdict.applicability = Applicability::Unsafe;
+        verdict.note = Some(
+            "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)".into(),
+        );
+    }
+    if verdict.applicability != Applicability::DisplayOnly {
+        let line = source.line_range_at(hit.range.start);
+        if hosts::contains_new_host(&bytes[line]) {
+            verdict.applicability = Applicability::DisplayOnly;
+            verdict.note = Some(
+                "no automatic fix: this line already names registry.k8s.io (a migration note, a mirror or a comparison)".into(),
+            );
+        }
+    }
+    if text.kubelet_sandbox_flag && !mentions_cri_dockerd(bytes) {
+        let hint = "--pod-infra-container-image is deprecated (a no-op from Kubernetes 1.29, removed in 1.35): remove the flag and set the sandbox image in the container runtime";
+        verdict.note = Some(match verdict.note {
+            Some(note) => format!("{note}; {hint}"),
+            None => hint.to_string(),
+        });
+    }
+
+    let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
+        edits: vec![Edit {
+            range: hit.range.clone(),
+            original: matched.clone(),
+            replacement: NEW_HOST.to_string(),
+        }],
+        applicability: verdict.applicability,
+    });
+    Finding {
+        rule: verdict.rule,
+        range: hit.range.clone(),
+        matched,
+        reference,
+        context,
+        message: verdict.message,
+        note: verdict.note,
+        fix,
+        location: Default::default(),
+        excerpt: Default::default(),
+    }
+}
+
+struct Verdict {
+    rule: Rule,
+    message: String,
+    applicability: Applicability,
+    note: Option<String>,
+}
+
+impl Verdict {
+    fn fix(rule: Rule, message: String, applicability: Applicability) -> Verdict {
+        Verdict {
+            rule,
+            message,
+            applicability,
+            note: None,
+        }
+    }
+
+    fn none(rule: Rule, message: String) -> Verdict {
+        Self::fix(rule, message, Applicability::DisplayOnly)
+    }
+
+    fn with_note(mut self, note: &str) -> Verdict {
+        self.note = Some(note.to_string());
+        self
+    }
+}
+
+fn form_rule(form: HostForm) -> Rule {
+    match form {
+        HostForm::Legacy => Rule::LegacyHost,
+        HostForm::Backend => Rule::LegacyBackend,
+        HostForm::GcrProject => Rule::LegacyGcrProject,
+        HostForm::Staging => Rule::StagingRegistry,
+    }
+}
+
+/// Legacy host and backends are guaranteed to serve the same images (domain reference §2);
+/// the gcr.io project is not.
+fn form_applicability(form: HostForm) -> Applicability {
+    match form {
+        HostForm::Legacy | HostForm::Backend => Applicability::Safe,
+        HostForm::GcrProject => Applicability::Unsafe,
+        HostForm::Staging => Applicability::DisplayOnly,
+    }
+}
+
+fn describe_form(form: HostForm, host: &str) -> String {
+    match form {
+        HostForm::Legacy => format!("the frozen registry {host}"),
+        HostForm::Backend => {
+            format!("{host}, a storage backend that registry.k8s.io may move away from")
+        }
+        HostForm::GcrProject => format!("{host}, the old project behind k8s.gcr.io"),
+        HostForm::Staging => format!("the staging registry {host}"),
+    }
+}
+
+/// Messages name the legacy host in its usual spelling, whatever case the file uses.
+fn display_host(form: HostForm, matched: &str) -> String {
+    match form {
+        HostForm::Legacy => LEGACY_HOST.to_string(),
+        _ => matched.to_string(),
+    }
+}
+
+/// A key that holds a registry: `registry`, `imageRegistry`, `imageRepository`, `repo`.
+fn is_registry_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    lower.contains("registry") || lower.contains("repo")
+}
+
+/// cri-dockerd's `--pod-infra-container-image` is not deprecated (unlike the kubelet's).
+fn mentions_cri_dockerd(bytes: &[u8]) -> bool {
+    memmem::find(bytes, b"cri-docker").is_some()
+}
+
+fn text_context(kind: FileKind, site: &TextSite) -> String {
+    match (&site.detail, site.in_comment) {
+        (Some(detail), false) => format!("{}: {detail}", kind.label()),
+        (Some(detail), true) => format!("{} comment: {detail}", kind.label()),
+        (None, true) => format!("{} comment", kind.label()),
+        (None, false) => kind.label().to_string(),
+    }
+}
+
+fn escaped_finding(source: &SourceFile, escaped: &yaml::EscapedScalar) -> Finding {
+    let hit = &escaped.hit;
+    let matched = escaped.decoded[hit.range.clone()].to_string();
+    let rule = match hit.position {
+        Position::PathSegment => Rule::LegacyMention,
+        Position::ProxyPath => Rule::ProxyPath,
+        _ => form_rule(hit.form),
+    };
+    Finding {
+        rule,
+        range: escaped.range.clone(),
+        reference: escaped.decoded[hit.reference.clone()].to_string(),
+        message: format!(
+            "value names {} through escape sequences",
+            display_host(hit.form, &matched)
+        ),
+        matched: String::from_utf8_lossy(&source.bytes[escaped.range.clone()]).into_owned(),
+        context: escaped.context.clone(),
+        note: Some(
+            "no automatic fix: the host is spelled with escapes; edit the value by hand".into(),
+        ),
+        fix: None,
+        location: Default::default(),
+        excerpt: Default::default(),
+    }
+}
+
+fn unused_suppressions(source: &SourceFile, suppressions: &Suppressions) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for marker in &suppressions.markers {
+        let message = if !marker.unknown_rules.is_empty() {
+            format!(
+                "`{}` names unknown rules: {}",
+                marker.scope.spelling(),
+                marker.unknown_rules.join(", ")
+            )
+        } else if !marker.used {
+            let target = match marker.scope {
+                suppress::Scope::Line => "on its line",
+                suppress::Scope::NextLine => "on the next line",
+                suppress::Scope::File => "in this file",
+            };
+            format!("`{}` suppresses nothing {target}", marker.scope.spelling())
+        } else {
+            continue;
+        };
+        let matched = String::from_utf8_lossy(&source.bytes[marker.range.clone()]).into_owned();
+        findings.push(Finding {
+            rule: Rule::UnusedSuppression,
+            range: marker.range.clone(),
+            reference: matched.clone(),
+            matched,
+            context: format!("{} comment", source.kind.label()),
+            message,
+            note: None,
+            fix: None,
+            location: Default::default(),
+            excerpt: Default::default(),
+        });
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests;

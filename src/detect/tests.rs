@@ -1,0 +1,341 @@
+//! Classification tests: one file in, the rule, applicability and position of every finding out.
+
+use super::*;
+use crate::path::RepoPath;
+
+/// `line:column rule applicability matched` for every finding.
+fn findings(path: &str, text: &str) -> Vec<String> {
+    let source = SourceFile::new(RepoPath::new(path), text.as_bytes().to_vec());
+    Detector::new()
+        .detect(&source, &RuleFilter::default())
+        .findings
+        .iter()
+        .map(|finding| {
+            format!(
+                "{}:{} {} {} {}",
+                finding.location.line,
+                finding.location.column,
+                finding.rule,
+                finding.applicability().as_str(),
+                finding.matched
+            )
+        })
+        .collect()
+}
+
+fn detect(path: &str, text: &str) -> Detection {
+    let source = SourceFile::new(RepoPath::new(path), text.as_bytes().to_vec());
+    Detector::new().detect(&source, &RuleFilter::default())
+}
+
+#[test]
+fn manifest_images_in_every_scalar_style() {
+    let text = r#"kind: CronJob
+metadata: {name: nightly}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers: [{name: wait, image: "k8s.gcr.io/busybox:1.27"}]
+          containers:
+          - name: run
+            image: &img 'k8s.gcr.io/e2e-test-images/agnhost:2.39'
+            args:
+            - |
+              crictl pull k8s.gcr.io/pause:3.9
+          - name: again
+            image: *img
+"#;
+    assert_eq!(
+        findings("cron.yaml", text),
+        [
+            "8:49 legacy-host safe k8s.gcr.io",
+            "11:26 legacy-host safe k8s.gcr.io",
+            "14:27 legacy-host safe k8s.gcr.io",
+        ]
+    );
+    let detection = detect("cron.yaml", text);
+    assert_eq!(
+        detection.findings[0].context,
+        "manifest: CronJob/nightly spec.jobTemplate.spec.template.spec.initContainers[0].image"
+    );
+    assert_eq!(detection.findings[0].reference, "k8s.gcr.io/busybox:1.27");
+}
+
+#[test]
+fn lookalikes_are_never_reported() {
+    let text = "a: k8s.gcr.io.mirror.example.net/pause\nb: notk8s.gcr.io/pause\nc: https://example.com/k8s.gcr.io-notes\nd: gcr.io/google-samples/hello-app:1.0\n";
+    assert!(findings("a.yaml", text).is_empty());
+}
+
+#[test]
+fn every_host_form() {
+    let text = "\
+a: eu.gcr.io/k8s-artifacts-prod/pause:3.9
+b: us-central1-docker.pkg.dev/k8s-artifacts-prod/images/pause:3.9
+c: gcr.io/google_containers/pause-amd64:3.0
+d: staging-k8s.gcr.io/pause:3.9
+e: gcr.io/k8s-staging-ingress-nginx/controller:v1
+f: harbor.example.com/k8s.gcr.io/pause:3.9
+g: K8S.GCR.IO/pause:3.9
+";
+    assert_eq!(
+        findings("x.yaml", text),
+        [
+            "1:4 legacy-backend safe eu.gcr.io/k8s-artifacts-prod",
+            "2:4 legacy-backend safe us-central1-docker.pkg.dev/k8s-artifacts-prod/images",
+            "3:4 legacy-gcr-project unsafe gcr.io/google_containers",
+            "4:4 staging-registry none staging-k8s.gcr.io",
+            "5:4 staging-registry none gcr.io/k8s-staging-ingress-nginx",
+            "6:23 proxy-path none k8s.gcr.io",
+            "7:4 legacy-host safe K8S.GCR.IO",
+        ]
+    );
+}
+
+#[test]
+fn bare_hosts_are_fixable_only_in_registry_fields() {
+    let text = "\
+image:
+  registry: k8s.gcr.io
+  repository: ingress-nginx/controller
+global:
+  imageRegistry: \"k8s.gcr.io\"
+description: images live on k8s.gcr.io
+server: k8s.gcr.io
+";
+    assert_eq!(
+        findings("values.yaml", text),
+        [
+            "2:13 legacy-host safe k8s.gcr.io",
+            "5:19 legacy-host safe k8s.gcr.io",
+            "6:29 legacy-mention none k8s.gcr.io",
+            "7:9 legacy-mention none k8s.gcr.io",
+        ]
+    );
+}
+
+#[test]
+fn references_in_comments_are_still_references() {
+    let text = "# image: k8s.gcr.io/pause:3.9\n# hosted on k8s.gcr.io\nkind: Pod\n";
+    assert_eq!(
+        findings("pod.yaml", text),
+        [
+            "1:10 legacy-host safe k8s.gcr.io",
+            "2:13 legacy-mention none k8s.gcr.io",
+        ]
+    );
+}
+
+#[test]
+fn program_source_gets_unsafe_fixes() {
+    let text = "\tImage: \"k8s.gcr.io/e2e-test-images/resource-consumer:1.9\",\n";
+    assert_eq!(
+        findings("test/e2e_test.go", text),
+        ["1:10 legacy-host unsafe k8s.gcr.io"]
+    );
+}
+
+#[test]
+fn lines_that_name_the_new_host_get_no_fix() {
+    let go = "if repo == \"k8s.gcr.io\" || repo == \"registry.k8s.io\" {\n";
+    assert_eq!(
+        findings("a.go", go),
+        ["1:13 legacy-mention none k8s.gcr.io"]
+    );
+    let shell = "docker tag k8s.gcr.io/pause:3.9 registry.k8s.io/pause:3.9\n";
+    assert_eq!(
+        findings("a.sh", shell),
+        ["1:12 legacy-host none k8s.gcr.io"]
+    );
+}
+
+#[test]
+fn url_and_file_path_segments_get_no_fix() {
+    let text = "See https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io and k8s.gcr.io/images/k8s-staging-dns/images.yaml\n";
+    assert_eq!(
+        findings("RELEASE.md", text),
+        [
+            "1:52 legacy-mention none k8s.gcr.io",
+            "1:67 legacy-mention none k8s.gcr.io"
+        ]
+    );
+}
+
+#[test]
+fn text_carriers() {
+    assert_eq!(
+        findings(
+            "Dockerfile",
+            "FROM --platform=$BUILDPLATFORM k8s.gcr.io/kustomize/kustomize:v4.5.5 AS kustomize\nCOPY --from=k8s.gcr.io/pause:3.9 /pause /pause\n"
+        ),
+        [
+            "1:32 legacy-host safe k8s.gcr.io",
+            "2:13 legacy-host safe k8s.gcr.io"
+        ]
+    );
+    assert_eq!(
+        findings(
+            "Makefile",
+            "REGISTRY ?= staging-k8s.gcr.io\nBASE ?= k8s.gcr.io/build-image/debian-base:v2\n"
+        ),
+        [
+            "1:13 staging-registry none staging-k8s.gcr.io",
+            "2:9 legacy-host safe k8s.gcr.io"
+        ]
+    );
+    assert_eq!(
+        findings(
+            "config.toml",
+            "[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"k8s.gcr.io/pause:3.6\"\n"
+        ),
+        ["2:20 legacy-host safe k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings("init.sh", "kubeadm init --image-repository=k8s.gcr.io\n"),
+        ["1:33 legacy-host safe k8s.gcr.io"]
+    );
+}
+
+#[test]
+fn kubelet_flag_carries_the_deprecation_note() {
+    let detection = detect(
+        "kubelet.service.d/10-pause.conf",
+        "[Service]\nEnvironment=\"KUBELET_EXTRA_ARGS=--pod-infra-container-image=k8s.gcr.io/pause:3.6\"\n",
+    );
+    let finding = &detection.findings[0];
+    assert_eq!(finding.applicability(), Applicability::Safe);
+    assert!(finding.note.as_deref().unwrap().contains("deprecated"));
+
+    let detection = detect(
+        "cri-docker.service",
+        "ExecStart=/usr/bin/cri-dockerd --pod-infra-container-image=k8s.gcr.io/pause:3.9\n",
+    );
+    assert_eq!(detection.findings[0].note, None);
+}
+
+#[test]
+fn broken_yaml_still_reports_and_says_so() {
+    let text =
+        "image: k8s.gcr.io/one:1\n---\nbad: [k8s.gcr.io/two:2\n---\nimage: k8s.gcr.io/three:3\n";
+    let detection = detect("broken.yaml", text);
+    assert_eq!(detection.findings.len(), 3);
+    assert!(
+        detection
+            .findings
+            .iter()
+            .all(|f| f.applicability() == Applicability::Safe)
+    );
+    assert_eq!(detection.findings[1].context, "yaml");
+    assert_eq!(detection.notes.len(), 1);
+    assert!(
+        detection.notes[0].starts_with("3:6: does not parse as YAML"),
+        "{:?}",
+        detection.notes
+    );
+}
+
+#[test]
+fn escaped_scalars_are_reported_without_a_fix() {
+    let detection = detect("a.yaml", "image: \"k8s\\x2egcr.io/pause:3.9\"\n");
+    assert_eq!(detection.findings.len(), 1);
+    let finding = &detection.findings[0];
+    assert_eq!(finding.rule, Rule::LegacyHost);
+    assert_eq!(finding.applicability(), Applicability::DisplayOnly);
+    assert_eq!(finding.matched, "\"k8s\\x2egcr.io/pause:3.9\"");
+}
+
+#[test]
+fn suppressions_and_unused_markers() {
+    let text = "\
+a: k8s.gcr.io/pause:1 # regshift:ignore
+# regshift:ignore-next-line
+b: k8s.gcr.io/pause:2
+c: k8s.gcr.io/pause:3 # regshift:ignore[proxy-path]
+d: nothing here # regshift:ignore
+";
+    let detection = detect("a.yaml", text);
+    assert_eq!(detection.suppressed, 2);
+    let summary: Vec<_> = detection
+        .findings
+        .iter()
+        .map(|f| format!("{}:{} {}", f.location.line, f.location.column, f.rule))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "4:4 legacy-host",
+            "4:25 unused-suppression",
+            "5:19 unused-suppression"
+        ]
+    );
+}
+
+#[test]
+fn file_suppression() {
+    let text = "# regshift:ignore-file\na: k8s.gcr.io/pause:1\nb: k8s.gcr.io/pause:2\n";
+    let detection = detect("a.yaml", text);
+    assert!(detection.findings.is_empty());
+    assert_eq!(detection.suppressed, 2);
+}
+
+#[test]
+fn rule_filter_drops_rules() {
+    let source = SourceFile::new(
+        RepoPath::new("a.md"),
+        b"hosted on k8s.gcr.io, pull k8s.gcr.io/pause\n".to_vec(),
+    );
+    let detection = Detector::new().detect(&source, &RuleFilter::ignoring([Rule::LegacyMention]));
+    assert_eq!(detection.findings.len(), 1);
+    assert_eq!(detection.findings[0].rule, Rule::LegacyHost);
+}
+
+#[test]
+fn crlf_bom_and_multibyte_text() {
+    let text = "\u{feff}# ünïcödé ✓\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: ✓\r\n    image: \"k8s.gcr.io/pause:3.9\"\r\n";
+    assert_eq!(
+        findings("pod.yaml", text),
+        ["6:13 legacy-host safe k8s.gcr.io"]
+    );
+    let detection = detect("pod.yaml", text);
+    assert_eq!(
+        detection.findings[0].context,
+        "manifest: Pod spec.containers[0].image"
+    );
+    assert_eq!(
+        detection.findings[0].excerpt.text,
+        "    image: \"k8s.gcr.io/pause:3.9\""
+    );
+}
+
+#[test]
+fn json_manifests() {
+    let text = "{\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"k8s.gcr.io/pause:3.9\"}]}\n}\n";
+    let detection = detect("pod.json", text);
+    assert_eq!(detection.findings.len(), 1);
+    assert_eq!(
+        detection.findings[0].context,
+        "manifest: Pod/p spec.containers[0].image"
+    );
+    assert_eq!(detection.findings[0].applicability(), Applicability::Safe);
+}
+
+#[test]
+fn helm_template_defaults() {
+    let text = "image: \"{{ .Values.image.registry | default \"k8s.gcr.io\" }}/pause:3.9\"\n{{- define \"app.registry\" -}}{{ default \"k8s.gcr.io/\" .Values.global.imageRegistry }}{{- end -}}\n";
+    assert_eq!(
+        findings("chart/templates/deploy.yaml", text),
+        [
+            "1:46 legacy-host safe k8s.gcr.io",
+            "2:42 legacy-host safe k8s.gcr.io"
+        ]
+    );
+}
+
+#[test]
+fn files_without_needles_cost_nothing() {
+    let detection = detect("a.yaml", "image: registry.k8s.io/pause:3.9\n");
+    assert!(detection.findings.is_empty());
+    assert!(detection.notes.is_empty());
+}

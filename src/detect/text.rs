@@ -1,0 +1,441 @@
+//! Line-level context for a hit, for every kind of file: is it in a comment or a Markdown code
+//! block, is the bare host the whole value of a field that holds a registry, and which carrier
+//! holds it (`FROM`, `--pod-infra-container-image`, `sandbox_image`, `docker pull`, `KEY=`…).
+//!
+//! These are heuristics on the line around the hit. They classify hits; they never create or
+//! drop one. The YAML layer refines them with real structure where it can.
+
+use std::ops::Range;
+
+use regex::bytes::Regex;
+
+use super::hosts::HostHit;
+use crate::source::{FileKind, SourceFile};
+
+/// The longest stretch of a line before a hit that the prefix patterns look at. Keeps the
+/// cost per hit bounded on pathological single-line files.
+const PREFIX_WINDOW: usize = 512;
+
+/// What the line says about one hit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextSite {
+    pub in_comment: bool,
+    /// "FROM", "--pod-infra-container-image", "docker pull", "REGISTRY", "code block" …
+    pub detail: Option<String>,
+    /// The bare host is the value of a registry-holding field or flag (`REGISTRY=k8s.gcr.io`,
+    /// `--image-repository k8s.gcr.io`, `{{ default "k8s.gcr.io" … }}`).
+    pub registry_field: bool,
+    /// The hit is the value of the kubelet's deprecated `--pod-infra-container-image`.
+    pub kubelet_sandbox_flag: bool,
+}
+
+/// Compiled line patterns, built once per run.
+#[derive(Debug)]
+pub struct TextAnalyzer {
+    kubelet_flag: Regex,
+    registry_flag: Regex,
+    registry_assignment: Regex,
+    template_default: Regex,
+    dockerfile_from: Regex,
+    copy_from: Regex,
+    dockerfile_arg: Regex,
+    runtime_key: Regex,
+    command: Regex,
+    assignment: Regex,
+}
+
+impl Default for TextAnalyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TextAnalyzer {
+    pub fn new() -> TextAnalyzer {
+        let compile = |pattern: &str| Regex::new(pattern).expect("static pattern compiles");
+        TextAnalyzer {
+            kubelet_flag: compile(r#"--pod-infra-container-image(?:=|\s+)["']?$"#),
+            registry_flag: compile(
+                r#"(?i)(--[a-z0-9-]*(?:registry|repo)[a-z0-9-]*)(?:=|\s+)["']?$"#,
+            ),
+            registry_assignment: compile(
+                r#"(?i)(?:^|[^A-Za-z0-9_.\-])([A-Za-z0-9_.\-]*(?:registry|repo)[A-Za-z0-9_.\-]*)["'\]]?\s*(?::=|\?=|\+=|=|:)\s*["']?$"#,
+            ),
+            template_default: compile(r#"\bdefault\s+["']$"#),
+            dockerfile_from: compile(r#"(?i)^\s*FROM\s+(?:--\S+\s+)*$"#),
+            copy_from: compile(r#"(?i)--from=["']?$"#),
+            dockerfile_arg: compile(r#"(?i)^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=["']?$"#),
+            runtime_key: compile(
+                r#"\b(sandbox_image|pause_image|sandbox|pinned_images)\s*=\s*(?:\[[^\]]*)?["']?$"#,
+            ),
+            command: compile(
+                r#"\b(docker|podman|nerdctl|crictl|ctr|skopeo|crane|kind|kubectl|minikube)\s[^|;&]*?\b(pull|push|tag|run|save|load|copy|cp|create|import|export|set)\s[^|;&]*$"#,
+            ),
+            assignment: compile(
+                r#"(?:^|[^A-Za-z0-9_.\-])([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]?\s*(?::=|\?=|\+=|=|:)\s*["']?$"#,
+            ),
+        }
+    }
+
+    /// Describe the line around `hit`.
+    pub fn analyze(&self, source: &SourceFile, hit: &HostHit, layout: &Layout) -> TextSite {
+        let bytes = &source.bytes;
+        let line = source.line_range_at(hit.range.start);
+        let prefix_start = line
+            .start
+            .max(hit.range.start.saturating_sub(PREFIX_WINDOW));
+        let prefix = &bytes[prefix_start..hit.range.start];
+        let line_bytes = &bytes[line.start..line.end];
+
+        let mut site = TextSite {
+            in_comment: layout.in_comment(source.kind, line_bytes, hit.range.start - line.start),
+            ..TextSite::default()
+        };
+
+        let value_ends_here = value_ends_after(bytes, hit, line.end);
+        if self.kubelet_flag.is_match(prefix) {
+            site.kubelet_sandbox_flag = true;
+            site.detail = Some("--pod-infra-container-image".into());
+        } else if let Some(captures) = self.registry_flag.captures(prefix) {
+            site.registry_field = value_ends_here;
+            site.detail = Some(lossy(&captures[1]));
+        } else if self.template_default.is_match(prefix) {
+            site.registry_field = value_ends_here;
+            site.detail = Some("template default".into());
+        } else if source.kind == FileKind::Dockerfile && self.dockerfile_from.is_match(prefix) {
+            site.detail = Some("FROM".into());
+        } else if source.kind == FileKind::Dockerfile && self.copy_from.is_match(prefix) {
+            site.detail = Some("COPY --from".into());
+        } else if let Some(captures) = self
+            .dockerfile_arg
+            .captures(prefix)
+            .filter(|_| source.kind == FileKind::Dockerfile)
+        {
+            site.detail = Some(format!("ARG {}", lossy(&captures[1])));
+            site.registry_field = value_ends_here && is_registry_name(&captures[1]);
+        } else if let Some(captures) = self.runtime_key.captures(prefix) {
+            site.detail = Some(lossy(&captures[1]));
+        } else if let Some(captures) = self.registry_assignment.captures(prefix) {
+            site.registry_field = value_ends_here;
+            site.detail = Some(lossy(&captures[1]));
+        } else if let Some(captures) = self.command.captures(prefix) {
+            site.detail = Some(format!("{} {}", lossy(&captures[1]), lossy(&captures[2])));
+        } else if let Some(captures) = self.assignment.captures(prefix) {
+            site.detail = Some(lossy(&captures[1]));
+        }
+
+        if site.detail.is_none() {
+            site.detail = layout.markdown_detail(source, hit.range.start, line_bytes, line.start);
+        }
+        site
+    }
+}
+
+/// A registry-holding name: `REGISTRY`, `kube_image_repo`, `imageRepository`, `gcRegistry`.
+fn is_registry_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    memchr::memmem::find(&lower, b"registry").is_some()
+        || memchr::memmem::find(&lower, b"repo").is_some()
+}
+
+/// Whether a bare host ends the value it stands in: the line ends, a quote or closing bracket
+/// follows, or only a comment, a line continuation or another argument follows.
+fn value_ends_after(bytes: &[u8], hit: &HostHit, line_end: usize) -> bool {
+    let mut at = hit.range.end;
+    if bytes.get(at) == Some(&b'/') {
+        at += 1;
+    }
+    if at >= line_end {
+        return true;
+    }
+    match bytes[at] {
+        b'"' | b'\'' | b'`' | b',' | b';' | b')' | b'}' | b']' | b'\\' | b'|' => true,
+        byte if byte.is_ascii_whitespace() => {
+            let rest = bytes[at..line_end].trim_ascii_start();
+            rest.is_empty()
+                || matches!(
+                    rest[0],
+                    b'#' | b'\\' | b'&' | b'|' | b';' | b'-' | b'}' | b')' | b'>'
+                )
+                || rest.starts_with(b"//")
+        }
+        _ => false,
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// File-wide layout that line heuristics need: Markdown fenced code blocks.
+#[derive(Debug, Default)]
+pub struct Layout {
+    code_blocks: Vec<Range<usize>>,
+}
+
+impl Layout {
+    pub fn new(source: &SourceFile) -> Layout {
+        let code_blocks = if source.kind == FileKind::Markdown {
+            fenced_code_blocks(source)
+        } else {
+            Vec::new()
+        };
+        Layout { code_blocks }
+    }
+
+    pub fn in_code_block(&self, offset: usize) -> bool {
+        self.code_blocks
+            .binary_search_by(|block| {
+                if block.end <= offset {
+                    std::cmp::Ordering::Less
+                } else if block.start > offset {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+
+    /// Whether the byte at `column` (offset into `line`) sits in a comment.
+    fn in_comment(&self, kind: FileKind, line: &[u8], column: usize) -> bool {
+        comment_start(kind, line).is_some_and(|start| start <= column)
+    }
+
+    fn markdown_detail(
+        &self,
+        source: &SourceFile,
+        offset: usize,
+        line: &[u8],
+        line_start: usize,
+    ) -> Option<String> {
+        if source.kind != FileKind::Markdown {
+            return None;
+        }
+        let column = offset - line_start;
+        let detail = if self.in_code_block(offset) {
+            "code block"
+        } else if line[..column].iter().filter(|byte| **byte == b'`').count() % 2 == 1 {
+            "inline code"
+        } else if comment_start(FileKind::Markdown, line).is_some_and(|start| start <= column) {
+            "comment"
+        } else {
+            "text"
+        };
+        Some(detail.into())
+    }
+}
+
+/// Byte ranges of fenced code blocks (``` or ~~~), fence lines included.
+fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, u8, usize)> = None;
+    for index in 0..source.line_count() {
+        let range = source.line_range(index);
+        let line = &source.bytes[range.clone()];
+        let trimmed = line.trim_ascii_start();
+        let fence_char = match trimmed.first() {
+            Some(&byte @ (b'`' | b'~')) => byte,
+            _ => continue,
+        };
+        let fence_len = trimmed
+            .iter()
+            .take_while(|byte| **byte == fence_char)
+            .count();
+        if fence_len < 3 {
+            continue;
+        }
+        match open {
+            None => open = Some((range.start, fence_char, fence_len)),
+            Some((start, open_char, open_len))
+                if open_char == fence_char
+                    && fence_len >= open_len
+                    && trimmed[fence_len..].trim_ascii().is_empty() =>
+            {
+                blocks.push(start..range.end);
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((start, ..)) = open {
+        blocks.push(start..source.bytes.len());
+    }
+    blocks
+}
+
+/// Where a comment starts on `line`, if it has one. Quotes are tracked so that a `#` inside a
+/// string is not a comment; `://` is never a comment.
+pub fn comment_start(kind: FileKind, line: &[u8]) -> Option<usize> {
+    let trimmed_start = line.len() - line.trim_ascii_start().len();
+    let rest = &line[trimmed_start..];
+    match kind {
+        FileKind::Json => return None,
+        FileKind::Markdown => return memchr::memmem::find(line, b"<!--"),
+        FileKind::Dockerfile => return rest.starts_with(b"#").then_some(trimmed_start),
+        FileKind::Ini if rest.starts_with(b";") || rest.starts_with(b"#") => {
+            return Some(trimmed_start);
+        }
+        FileKind::ProgramSource | FileKind::Terraform
+            if rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*" =>
+        {
+            return Some(trimmed_start);
+        }
+        _ => {}
+    }
+    let hash = kind.has_hash_comments() || kind == FileKind::ProgramSource;
+    let slash = kind.has_slash_comments();
+    let mut quote: Option<u8> = None;
+    let mut index = 0;
+    while index < line.len() {
+        let byte = line[index];
+        match quote {
+            Some(open) => {
+                if byte == b'\\' {
+                    index += 1;
+                } else if byte == open {
+                    quote = None;
+                }
+            }
+            None => match byte {
+                b'"' | b'\'' => quote = Some(byte),
+                b'#' if hash && (index == 0 || line[index - 1].is_ascii_whitespace()) => {
+                    return Some(index);
+                }
+                b'/' if slash
+                    && line.get(index + 1) == Some(&b'/')
+                    && (index == 0 || line[index - 1] != b':') =>
+                {
+                    return Some(index);
+                }
+                _ => {}
+            },
+        }
+        index += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::hosts::HostScanner;
+    use crate::path::RepoPath;
+
+    fn analyze(path: &str, text: &str) -> Vec<TextSite> {
+        let source = SourceFile::new(RepoPath::new(path), text.as_bytes().to_vec());
+        let layout = Layout::new(&source);
+        let analyzer = TextAnalyzer::new();
+        HostScanner::new()
+            .scan(&source.bytes)
+            .iter()
+            .map(|hit| analyzer.analyze(&source, hit, &layout))
+            .collect()
+    }
+
+    fn one(path: &str, text: &str) -> TextSite {
+        let mut sites = analyze(path, text);
+        assert_eq!(sites.len(), 1, "{text}");
+        sites.remove(0)
+    }
+
+    #[test]
+    fn registry_fields_in_many_carriers() {
+        for (path, text) in [
+            ("Makefile", "REGISTRY ?= k8s.gcr.io\n"),
+            ("vars.yml", "kube_image_repo: \"k8s.gcr.io\"\n"),
+            ("main.tf", "  ingress_docker_registry = \"k8s.gcr.io\"\n"),
+            ("init.sh", "kubeadm init --image-repository=k8s.gcr.io\n"),
+            ("init.sh", "kubeadm init --image-repository k8s.gcr.io \\\n"),
+            (
+                "_helpers.tpl",
+                "{{ default \"k8s.gcr.io\" .Values.global.imageRegistry }}\n",
+            ),
+            ("config.toml", "registry = 'k8s.gcr.io' # old\n"),
+        ] {
+            assert!(one(path, text).registry_field, "{path}: {text}");
+        }
+    }
+
+    #[test]
+    fn prose_is_not_a_registry_field() {
+        for (path, text) in [
+            ("README.md", "Images are hosted on k8s.gcr.io today.\n"),
+            ("notes.txt", "registry: k8s.gcr.io is frozen\n"),
+        ] {
+            assert!(!one(path, text).registry_field, "{path}: {text}");
+        }
+    }
+
+    #[test]
+    fn carriers_are_named() {
+        assert_eq!(
+            one(
+                "Dockerfile",
+                "FROM --platform=$BUILDPLATFORM k8s.gcr.io/kustomize/kustomize:v4 AS k\n"
+            )
+            .detail
+            .as_deref(),
+            Some("FROM")
+        );
+        assert_eq!(
+            one(
+                "Dockerfile",
+                "COPY --from=k8s.gcr.io/pause:3.9 /pause /pause\n"
+            )
+            .detail
+            .as_deref(),
+            Some("COPY --from")
+        );
+        let site = one(
+            "10-kubelet.conf",
+            "Environment=\"KUBELET_EXTRA_ARGS=--pod-infra-container-image=k8s.gcr.io/pause:3.6\"\n",
+        );
+        assert!(site.kubelet_sandbox_flag);
+        assert_eq!(
+            one(
+                "config.toml",
+                "  sandbox_image = \"k8s.gcr.io/pause:3.6\"\n"
+            )
+            .detail
+            .as_deref(),
+            Some("sandbox_image")
+        );
+        assert_eq!(
+            one("pull.sh", "sudo crictl pull k8s.gcr.io/pause:3.9\n")
+                .detail
+                .as_deref(),
+            Some("crictl pull")
+        );
+        assert_eq!(
+            one(
+                "pull.sh",
+                "ctr -n k8s.io images pull k8s.gcr.io/pause:3.9\n"
+            )
+            .detail
+            .as_deref(),
+            Some("ctr pull")
+        );
+    }
+
+    #[test]
+    fn comments_by_kind() {
+        assert!(one("a.sh", "echo hi # k8s.gcr.io/pause\n").in_comment);
+        assert!(!one("a.sh", "echo \"#\" k8s.gcr.io/pause\n").in_comment);
+        assert!(one("main.go", "x := 1 // k8s.gcr.io/pause\n").in_comment);
+        assert!(!one("main.go", "url := \"https://k8s.gcr.io/v2\"\n").in_comment);
+        assert!(!one("Dockerfile", "RUN echo hi # k8s.gcr.io/pause\n").in_comment);
+        assert!(one("Dockerfile", "# FROM k8s.gcr.io/pause\n").in_comment);
+    }
+
+    #[test]
+    fn markdown_blocks() {
+        let text = "Use `k8s.gcr.io/pause`.\n\n```shell\ndocker pull k8s.gcr.io/pause:3.9\n```\n\nhosted on k8s.gcr.io\n";
+        let sites = analyze("README.md", text);
+        let details: Vec<_> = sites
+            .iter()
+            .map(|site| site.detail.clone().unwrap())
+            .collect();
+        assert_eq!(details, ["inline code", "docker pull", "text"]);
+    }
+}

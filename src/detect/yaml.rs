@@ -1,0 +1,624 @@
+//! YAML structure for hits: the only module that imports `granit_parser`.
+//!
+//! The parser never decides what exists; the text layer found every hit already. This module
+//! says where each hit sits: in a value scalar (with its key path, the resource that owns it
+//! and whether the host is the whole value), in a key, or in a comment. A document that fails
+//! to parse is recorded, and its hits keep only their text-level context.
+//!
+//! Spans come from `Span::byte_range()` only; `Marker::index()` counts chars.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle};
+
+use super::hosts::{HostHit, HostScanner};
+
+/// Where in the YAML structure a hit sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Value {
+        /// The mapping key holding the value (`image`, `registry`), if the parent is a mapping.
+        key: Option<String>,
+        /// The whole scalar (trimmed) is the matched host, optionally with a trailing `/`.
+        whole_value: bool,
+        /// A literal or folded block scalar: a script or an embedded document.
+        block: bool,
+    },
+    Key,
+    Comment,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlSite {
+    pub place: Place,
+    /// "manifest: Deployment/web spec.template.spec.containers[0].image", "yaml: image.registry".
+    pub context: String,
+}
+
+/// A document that did not parse; its hits are classified from text alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentFailure {
+    pub range: Range<usize>,
+    /// Byte offset of the error.
+    pub at: usize,
+    pub message: String,
+}
+
+/// A double-quoted scalar whose decoded value names a legacy host that its raw bytes spell
+/// with escapes (`"k8s\x2egcr.io/pause"`): the fix cannot be a byte swap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapedScalar {
+    pub range: Range<usize>,
+    pub context: String,
+    /// The hit, with ranges into `decoded`.
+    pub hit: HostHit,
+    pub decoded: String,
+}
+
+#[derive(Debug, Default)]
+pub struct YamlIndex {
+    /// One entry per hit given to [`index`], in the same order.
+    pub sites: Vec<Option<YamlSite>>,
+    pub failures: Vec<DocumentFailure>,
+    pub escaped: Vec<EscapedScalar>,
+}
+
+/// Parse `text` and place each of `hits` (sorted by start) in its structure.
+/// `label` names the format in contexts ("yaml", "json").
+pub fn index(text: &str, hits: &[HostHit], label: &str, scanner: &HostScanner) -> YamlIndex {
+    let mut walker = Walker {
+        text,
+        hits,
+        label,
+        scanner,
+        result: YamlIndex {
+            sites: vec![None; hits.len()],
+            ..YamlIndex::default()
+        },
+        document: Document::default(),
+    };
+    walker.run();
+    walker.result
+}
+
+/// How many documents of `text` fail to parse (for verifying that a fix broke nothing).
+pub fn failure_count(text: &str, scanner: &HostScanner) -> usize {
+    index(text, &[], "yaml", scanner).failures.len()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PathElem {
+    Key(String),
+    Index(usize),
+}
+
+#[derive(Debug)]
+enum Frame {
+    Mapping {
+        expect_key: bool,
+        key: Option<PathElem>,
+        /// This mapping is itself a (complex) key of its parent.
+        is_key: bool,
+    },
+    Sequence {
+        index: usize,
+        is_key: bool,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Resource {
+    path: Vec<PathElem>,
+    kind: Option<String>,
+    name: Option<String>,
+}
+
+/// What one document collects until it ends (contexts need `kind`, which may come last).
+#[derive(Debug, Default)]
+struct Document {
+    start: usize,
+    stack: Vec<Frame>,
+    resources: Vec<Resource>,
+    pending: Vec<Pending>,
+    pending_escaped: Vec<(Range<usize>, Vec<PathElem>, HostHit, String)>,
+}
+
+#[derive(Debug)]
+struct Pending {
+    hit: usize,
+    place: Place,
+    path: Vec<PathElem>,
+}
+
+struct Walker<'a> {
+    text: &'a str,
+    hits: &'a [HostHit],
+    label: &'a str,
+    scanner: &'a HostScanner,
+    result: YamlIndex,
+    document: Document,
+}
+
+/// Recovery gives up after this many parse errors in one file (a file of garbage).
+const MAX_ERRORS: usize = 10_000;
+
+impl Walker<'_> {
+    fn run(&mut self) {
+        let options = granit_parser::options! {
+            emit_unresolved_aliases: true,
+        };
+        let mut parser = Parser::new_from_str_with_options(self.text, options);
+        let mut open_failure: Option<DocumentFailure> = None;
+        let mut errors = 0;
+        loop {
+            match parser.next_event() {
+                None => break,
+                Some(Ok((event, span))) => {
+                    let Some(range) = span.byte_range() else {
+                        continue;
+                    };
+                    if let Event::DocumentStart(..) = event
+                        && let Some(mut failure) = open_failure.take()
+                    {
+                        failure.range.end = range.start.max(failure.range.start);
+                        self.result.failures.push(failure);
+                    }
+                    self.event(event, range);
+                }
+                Some(Err(error)) => {
+                    errors += 1;
+                    // A second error before the next document starts belongs to the same
+                    // broken region: keep the first message.
+                    if open_failure.is_none() {
+                        open_failure = Some(DocumentFailure {
+                            range: self.document.start..self.text.len(),
+                            at: error.marker().byte_offset().unwrap_or(self.document.start),
+                            message: error.info(),
+                        });
+                    }
+                    // Structure collected for the broken document is not trusted.
+                    self.document = Document {
+                        start: self.text.len(),
+                        ..Document::default()
+                    };
+                    let resumed = matches!(parser.proceed_next_document(), Ok(true));
+                    if !resumed || errors >= MAX_ERRORS {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(failure) = open_failure {
+            self.result.failures.push(failure);
+        }
+        // Hits inside failed documents keep no structural site.
+        for failure in &self.result.failures {
+            for (site, hit) in self.result.sites.iter_mut().zip(self.hits) {
+                if failure.range.contains(&hit.range.start) {
+                    *site = None;
+                }
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
+        match event {
+            Event::DocumentStart(..) => {
+                self.finish_document();
+                self.document.start = range.start;
+            }
+            Event::DocumentEnd | Event::StreamEnd => self.finish_document(),
+            Event::Comment(..) => {
+                for hit in self.hits_within(&range) {
+                    self.document.pending.push(Pending {
+                        hit,
+                        place: Place::Comment,
+                        path: self.current_path(),
+                    });
+                }
+            }
+            Event::Scalar(value, style, _, _) => self.scalar(&value, style, range),
+            Event::Alias(_) | Event::UnresolvedAlias(_) => {
+                if self.expecting_key() {
+                    self.set_key(PathElem::Key("*".into()));
+                }
+                self.advance();
+            }
+            Event::SequenceStart(..) => {
+                let is_key = self.expecting_key();
+                self.document
+                    .stack
+                    .push(Frame::Sequence { index: 0, is_key });
+            }
+            Event::MappingStart(..) => {
+                let is_key = self.expecting_key();
+                self.document.stack.push(Frame::Mapping {
+                    expect_key: true,
+                    key: None,
+                    is_key,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let is_key = match self.document.stack.pop() {
+                    Some(Frame::Mapping { is_key, .. } | Frame::Sequence { is_key, .. }) => is_key,
+                    None => false,
+                };
+                if is_key {
+                    self.set_key(PathElem::Key("?".into()));
+                }
+                self.advance();
+            }
+            _ => {}
+        }
+    }
+
+    fn scalar(&mut self, value: &str, style: ScalarStyle, range: Range<usize>) {
+        let is_key = self.expecting_key();
+        let mut path = self.current_path();
+        if is_key {
+            path.push(PathElem::Key(value.to_string()));
+        }
+        let hits: Vec<usize> = self.hits_within(&range).collect();
+        if !is_key {
+            self.note_resource_field(&path, value);
+        }
+        for &hit in &hits {
+            let place = if is_key {
+                Place::Key
+            } else {
+                let matched = &self.text[self.hits[hit].range.clone()];
+                let trimmed = value.trim();
+                let whole_value = trimmed.eq_ignore_ascii_case(matched)
+                    || trimmed
+                        .strip_suffix('/')
+                        .is_some_and(|host| host.eq_ignore_ascii_case(matched));
+                Place::Value {
+                    key: match path.last() {
+                        Some(PathElem::Key(key)) => Some(key.clone()),
+                        _ => None,
+                    },
+                    whole_value,
+                    block: matches!(style, ScalarStyle::Literal | ScalarStyle::Folded),
+                }
+            };
+            self.document.pending.push(Pending {
+                hit,
+                place,
+                path: path.clone(),
+            });
+        }
+        if !is_key && style == ScalarStyle::DoubleQuoted {
+            self.check_escapes(value, &range, hits.len(), &path);
+        }
+        if is_key {
+            self.set_key(path.pop().expect("a key was pushed"));
+        }
+        self.advance();
+    }
+
+    /// A double-quoted scalar may spell the host with escapes that the raw bytes hide.
+    fn check_escapes(
+        &mut self,
+        value: &str,
+        range: &Range<usize>,
+        raw_hits: usize,
+        path: &[PathElem],
+    ) {
+        if !self.text[range.clone()].contains('\\') {
+            return;
+        }
+        let decoded_hits = self.scanner.scan(value.as_bytes());
+        if decoded_hits.len() > raw_hits
+            && let Some(hit) = decoded_hits.into_iter().next()
+        {
+            self.document.pending_escaped.push((
+                range.clone(),
+                path.to_vec(),
+                hit,
+                value.to_string(),
+            ));
+        }
+    }
+
+    /// Remember `kind` and `metadata.name` of every mapping that looks like a resource.
+    fn note_resource_field(&mut self, path: &[PathElem], value: &str) {
+        let (owner, field) = match path {
+            [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
+            [owner @ .., PathElem::Key(metadata), PathElem::Key(name)]
+                if metadata == "metadata" && name == "name" =>
+            {
+                (owner, "name")
+            }
+            _ => return,
+        };
+        let resources = &mut self.document.resources;
+        let index = match resources.iter().position(|r| r.path == owner) {
+            Some(index) => index,
+            None => {
+                resources.push(Resource {
+                    path: owner.to_vec(),
+                    ..Resource::default()
+                });
+                resources.len() - 1
+            }
+        };
+        let slot = if field == "kind" {
+            &mut resources[index].kind
+        } else {
+            &mut resources[index].name
+        };
+        *slot = Some(value.to_string());
+    }
+
+    fn finish_document(&mut self) {
+        let document = std::mem::take(&mut self.document);
+        for pending in document.pending {
+            let context = match pending.place {
+                Place::Comment => format!("{} comment", self.label),
+                Place::Key => format!(
+                    "{} key",
+                    render_context(self.label, &pending.path, &document.resources)
+                ),
+                Place::Value { .. } => {
+                    render_context(self.label, &pending.path, &document.resources)
+                }
+            };
+            self.result.sites[pending.hit] = Some(YamlSite {
+                place: pending.place,
+                context,
+            });
+        }
+        for (range, path, hit, decoded) in document.pending_escaped {
+            self.result.escaped.push(EscapedScalar {
+                range,
+                context: render_context(self.label, &path, &document.resources),
+                hit,
+                decoded,
+            });
+        }
+        self.document.start = self.text.len();
+    }
+
+    fn hits_within(&self, range: &Range<usize>) -> impl Iterator<Item = usize> + use<> {
+        let first = self
+            .hits
+            .partition_point(|hit| hit.range.start < range.start);
+        let end = range.end;
+        let last = first
+            + self.hits[first..]
+                .iter()
+                .take_while(|hit| hit.range.end <= end)
+                .count();
+        first..last
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(
+            self.document.stack.last(),
+            Some(Frame::Mapping {
+                expect_key: true,
+                ..
+            })
+        )
+    }
+
+    fn set_key(&mut self, elem: PathElem) {
+        if let Some(Frame::Mapping { key, .. }) = self.document.stack.last_mut() {
+            *key = Some(elem);
+        }
+    }
+
+    /// A node ended: the parent moves to its next key, value or item.
+    fn advance(&mut self) {
+        match self.document.stack.last_mut() {
+            Some(Frame::Mapping {
+                expect_key, key, ..
+            }) => {
+                if *expect_key {
+                    *expect_key = false;
+                } else {
+                    *expect_key = true;
+                    *key = None;
+                }
+            }
+            Some(Frame::Sequence { index, .. }) => *index += 1,
+            None => {}
+        }
+    }
+
+    fn current_path(&self) -> Vec<PathElem> {
+        let mut path = Vec::with_capacity(self.document.stack.len());
+        for frame in &self.document.stack {
+            match frame {
+                Frame::Mapping {
+                    expect_key: false,
+                    key: Some(key),
+                    ..
+                } => path.push(key.clone()),
+                Frame::Mapping { .. } => {}
+                Frame::Sequence { index, .. } => path.push(PathElem::Index(*index)),
+            }
+        }
+        path
+    }
+}
+
+/// "manifest: Kind/name rest.of.path" when a resource owns the path, else "label: path".
+fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> String {
+    let owner = resources
+        .iter()
+        .filter(|resource| resource.kind.is_some() && path.starts_with(&resource.path))
+        .max_by_key(|resource| resource.path.len());
+    match owner {
+        Some(resource) => {
+            let mut context = String::from("manifest: ");
+            context.push_str(resource.kind.as_deref().unwrap_or_default());
+            if let Some(name) = &resource.name {
+                context.push('/');
+                context.push_str(name);
+            }
+            let rest = render_path(&path[resource.path.len()..]);
+            if !rest.is_empty() {
+                context.push(' ');
+                context.push_str(&rest);
+            }
+            context
+        }
+        None => {
+            let rendered = render_path(path);
+            if rendered.is_empty() {
+                label.to_string()
+            } else {
+                format!("{label}: {rendered}")
+            }
+        }
+    }
+}
+
+/// `spec.template.spec.containers[0].image`; keys with dots or spaces are bracketed.
+fn render_path(path: &[PathElem]) -> String {
+    let mut rendered = String::new();
+    for elem in path {
+        match elem {
+            PathElem::Index(index) => {
+                let _ = write!(rendered, "[{index}]");
+            }
+            PathElem::Key(key) => {
+                let plain = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '$' | '*' | '?'));
+                if plain {
+                    if !rendered.is_empty() {
+                        rendered.push('.');
+                    }
+                    rendered.push_str(key);
+                } else {
+                    let _ = write!(rendered, "[{key:?}]");
+                }
+            }
+        }
+    }
+    rendered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sites(text: &str) -> (Vec<Option<YamlSite>>, YamlIndex) {
+        let scanner = HostScanner::new();
+        let hits = scanner.scan(text.as_bytes());
+        let index = index(text, &hits, "yaml", &scanner);
+        (index.sites.clone(), index)
+    }
+
+    fn contexts(text: &str) -> Vec<String> {
+        sites(text)
+            .0
+            .into_iter()
+            .map(|site| site.map_or("-".into(), |site| site.context))
+            .collect()
+    }
+
+    #[test]
+    fn manifest_contexts_name_the_resource_and_path() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop-web\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: wait\n        image: k8s.gcr.io/busybox:1.27\n";
+        assert_eq!(
+            contexts(text),
+            ["manifest: Deployment/shop-web spec.template.spec.initContainers[0].image"]
+        );
+    }
+
+    #[test]
+    fn kind_after_the_hit_still_names_the_resource() {
+        let text = "spec:\n  containers: [{name: a, image: \"k8s.gcr.io/pause:3.9\"}]\nkind: Pod\nmetadata: {name: p}\n";
+        assert_eq!(contexts(text), ["manifest: Pod/p spec.containers[0].image"]);
+    }
+
+    #[test]
+    fn list_items_are_their_own_resources() {
+        let text = "kind: List\nitems:\n- kind: Pod\n  metadata:\n    name: a\n  spec:\n    containers:\n    - image: k8s.gcr.io/pause\n";
+        assert_eq!(contexts(text), ["manifest: Pod/a spec.containers[0].image"]);
+    }
+
+    #[test]
+    fn comments_keys_and_values() {
+        let text = "# k8s.gcr.io/pause in a comment\nmirrors:\n  k8s.gcr.io:\n    endpoint: [\"https://mirror.example\"]\nregistry: k8s.gcr.io\n";
+        let (sites, _) = sites(text);
+        let places: Vec<_> = sites
+            .iter()
+            .map(|s| s.as_ref().unwrap().place.clone())
+            .collect();
+        assert_eq!(places[0], Place::Comment);
+        assert_eq!(places[1], Place::Key);
+        assert_eq!(
+            places[2],
+            Place::Value {
+                key: Some("registry".into()),
+                whole_value: true,
+                block: false
+            }
+        );
+        assert_eq!(
+            sites[1].as_ref().unwrap().context,
+            "yaml: mirrors[\"k8s.gcr.io\"] key"
+        );
+    }
+
+    #[test]
+    fn block_scalars_and_anchors() {
+        let text =
+            "a: &img 'k8s.gcr.io/e2e:2.39'\nb:\n- |\n  crictl pull k8s.gcr.io/pause:3.9\n- *img\n";
+        let (sites, _) = sites(text);
+        assert_eq!(sites.len(), 2);
+        assert!(matches!(
+            sites[1].as_ref().unwrap().place,
+            Place::Value { block: true, .. }
+        ));
+        assert_eq!(sites[1].as_ref().unwrap().context, "yaml: b[0]");
+    }
+
+    #[test]
+    fn a_broken_document_keeps_text_level_hits_and_later_documents_parse() {
+        let text = "a: k8s.gcr.io/one\n---\nbad: [k8s.gcr.io/two\n---\nok: k8s.gcr.io/three\n";
+        let (sites, index) = sites(text);
+        assert!(sites[0].is_some());
+        assert!(
+            sites[1].is_none(),
+            "hit in the broken document has no structure"
+        );
+        assert_eq!(sites[2].as_ref().unwrap().context, "yaml: ok");
+        assert_eq!(index.failures.len(), 1);
+        let failure = &index.failures[0];
+        assert!(failure.range.contains(&text.find("two").unwrap()));
+        assert!(!failure.range.contains(&text.find("three").unwrap()));
+    }
+
+    #[test]
+    fn escaped_hosts_are_found_in_decoded_values() {
+        let text = "image: \"k8s\\x2egcr.io/pause:3.9\"\n";
+        let (_, index) = sites(text);
+        assert_eq!(index.escaped.len(), 1);
+        assert_eq!(index.escaped[0].context, "yaml: image");
+    }
+
+    #[test]
+    fn crlf_bom_and_multibyte_text_keep_byte_spans() {
+        let text = "\u{feff}# héllo wörld ✓\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - image: \"k8s.gcr.io/pause:3.9\" # ünïcode\r\n";
+        assert_eq!(contexts(text), ["manifest: Pod spec.containers[0].image"]);
+    }
+
+    #[test]
+    fn json_manifests() {
+        let text = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": [{\"image\": \"k8s.gcr.io/pause:3.9\"}]}}";
+        let scanner = HostScanner::new();
+        let hits = scanner.scan(text.as_bytes());
+        let index = index(text, &hits, "json", &scanner);
+        assert_eq!(
+            index.sites[0].as_ref().unwrap().context,
+            "manifest: Pod/p spec.containers[0].image"
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! The finding model: what was found, where (byte ranges), and how it may be fixed.
+
+use std::ops::Range;
+
+use crate::rules::{Rule, Severity};
+use crate::source::{Excerpt, Location};
+
+/// Whether a fix may be applied automatically. Mirrors ruff's three classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Applied by `regshift fix`: the Kubernetes project guarantees the result is equivalent.
+    Safe,
+    /// Applied only with `--unsafe-fixes`: very likely right, but not guaranteed.
+    Unsafe,
+    /// Reported, never rewritten (`none` in JSON).
+    DisplayOnly,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+            Applicability::DisplayOnly => "none",
+        }
+    }
+}
+
+/// One byte edit: replace `range` (whose bytes must equal `original`) by `replacement`.
+/// An insertion has an empty range and an empty `original`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub original: String,
+    pub replacement: String,
+}
+
+/// A set of edits that is applied all together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+/// A legacy reference found in a file. Ranges are byte ranges into the file as read, on char
+/// boundaries; `location` and `excerpt` are derived from them for the renderers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    /// The legacy bytes themselves (the host, or host plus project prefix).
+    pub range: Range<usize>,
+    /// The text of `range`.
+    pub matched: String,
+    /// The image reference (or bare host, or URL) around the match.
+    pub reference: String,
+    /// Where the reference sits: "manifest: Deployment/web spec.template…image", "Dockerfile: FROM".
+    pub context: String,
+    pub message: String,
+    /// Why a fix is unsafe or withheld, or what else to do (a hint for humans).
+    pub note: Option<String>,
+    pub fix: Option<Fix>,
+    pub location: Location,
+    pub excerpt: Excerpt,
+}
+
+impl Finding {
+    pub fn severity(&self) -> Severity {
+        self.rule.severity()
+    }
+
+    pub fn applicability(&self) -> Applicability {
+        self.fix
+            .as_ref()
+            .map_or(Applicability::DisplayOnly, |fix| fix.applicability)
+    }
+
+    /// Sort key inside a file: start, end, rule id.
+    pub fn sort_key(&self) -> (usize, usize, &'static str) {
+        (self.range.start, self.range.end, self.rule.id())
+    }
+}

@@ -1,0 +1,261 @@
+//! Applying fixes to a buffer: sorted, non-overlapping byte edits, each checked against the bytes
+//! it replaces. Everything outside the edits is copied unchanged, so comments, quoting, CRLF, a
+//! BOM and a missing final newline survive by construction.
+
+pub mod write;
+
+use crate::finding::{Applicability, Edit, Finding};
+
+/// Which fixes `fix` applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixLevel {
+    SafeOnly,
+    /// `--unsafe-fixes`.
+    IncludeUnsafe,
+}
+
+impl FixLevel {
+    pub fn applies(self, applicability: Applicability) -> bool {
+        match applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self == FixLevel::IncludeUnsafe,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
+/// The result of applying fixes to one buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub output: Vec<u8>,
+    /// Indices (into the findings given) of the findings whose fix was applied.
+    pub fixed: Vec<usize>,
+    /// Fixes skipped because they overlapped a fix applied before them.
+    pub conflicts: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ApplyError {
+    #[error("edit {start}..{end} lies outside the file ({len} bytes)")]
+    OutOfBounds {
+        start: usize,
+        end: usize,
+        len: usize,
+    },
+    #[error("edit {start}..{end} expected {expected:?} but the file has {found:?}")]
+    Mismatch {
+        start: usize,
+        end: usize,
+        expected: String,
+        found: String,
+    },
+}
+
+/// Apply the fixes of `findings` allowed by `level` to `source`.
+///
+/// A fix is applied whole or not at all. Fixes are taken in order of their first edit; one
+/// that overlaps an edit already taken is skipped and counted. Identical edits from two
+/// findings are applied once. Every edit is checked against the bytes it replaces: a mismatch
+/// means the finding does not belong to this buffer, and nothing is applied.
+pub fn apply_fixes(
+    source: &[u8],
+    findings: &[Finding],
+    level: FixLevel,
+) -> Result<Applied, ApplyError> {
+    let mut candidates: Vec<(usize, &[Edit])> = findings
+        .iter()
+        .enumerate()
+        .filter_map(|(index, finding)| {
+            let fix = finding.fix.as_ref()?;
+            (level.applies(fix.applicability) && !fix.edits.is_empty())
+                .then_some((index, fix.edits.as_slice()))
+        })
+        .collect();
+    candidates.sort_by_key(|(index, edits)| {
+        let first = edits
+            .iter()
+            .map(|edit| (edit.range.start, edit.range.end))
+            .min();
+        (first, *index)
+    });
+
+    let mut accepted: Vec<&Edit> = Vec::new();
+    let mut fixed = Vec::new();
+    let mut conflicts = 0;
+    for (index, edits) in candidates {
+        for edit in edits {
+            verify_edit(source, edit)?;
+        }
+        let new_edits: Vec<&Edit> = edits
+            .iter()
+            .filter(|edit| !accepted.contains(edit))
+            .collect();
+        if new_edits
+            .iter()
+            .any(|edit| accepted.iter().any(|taken| overlaps(taken, edit)))
+        {
+            conflicts += 1;
+            continue;
+        }
+        accepted.extend(new_edits);
+        fixed.push(index);
+    }
+    accepted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    fixed.sort_unstable();
+    Ok(Applied {
+        output: splice(source, &accepted),
+        fixed,
+        conflicts,
+    })
+}
+
+fn verify_edit(source: &[u8], edit: &Edit) -> Result<(), ApplyError> {
+    let range = &edit.range;
+    if range.start > range.end || range.end > source.len() {
+        return Err(ApplyError::OutOfBounds {
+            start: range.start,
+            end: range.end,
+            len: source.len(),
+        });
+    }
+    let found = &source[range.clone()];
+    if found != edit.original.as_bytes() {
+        return Err(ApplyError::Mismatch {
+            start: range.start,
+            end: range.end,
+            expected: edit.original.clone(),
+            found: String::from_utf8_lossy(found).into_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// Two edits conflict when their ranges intersect, or when both insert at the same point
+/// (their order would be arbitrary).
+fn overlaps(a: &Edit, b: &Edit) -> bool {
+    if a.range.is_empty() && b.range.is_empty() {
+        return a.range.start == b.range.start;
+    }
+    a.range.start < b.range.end && b.range.start < a.range.end
+}
+
+/// Copy `source` with `edits` (sorted, non-overlapping, verified) applied.
+pub fn splice(source: &[u8], edits: &[&Edit]) -> Vec<u8> {
+    let growth: isize = edits
+        .iter()
+        .map(|edit| edit.replacement.len() as isize - edit.range.len() as isize)
+        .sum();
+    let mut output = Vec::with_capacity((source.len() as isize + growth.max(0)) as usize);
+    let mut copied_to = 0;
+    for edit in edits {
+        output.extend_from_slice(&source[copied_to..edit.range.start]);
+        output.extend_from_slice(edit.replacement.as_bytes());
+        copied_to = edit.range.end;
+    }
+    output.extend_from_slice(&source[copied_to..]);
+    output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Fix;
+    use crate::rules::Rule;
+
+    fn finding(
+        range: std::ops::Range<usize>,
+        original: &str,
+        replacement: &str,
+        applicability: Applicability,
+    ) -> Finding {
+        Finding {
+            rule: Rule::LegacyHost,
+            range: range.clone(),
+            matched: original.into(),
+            reference: original.into(),
+            context: String::new(),
+            message: String::new(),
+            note: None,
+            fix: Some(Fix {
+                edits: vec![Edit {
+                    range,
+                    original: original.into(),
+                    replacement: replacement.into(),
+                }],
+                applicability,
+            }),
+            location: Default::default(),
+            excerpt: Default::default(),
+        }
+    }
+
+    #[test]
+    fn test_fix_buffer_replaces_only_the_edits() {
+        let source = b"a: k8s.gcr.io/x # c\r\nb: 'k8s.gcr.io/y'";
+        let findings = [
+            finding(3..13, "k8s.gcr.io", "registry.k8s.io", Applicability::Safe),
+            finding(25..35, "k8s.gcr.io", "registry.k8s.io", Applicability::Safe),
+        ];
+        let applied = apply_fixes(source, &findings, FixLevel::SafeOnly).unwrap();
+        assert_eq!(
+            applied.output,
+            b"a: registry.k8s.io/x # c\r\nb: 'registry.k8s.io/y'"
+        );
+        assert_eq!(applied.fixed, [0, 1]);
+    }
+
+    #[test]
+    fn test_fix_buffer_respects_the_level() {
+        let source = b"k8s.gcr.io";
+        let findings = [finding(
+            0..10,
+            "k8s.gcr.io",
+            "registry.k8s.io",
+            Applicability::Unsafe,
+        )];
+        let safe = apply_fixes(source, &findings, FixLevel::SafeOnly).unwrap();
+        assert_eq!(safe.output, source);
+        assert!(safe.fixed.is_empty());
+        let all = apply_fixes(source, &findings, FixLevel::IncludeUnsafe).unwrap();
+        assert_eq!(all.output, b"registry.k8s.io");
+    }
+
+    #[test]
+    fn test_fix_buffer_skips_overlaps_and_merges_duplicates() {
+        let source = b"0123456789";
+        let findings = [
+            finding(2..5, "234", "x", Applicability::Safe),
+            finding(4..6, "45", "y", Applicability::Safe),
+            finding(2..5, "234", "x", Applicability::Safe),
+        ];
+        let applied = apply_fixes(source, &findings, FixLevel::SafeOnly).unwrap();
+        assert_eq!(applied.output, b"01x56789");
+        assert_eq!(applied.fixed, [0, 2]);
+        assert_eq!(applied.conflicts, 1);
+    }
+
+    #[test]
+    fn test_fix_buffer_insertions() {
+        let source = b"ab";
+        let findings = [finding(1..1, "", "-", Applicability::Safe)];
+        assert_eq!(
+            apply_fixes(source, &findings, FixLevel::SafeOnly)
+                .unwrap()
+                .output,
+            b"a-b"
+        );
+    }
+
+    #[test]
+    fn test_fix_buffer_rejects_mismatched_bytes() {
+        let findings = [finding(0..3, "abc", "x", Applicability::Safe)];
+        assert!(matches!(
+            apply_fixes(b"xyz", &findings, FixLevel::SafeOnly),
+            Err(ApplyError::Mismatch { .. })
+        ));
+        assert!(matches!(
+            apply_fixes(b"ab", &findings, FixLevel::SafeOnly),
+            Err(ApplyError::OutOfBounds { .. })
+        ));
+    }
+}

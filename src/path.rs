@@ -1,0 +1,130 @@
+//! `RepoPath`: how a file is named in every output. Relative to the current directory, `/`
+//! separated, never starting with `./`; members of archives are written `archive.tgz!member`.
+
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+
+/// The display name of a scanned file. Sorting compares the name as bytes, so output order is
+/// the same on every machine and for every thread count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RepoPath(String);
+
+impl RepoPath {
+    pub fn new(display: impl Into<String>) -> RepoPath {
+        RepoPath(display.into())
+    }
+
+    /// Name `path` relative to `cwd` (both as given; no file system access).
+    pub fn from_path(path: &Path, cwd: &Path) -> RepoPath {
+        let relative = if path.is_absolute() {
+            relative_to(path, cwd)
+        } else {
+            normalize(path)
+        };
+        let mut display = String::new();
+        for component in relative.components() {
+            let part = match component {
+                Component::Normal(part) => part.to_string_lossy(),
+                Component::ParentDir => "..".into(),
+                Component::RootDir => {
+                    display.push('/');
+                    continue;
+                }
+                Component::Prefix(prefix) => prefix.as_os_str().to_string_lossy(),
+                Component::CurDir => continue,
+            };
+            if !display.is_empty() && !display.ends_with('/') {
+                display.push('/');
+            }
+            display.push_str(&part);
+        }
+        if display.is_empty() {
+            display.push('.');
+        }
+        RepoPath(display)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for RepoPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Drop `.` components and fold `a/..` pairs where `a` is a normal component.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => parts.push(component),
+            },
+            other => parts.push(other),
+        }
+    }
+    parts.iter().collect()
+}
+
+/// `path` relative to `base`, both absolute, using `..` where needed.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let path = normalize(path);
+    let base = normalize(base);
+    let path_parts: Vec<_> = path.components().collect();
+    let base_parts: Vec<_> = base.components().collect();
+    let common = path_parts
+        .iter()
+        .zip(&base_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return path;
+    }
+    let mut relative = PathBuf::new();
+    for _ in common..base_parts.len() {
+        relative.push("..");
+    }
+    for part in &path_parts[common..] {
+        relative.push(part);
+    }
+    relative
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_lose_dot_prefix() {
+        let cwd = Path::new("/work");
+        assert_eq!(
+            RepoPath::from_path(Path::new("./deploy/app.yaml"), cwd).as_str(),
+            "deploy/app.yaml"
+        );
+        assert_eq!(
+            RepoPath::from_path(Path::new("deploy/../app.yaml"), cwd).as_str(),
+            "app.yaml"
+        );
+    }
+
+    #[test]
+    fn absolute_paths_become_relative_to_cwd() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(
+            RepoPath::from_path(Path::new("/work/repo/a/b.yaml"), cwd).as_str(),
+            "a/b.yaml"
+        );
+        assert_eq!(
+            RepoPath::from_path(Path::new("/work/other/c.yaml"), cwd).as_str(),
+            "../other/c.yaml"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! The default format: a rustc-style snippet per finding with the span underlined, its context,
+//! notes, and the fix shown as a patch; then one summary line. Styled output is always produced
+//! and the writer strips it when colour is off (`--color`, NO_COLOR, not a terminal).
+
+use std::io::{self, Write};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Patch, Renderer, Snippet};
+
+use super::{FileReport, RenderOptions, Reporter, RunReport, plural};
+use crate::finding::{Applicability, Finding};
+use crate::fix::FixLevel;
+use crate::rules::Severity;
+use crate::settings::Mode;
+
+pub struct HumanReporter {
+    options: RenderOptions,
+    renderer: Renderer,
+}
+
+impl HumanReporter {
+    pub fn new(options: RenderOptions) -> HumanReporter {
+        HumanReporter {
+            options,
+            renderer: Renderer::styled(),
+        }
+    }
+
+    fn render_finding(&self, path: &str, finding: &Finding) -> String {
+        let level = severity_level(finding.severity());
+        let excerpt = &finding.excerpt;
+        let snippet = Snippet::source(excerpt.text.as_str())
+            .line_start(excerpt.first_line)
+            .annotation(
+                AnnotationKind::Primary
+                    .span(excerpt.span.clone())
+                    .label(finding.context.as_str()),
+            );
+        let mut group = Group::with_title(
+            level
+                .primary_title(finding.message.as_str())
+                .id(finding.rule.id()),
+        );
+        group = if excerpt.truncated_start {
+            group.element(
+                Origin::path(path)
+                    .line(finding.location.line)
+                    .char_column(finding.location.column),
+            )
+        } else {
+            group.element(snippet.clone().path(path))
+        };
+        if excerpt.truncated_start {
+            group = group.element(snippet);
+        }
+        if let Some(note) = &finding.note {
+            group = group.element(Level::NOTE.message(note.as_str()));
+        }
+        let mut groups: Vec<Group<'_>> = vec![group];
+        if let Some(help) = self.fix_help(path, finding) {
+            groups.push(help);
+        }
+        self.renderer.render(&groups)
+    }
+
+    fn fix_help<'a>(&self, path: &'a str, finding: &'a Finding) -> Option<Group<'a>> {
+        let fix = finding.fix.as_ref()?;
+        let excerpt = &finding.excerpt;
+        let replacement = fix
+            .edits
+            .iter()
+            .map(|edit| edit.replacement.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let title = match (fix.applicability, self.options.fix_level) {
+            (Applicability::Safe, _) => format!("replace with `{replacement}` (safe fix)"),
+            (Applicability::Unsafe, FixLevel::IncludeUnsafe) => {
+                format!("replace with `{replacement}` (unsafe fix)")
+            }
+            (Applicability::Unsafe, FixLevel::SafeOnly) => {
+                format!("replace with `{replacement}` (unsafe fix: applied with `--unsafe-fixes`)")
+            }
+            (Applicability::DisplayOnly, _) => return None,
+        };
+        // A patch needs the edited bytes inside the excerpt; multi-line or cut excerpts get
+        // the title alone.
+        let single_edit = fix.edits.len() == 1 && !excerpt.truncated_start;
+        let help = Level::HELP.secondary_title(title);
+        if single_edit && excerpt.span.len() == finding.range.len() {
+            Some(
+                help.element(
+                    Snippet::source(excerpt.text.as_str())
+                        .line_start(excerpt.first_line)
+                        .path(path)
+                        .patch(Patch::new(excerpt.span.clone(), replacement)),
+                ),
+            )
+        } else {
+            Some(Group::with_title(help))
+        }
+    }
+
+    fn summary_line(&self, run: &RunReport) -> String {
+        let summary = &run.summary;
+        let files = plural(summary.files_with_findings, "file", "files");
+        let mut line = match self.options.mode {
+            Mode::Check | Mode::Diff => {
+                if summary.findings == 0 {
+                    format!(
+                        "No legacy registry references in {}.",
+                        plural(summary.files_scanned, "file", "files")
+                    )
+                } else {
+                    let fixable = if summary.fixable == 0 {
+                        "none fixable automatically".to_string()
+                    } else {
+                        format!("{} fixable; run `regshift fix`", summary.fixable)
+                    };
+                    format!(
+                        "{} in {files}, {fixable}",
+                        plural(summary.findings, "finding", "findings")
+                    )
+                }
+            }
+            Mode::Fix => {
+                let fixed = if summary.fixed == 0 {
+                    "Nothing fixed".to_string()
+                } else {
+                    format!(
+                        "Fixed {} in {}",
+                        plural(summary.fixed, "finding", "findings"),
+                        plural(summary.files_fixed, "file", "files")
+                    )
+                };
+                if summary.findings == 0 {
+                    format!("{fixed}; no legacy registry references remain.")
+                } else {
+                    format!(
+                        "{fixed}; {} in {files} {}",
+                        plural(summary.findings, "finding", "findings"),
+                        if summary.findings == 1 {
+                            "remains"
+                        } else {
+                            "remain"
+                        },
+                    )
+                }
+            }
+        };
+        if summary.hidden_unsafe > 0 {
+            let more = if self.options.mode == Mode::Fix {
+                ""
+            } else {
+                " more"
+            };
+            line.push_str(&format!(
+                " ({}{more} fixable with `--unsafe-fixes`)",
+                summary.hidden_unsafe
+            ));
+        }
+        if summary.suppressed > 0 {
+            line.push_str(&format!("; {} suppressed", summary.suppressed));
+        }
+        if summary.skipped > 0 {
+            line.push_str(&format!(
+                "; {} skipped (see above)",
+                plural(summary.skipped, "file", "files")
+            ));
+        }
+        line
+    }
+}
+
+fn severity_level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+impl Reporter for HumanReporter {
+    fn file(&mut self, out: &mut dyn Write, file: &FileReport) -> io::Result<()> {
+        for finding in &file.findings {
+            writeln!(
+                out,
+                "{}\n",
+                self.render_finding(file.path.as_str(), finding)
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut dyn Write, run: &RunReport) -> io::Result<()> {
+        let style = if run.summary.failing > 0 {
+            anstyle::Style::new().bold()
+        } else {
+            anstyle::Style::new()
+        };
+        writeln!(out, "{style}{}{style:#}", self.summary_line(run))
+    }
+}

@@ -1,0 +1,388 @@
+//! A file as read from disk: its bytes, where its lines start, and the conversions from byte
+//! offsets to the 1-based lines and Unicode-scalar columns shown at the output edge.
+
+use std::ops::Range;
+
+use memchr::memchr_iter;
+
+use crate::path::RepoPath;
+
+/// UTF-8 byte-order mark. It is kept byte-for-byte by fixes and is never counted as a column.
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What kind of file this is, decided from its name. The kind chooses the structural context
+/// (YAML parser or line heuristics) and the fix policy (program source gets unsafe fixes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    Yaml,
+    Json,
+    /// A Go template (Helm `templates/*.yaml`, `_helpers.tpl`, `*.tpl`): not YAML until rendered.
+    GoTemplate,
+    Markdown,
+    Dockerfile,
+    Shell,
+    Makefile,
+    Toml,
+    /// INI-style files: systemd units and drop-ins, `.conf`, `.ini`, `.cfg`.
+    Ini,
+    /// `KEY=value` files: `.env`, `/etc/default/kubelet`, `kubeadm-flags.env`.
+    Env,
+    Terraform,
+    /// Go, Python, Java, JavaScript, Rust, C and friends: code often names the old host on
+    /// purpose, so its fixes are unsafe.
+    ProgramSource,
+    /// Anything else that is text.
+    Text,
+}
+
+impl FileKind {
+    /// Classify by file name (and, for YAML, by whether it lives in a Helm `templates/` folder).
+    pub fn from_path(path: &str) -> FileKind {
+        let file_name = path.rsplit('/').next().unwrap_or(path);
+        let lower = file_name.to_ascii_lowercase();
+        let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
+        if lower == "dockerfile"
+            || lower == "containerfile"
+            || lower.starts_with("dockerfile.")
+            || lower.starts_with("containerfile.")
+            || extension == "dockerfile"
+            || extension == "containerfile"
+        {
+            return FileKind::Dockerfile;
+        }
+        if lower == "makefile" || lower == "gnumakefile" || extension == "mk" || extension == "make"
+        {
+            return FileKind::Makefile;
+        }
+        match extension {
+            "yaml" | "yml" => {
+                if is_in_templates_dir(path) {
+                    FileKind::GoTemplate
+                } else {
+                    FileKind::Yaml
+                }
+            }
+            "json" => FileKind::Json,
+            "tpl" | "gotmpl" | "tmpl" => FileKind::GoTemplate,
+            "md" | "markdown" | "mdx" => FileKind::Markdown,
+            "sh" | "bash" | "zsh" | "ksh" => FileKind::Shell,
+            "toml" => FileKind::Toml,
+            "service" | "socket" | "timer" | "conf" | "ini" | "cfg" => FileKind::Ini,
+            "env" => FileKind::Env,
+            "tf" | "tfvars" | "hcl" => FileKind::Terraform,
+            "go" | "py" | "pyi" | "java" | "kt" | "kts" | "scala" | "groovy" | "js" | "jsx"
+            | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts" | "rs" | "c" | "h" | "cc" | "cpp"
+            | "cxx" | "hpp" | "hh" | "cs" | "rb" | "php" | "swift" | "m" | "mm" | "lua" | "pl"
+            | "pm" | "dart" | "ex" | "exs" | "erl" | "clj" | "hs" | "ml" | "fs" | "vb" | "zig"
+            | "nim" | "jl" | "r" => FileKind::ProgramSource,
+            _ if lower == ".env" || lower.starts_with(".env.") || lower == "kubelet" => {
+                FileKind::Env
+            }
+            _ => FileKind::Text,
+        }
+    }
+
+    /// Whether the YAML parser can give this file structure.
+    pub fn is_yaml_like(self) -> bool {
+        matches!(self, FileKind::Yaml | FileKind::Json)
+    }
+
+    /// Whether `#` starts a comment in this kind of file.
+    pub fn has_hash_comments(self) -> bool {
+        matches!(
+            self,
+            FileKind::Yaml
+                | FileKind::GoTemplate
+                | FileKind::Dockerfile
+                | FileKind::Shell
+                | FileKind::Makefile
+                | FileKind::Toml
+                | FileKind::Ini
+                | FileKind::Env
+                | FileKind::Terraform
+                | FileKind::Text
+        )
+    }
+
+    /// Whether `//` starts a comment in this kind of file.
+    pub fn has_slash_comments(self) -> bool {
+        matches!(self, FileKind::ProgramSource | FileKind::Terraform)
+    }
+
+    /// A short human name used in finding contexts ("Dockerfile", "shell", …).
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Yaml => "yaml",
+            FileKind::Json => "json",
+            FileKind::GoTemplate => "template",
+            FileKind::Markdown => "markdown",
+            FileKind::Dockerfile => "Dockerfile",
+            FileKind::Shell => "shell",
+            FileKind::Makefile => "Makefile",
+            FileKind::Toml => "toml",
+            FileKind::Ini => "config",
+            FileKind::Env => "env",
+            FileKind::Terraform => "terraform",
+            FileKind::ProgramSource => "source",
+            FileKind::Text => "text",
+        }
+    }
+}
+
+/// Helm renders every file under a chart's `templates/` folder, so YAML there is a template.
+fn is_in_templates_dir(path: &str) -> bool {
+    path.split('/').rev().skip(1).any(|dir| dir == "templates")
+}
+
+/// A located position, 1-based, columns counted in Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    /// Exclusive: the column just after the last character of the span.
+    pub end_column: usize,
+}
+
+/// How much of a long line an excerpt keeps before and after its span, so that a finding on
+/// a 50 MB single-line file costs kilobytes, not megabytes.
+const EXCERPT_BEFORE: usize = 8 * 1024;
+const EXCERPT_AFTER: usize = 256;
+
+/// The source lines that a span touches, for rendering a snippet without keeping the file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Excerpt {
+    /// 1-based number of the first line of `text`.
+    pub first_line: usize,
+    /// The lines, lossily decoded, without their final line break.
+    pub text: String,
+    /// The span, as a byte range into `text` (on char boundaries).
+    pub span: Range<usize>,
+    /// The start of the first line was cut off: columns cannot be derived from `text`.
+    pub truncated_start: bool,
+}
+
+/// One file's bytes and line table. Spans elsewhere are byte ranges into `bytes`.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: RepoPath,
+    pub bytes: Vec<u8>,
+    pub kind: FileKind,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: RepoPath, bytes: Vec<u8>) -> SourceFile {
+        let kind = FileKind::from_path(path.as_str());
+        Self::with_kind(path, bytes, kind)
+    }
+
+    pub fn with_kind(path: RepoPath, bytes: Vec<u8>, kind: FileKind) -> SourceFile {
+        let line_starts = line_starts(&bytes);
+        SourceFile {
+            path,
+            bytes,
+            kind,
+            line_starts,
+        }
+    }
+
+    /// Whether the file starts with a UTF-8 byte-order mark.
+    pub fn has_bom(&self) -> bool {
+        self.bytes.starts_with(UTF8_BOM)
+    }
+
+    /// The 0-based index of the line holding `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(index) => index,
+            Err(index) => index - 1,
+        }
+    }
+
+    /// Byte range of the 0-based line `index`, without its `\n` or `\r\n`.
+    pub fn line_range(&self, index: usize) -> Range<usize> {
+        line_range_at(&self.bytes, &self.line_starts, index)
+    }
+
+    /// Byte range of the line that holds `offset` (without the line break).
+    pub fn line_range_at(&self, offset: usize) -> Range<usize> {
+        self.line_range(self.line_index(offset))
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub fn line_column_at(&self, offset: usize) -> (usize, usize) {
+        let index = self.line_index(offset);
+        let mut line_start = self.line_starts[index];
+        if index == 0 && self.has_bom() && offset >= UTF8_BOM.len() {
+            line_start = UTF8_BOM.len();
+        }
+        let column = 1 + count_columns(&self.bytes[line_start..offset.max(line_start)]);
+        (index + 1, column)
+    }
+
+    pub fn locate(&self, range: &Range<usize>) -> Location {
+        let (line, column) = self.line_column_at(range.start);
+        let (end_line, end_column) = self.line_column_at(range.end);
+        Location {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// The lines a span touches, for snippets; very long lines are cut around the span.
+    pub fn excerpt(&self, range: &Range<usize>) -> Excerpt {
+        let first = self.line_index(range.start);
+        let last = self.line_index(range.end.max(range.start));
+        let mut start = self.line_starts[first];
+        if first == 0 && self.has_bom() {
+            start = UTF8_BOM.len().min(self.bytes.len());
+        }
+        let truncated_start = range.start.saturating_sub(start) > EXCERPT_BEFORE;
+        if truncated_start {
+            start = floor_char_boundary(&self.bytes, range.start - EXCERPT_BEFORE / 2);
+        }
+        let line_end = self.line_range(last).end.max(start);
+        let end = if line_end.saturating_sub(range.end) > EXCERPT_AFTER {
+            floor_char_boundary(&self.bytes, range.end + EXCERPT_AFTER)
+        } else {
+            line_end
+        };
+        let text_bytes = &self.bytes[start..end];
+        let text = String::from_utf8_lossy(text_bytes).into_owned();
+        let span_start =
+            String::from_utf8_lossy(&text_bytes[..range.start.saturating_sub(start)]).len();
+        let span_end = String::from_utf8_lossy(
+            &text_bytes[..range.end.clamp(start, end).saturating_sub(start)],
+        )
+        .len();
+        Excerpt {
+            first_line: first + 1,
+            text,
+            span: span_start..span_end.max(span_start),
+            truncated_start,
+        }
+    }
+}
+
+/// The nearest offset at or before `offset` that does not split a UTF-8 sequence.
+fn floor_char_boundary(bytes: &[u8], offset: usize) -> usize {
+    let mut offset = offset.min(bytes.len());
+    // At most three continuation bytes precede a boundary in valid UTF-8.
+    for _ in 0..3 {
+        if offset == 0 || offset == bytes.len() || (bytes[offset] & 0xC0) != 0x80 {
+            break;
+        }
+        offset -= 1;
+    }
+    offset
+}
+
+/// Offsets of the first byte of every line.
+pub fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
+    starts.push(0);
+    starts.extend(memchr_iter(b'\n', bytes).map(|newline| newline + 1));
+    starts
+}
+
+fn line_range_at(bytes: &[u8], line_starts: &[usize], index: usize) -> Range<usize> {
+    let start = line_starts[index];
+    let mut end = line_starts
+        .get(index + 1)
+        .map(|next| next - 1)
+        .unwrap_or(bytes.len());
+    if end > start && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    start..end
+}
+
+/// Number of columns in `bytes`: Unicode scalar values, an invalid UTF-8 byte counting as one.
+pub fn count_columns(bytes: &[u8]) -> usize {
+    bytes
+        .utf8_chunks()
+        .map(|chunk| chunk.valid().chars().count() + chunk.invalid().len())
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &[u8]) -> SourceFile {
+        SourceFile::new(RepoPath::new("a.yaml"), text.to_vec())
+    }
+
+    #[test]
+    fn columns_count_scalar_values_not_bytes() {
+        let source = file("héllo: wörld k8s.gcr.io\n".as_bytes());
+        let offset = source.bytes.windows(3).position(|w| w == b"k8s").unwrap();
+        assert_eq!(source.line_column_at(offset), (1, 14));
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let source = file(b"\xEF\xBB\xBFimage: k8s.gcr.io/pause\n");
+        assert_eq!(source.line_column_at(10), (1, 8));
+        assert_eq!(source.excerpt(&(10..20)).text, "image: k8s.gcr.io/pause");
+        assert_eq!(source.excerpt(&(10..20)).span, 7..17);
+    }
+
+    #[test]
+    fn crlf_is_not_part_of_a_line() {
+        let source = file(b"a: 1\r\nb: k8s.gcr.io\r\n");
+        assert_eq!(source.line_range(1), 6..19);
+        assert_eq!(source.line_column_at(9), (2, 4));
+        let location = source.locate(&(9..19));
+        assert_eq!((location.end_line, location.end_column), (2, 14));
+    }
+
+    #[test]
+    fn invalid_utf8_byte_counts_as_one_column() {
+        let source = file(b"\xff\xfe k8s.gcr.io");
+        assert_eq!(source.line_column_at(3), (1, 4));
+        let excerpt = source.excerpt(&(3..13));
+        assert_eq!(&excerpt.text[excerpt.span.clone()], "k8s.gcr.io");
+    }
+
+    #[test]
+    fn excerpts_of_long_lines_are_bounded() {
+        let mut text = "é".repeat(20_000).into_bytes();
+        let at = text.len();
+        text.extend_from_slice(b" k8s.gcr.io/pause ");
+        text.extend_from_slice("ü".repeat(20_000).as_bytes());
+        let source = file(&text);
+        let excerpt = source.excerpt(&(at + 1..at + 11));
+        assert!(excerpt.truncated_start);
+        assert!(excerpt.text.len() < 5_000);
+        assert_eq!(&excerpt.text[excerpt.span.clone()], "k8s.gcr.io");
+    }
+
+    #[test]
+    fn kinds_from_names() {
+        assert_eq!(FileKind::from_path("deploy/app.yaml"), FileKind::Yaml);
+        assert_eq!(
+            FileKind::from_path("charts/x/templates/deploy.yaml"),
+            FileKind::GoTemplate
+        );
+        assert_eq!(
+            FileKind::from_path("build/Dockerfile.arm64"),
+            FileKind::Dockerfile
+        );
+        assert_eq!(FileKind::from_path("cmd/main.go"), FileKind::ProgramSource);
+        assert_eq!(FileKind::from_path("Makefile"), FileKind::Makefile);
+        assert_eq!(
+            FileKind::from_path("etc/kubelet.service.d/10.conf"),
+            FileKind::Ini
+        );
+        assert_eq!(FileKind::from_path("kubeadm-flags.env"), FileKind::Env);
+        assert_eq!(FileKind::from_path("README"), FileKind::Text);
+    }
+}

@@ -1,0 +1,224 @@
+//! Deciding what to scan, in one place (ripgrep's haystack split): paths named on the command
+//! line are always scanned (unless `--force-exclude` and excluded); files found under named
+//! folders are filtered by `.gitignore`, `.ignore` and the configured excludes. Symlinks found
+//! in the walk are not followed. The result is one sorted list.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::config::Config;
+use crate::path::RepoPath;
+
+/// A scanned root: what the user typed, made absolute, with its configuration.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub given: PathBuf,
+    pub absolute: PathBuf,
+    pub config: Arc<Config>,
+}
+
+/// One file to read.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Absolute path used for I/O.
+    pub path: PathBuf,
+    /// How the file is named in output.
+    pub display: RepoPath,
+    /// Index into the roots.
+    pub root: usize,
+    /// Named on the command line.
+    pub explicit: bool,
+}
+
+/// A path that could not be walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Sorted by display path; no duplicates.
+    pub candidates: Vec<Candidate>,
+    pub errors: Vec<WalkError>,
+}
+
+/// Version-control metadata is never scanned, although other hidden folders (`.github`) are.
+const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
+
+pub fn collect_candidates(
+    roots: &[Root],
+    cwd: &Path,
+    force_exclude: bool,
+    threads: usize,
+) -> Walked {
+    let mut walked = Walked::default();
+    let mut directory_roots = Vec::new();
+    for (index, root) in roots.iter().enumerate() {
+        let metadata = match std::fs::metadata(&root.absolute) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                walked.errors.push(WalkError {
+                    path: root.given.display().to_string(),
+                    message: error.to_string(),
+                });
+                continue;
+            }
+        };
+        if force_exclude
+            && root
+                .config
+                .is_excluded(&root.absolute, metadata.is_dir(), true)
+        {
+            continue;
+        }
+        if metadata.is_dir() {
+            directory_roots.push(index);
+        } else {
+            walked.candidates.push(Candidate {
+                path: root.absolute.clone(),
+                display: RepoPath::from_path(&root.absolute, cwd),
+                root: index,
+                explicit: true,
+            });
+        }
+    }
+    if !directory_roots.is_empty() {
+        walk_directories(roots, &directory_roots, cwd, threads, &mut walked);
+    }
+    walked.candidates.sort_by(|a, b| a.display.cmp(&b.display));
+    walked.candidates.dedup_by(|a, b| a.display == b.display);
+    walked.errors.sort_by(|a, b| a.path.cmp(&b.path));
+    walked
+}
+
+fn walk_directories(
+    roots: &[Root],
+    directory_roots: &[usize],
+    cwd: &Path,
+    threads: usize,
+    walked: &mut Walked,
+) {
+    let mut builder = WalkBuilder::new(&roots[directory_roots[0]].absolute);
+    for &index in &directory_roots[1..] {
+        builder.add(&roots[index].absolute);
+    }
+    let filter_roots: Arc<Vec<(PathBuf, Arc<Config>)>> = Arc::new(
+        directory_roots
+            .iter()
+            .map(|&index| (roots[index].absolute.clone(), roots[index].config.clone()))
+            .collect(),
+    );
+    builder
+        .hidden(false)
+        .ignore(true)
+        .git_ignore(true)
+        .git_global(true)
+        .git_exclude(true)
+        .require_git(false)
+        .parents(true)
+        .follow_links(false)
+        .threads(threads)
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+            if is_dir && VCS_DIRS.iter().any(|name| entry.file_name() == *name) {
+                return false;
+            }
+            match owning_root(&filter_roots, entry.path()) {
+                Some((_, config)) => !config.is_excluded(entry.path(), is_dir, false),
+                None => true,
+            }
+        });
+
+    let found: Mutex<(Vec<Candidate>, Vec<WalkError>)> = Mutex::new((Vec::new(), Vec::new()));
+    let owners: Vec<(PathBuf, usize)> = directory_roots
+        .iter()
+        .map(|&index| (roots[index].absolute.clone(), index))
+        .collect();
+    builder.build_parallel().run(|| {
+        let found = &found;
+        let owners = &owners;
+        Box::new(move |entry| {
+            let mut local = match entry {
+                Ok(entry) => {
+                    // Symlinks are not followed: `file_type` is the link's own type.
+                    if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                        return WalkState::Continue;
+                    }
+                    let root = owners
+                        .iter()
+                        .filter(|(root, _)| entry.path().starts_with(root))
+                        .max_by_key(|(root, _)| root.as_os_str().len())
+                        .map_or(0, |(_, index)| *index);
+                    (
+                        Some(Candidate {
+                            display: RepoPath::from_path(entry.path(), cwd),
+                            path: entry.into_path(),
+                            root,
+                            explicit: false,
+                        }),
+                        None,
+                    )
+                }
+                Err(error) => (None, Some(walk_error(&error, cwd))),
+            };
+            let mut guard = found
+                .lock()
+                .expect("no worker panics while holding the lock");
+            if let Some(candidate) = local.0.take() {
+                guard.0.push(candidate);
+            }
+            if let Some(error) = local.1.take() {
+                guard.1.push(error);
+            }
+            WalkState::Continue
+        })
+    });
+    let (candidates, errors) = found.into_inner().expect("walk finished");
+    walked.candidates.extend(candidates);
+    walked.errors.extend(errors);
+}
+
+fn owning_root<'a>(
+    roots: &'a [(PathBuf, Arc<Config>)],
+    path: &Path,
+) -> Option<&'a (PathBuf, Arc<Config>)> {
+    roots
+        .iter()
+        .filter(|(root, _)| path.starts_with(root))
+        .max_by_key(|(root, _)| root.as_os_str().len())
+}
+
+/// `ignore` errors carry the path in some variants; name it relative to the current directory.
+fn walk_error(error: &ignore::Error, cwd: &Path) -> WalkError {
+    fn path_of(error: &ignore::Error) -> Option<&Path> {
+        match error {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            ignore::Error::Loop { child, .. } => Some(child),
+            _ => None,
+        }
+    }
+    fn message_of(error: &ignore::Error) -> String {
+        match error {
+            ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+                message_of(err)
+            }
+            other => other.to_string(),
+        }
+    }
+    WalkError {
+        path: path_of(error).map_or_else(String::new, |path| {
+            RepoPath::from_path(path, cwd).to_string()
+        }),
+        message: message_of(error),
+    }
+}
