@@ -21,6 +21,8 @@ pub enum WriteError {
     HardLinked { links: u64 },
     #[error("the file changed since it was read; run regshift again")]
     ChangedSinceRead,
+    #[error("refusing to write a read-only file")]
+    ReadOnly,
     #[error("{operation}: {source}")]
     Io {
         operation: &'static str,
@@ -53,6 +55,10 @@ pub fn persist_atomically(
         path.to_path_buf()
     };
     let metadata = fs::metadata(&target).map_err(io_error("reading metadata"))?;
+    // The rename would succeed in a writable folder; a read-only file says "do not touch".
+    if metadata.permissions().readonly() {
+        return Err(WriteError::ReadOnly);
+    }
     refuse_hard_links(&metadata)?;
 
     let current = fs::read(&target).map_err(io_error("re-reading before the write"))?;
@@ -139,6 +145,17 @@ mod tests {
         let error = persist_atomically(&path, b"old", b"new", &[]).unwrap_err();
         assert!(matches!(error, WriteError::ChangedSinceRead));
         assert_eq!(fs::read(&path).unwrap(), b"edited meanwhile");
+    }
+
+    #[test]
+    fn refuses_read_only_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let error = persist_atomically(&path, b"old", b"new", &[]).unwrap_err();
+        assert!(matches!(error, WriteError::ReadOnly));
+        assert_eq!(fs::read(&path).unwrap(), b"old");
     }
 
     #[test]
