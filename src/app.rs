@@ -380,14 +380,20 @@ fn print_messages(run: &RunReport) -> io::Result<()> {
 
 fn print_diff_summary(summary: &Summary) -> io::Result<()> {
     let mut err = anstream::stderr().lock();
-    if summary.fixed == 0 {
-        writeln!(err, "No fixes to apply.")
+    let mut line = if summary.fixed == 0 {
+        "No fixes to apply".to_string()
     } else {
-        writeln!(
-            err,
-            "Would fix {} in {}; run `regshift fix` to apply.",
+        format!(
+            "Would fix {} in {}; run `regshift fix` to apply",
             plural(summary.fixed, "finding", "findings"),
             plural(summary.files_fixed, "file", "files")
         )
+    };
+    if summary.hidden_unsafe > 0 {
+        line.push_str(&format!(
+            " ({} more with `--unsafe-fixes`)",
+            summary.hidden_unsafe
+        ));
     }
+    writeln!(err, "{line}.")
 }

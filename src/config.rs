@@ -21,6 +21,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
 
 use crate::detect::RuleFilter;
+use crate::path::RepoPath;
 use crate::rules::{Rule, Severity};
 
 /// The file names searched for, in order of preference within one directory.
@@ -39,16 +40,17 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     "node_modules/",
 ];
 
+/// Errors name the file as every other path is named: relative to the current directory.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {source}")]
     Read {
-        path: PathBuf,
+        path: String,
         #[source]
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    Invalid { path: String, message: String },
 }
 
 /// The file as written.
@@ -95,40 +97,45 @@ impl Config {
         Self::from_raw(RawConfig::default(), None, base, extra_excludes, cli_base)
     }
 
-    /// Load and resolve the file at `path`. `extra_excludes` come from `--exclude` and are
-    /// relative to `cli_base` (the current directory).
+    /// Load and resolve the file at `path`, with globs relative to `base` (the file's folder
+    /// when it was discovered, the current directory when named with `--config`).
+    /// `extra_excludes` come from `--exclude` and are relative to `cwd`.
     pub fn load(
         path: &Path,
+        base: &Path,
         extra_excludes: &[String],
-        cli_base: &Path,
+        cwd: &Path,
     ) -> Result<Config, ConfigError> {
+        let display = RepoPath::from_path(path, cwd).to_string();
         let text = fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
+            path: display.clone(),
             source,
         })?;
         let raw: RawConfig = toml::from_str(&text).map_err(|error| ConfigError::Invalid {
-            path: path.to_path_buf(),
+            path: display.clone(),
             message: describe_toml_error(&text, &error),
         })?;
-        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         Self::from_raw(
             raw,
-            Some(path.to_path_buf()),
-            &base,
+            Some((path.to_path_buf(), display)),
+            base,
             extra_excludes,
-            cli_base,
+            cwd,
         )
     }
 
+    /// `source` is the file and its display name.
     fn from_raw(
         raw: RawConfig,
-        source: Option<PathBuf>,
+        source: Option<(PathBuf, String)>,
         base: &Path,
         extra_excludes: &[String],
-        cli_base: &Path,
+        cwd: &Path,
     ) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid {
-            path: source.clone().unwrap_or_else(|| base.to_path_buf()),
+            path: source
+                .as_ref()
+                .map_or_else(|| "--exclude".to_string(), |(_, display)| display.clone()),
             message,
         };
         let fail_on = raw
@@ -166,11 +173,11 @@ impl Config {
             .add(base, &user_patterns, false)
             .map_err(|error| invalid(format!("exclude: {error}")))?;
         excluder
-            .add(cli_base, extra_excludes, false)
+            .add(cwd, extra_excludes, false)
             .map_err(|error| invalid(format!("--exclude: {error}")))?;
 
         Ok(Config {
-            source,
+            source: source.map(|(path, _)| path),
             base: base.to_path_buf(),
             fail_on,
             excluder,
@@ -303,7 +310,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("regshift.toml");
         fs::write(&path, text).unwrap();
-        Config::load(&path, &[], dir.path())
+        Config::load(&path, dir.path(), &[], dir.path())
     }
 
     #[test]

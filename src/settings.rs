@@ -87,16 +87,18 @@ impl Settings {
     }
 
     /// Canonical root paths: a symlink is written through only to a target inside one.
+    /// A file named on the command line roots its own folder, resolved without following
+    /// the file itself: a link to a sibling is inside, a link to `../elsewhere` is not.
     pub fn canonical_roots(&self) -> Vec<PathBuf> {
         self.roots
             .iter()
             .filter_map(|root| {
-                let path = std::fs::canonicalize(&root.absolute).ok()?;
-                Some(if path.is_dir() {
-                    path
+                let metadata = std::fs::symlink_metadata(&root.absolute).ok()?;
+                if metadata.is_dir() {
+                    std::fs::canonicalize(&root.absolute).ok()
                 } else {
-                    path.parent().map_or(path.clone(), Path::to_path_buf)
-                })
+                    std::fs::canonicalize(root.absolute.parent()?).ok()
+                }
             })
             .collect()
     }
@@ -110,8 +112,15 @@ fn resolve_roots(scan: &ScanArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError
     } else {
         scan.paths.clone()
     };
+    // A configuration named with --config applies from the current directory, wherever the
+    // file itself lives (`--config ci/strict.toml` must not anchor excludes in `ci/`).
     let explicit_config = match &scan.config {
-        Some(path) => Some(Arc::new(Config::load(&cwd.join(path), &scan.exclude, cwd)?)),
+        Some(path) => Some(Arc::new(Config::load(
+            &cwd.join(path),
+            cwd,
+            &scan.exclude,
+            cwd,
+        )?)),
         None => None,
     };
     // Keyed by the configuration file, or by the base of the defaults when there is none.
@@ -136,7 +145,12 @@ fn resolve_roots(scan: &ScanArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError
                     Some(config) => config.clone(),
                     None => {
                         let config = Arc::new(match &key {
-                            (Some(file), _) => Config::load(file, &scan.exclude, cwd)?,
+                            (Some(file), _) => Config::load(
+                                file,
+                                file.parent().unwrap_or(cwd),
+                                &scan.exclude,
+                                cwd,
+                            )?,
                             (None, base) => Config::defaults(base, &scan.exclude, cwd)?,
                         });
                         loaded.insert(key, config.clone());

@@ -89,10 +89,46 @@ pub fn collect_candidates(
     if !directory_roots.is_empty() {
         walk_directories(roots, &directory_roots, cwd, threads, &mut walked);
     }
-    walked.candidates.sort_by(|a, b| a.display.cmp(&b.display));
-    walked.candidates.dedup_by(|a, b| a.display == b.display);
+    // Two files can share a display name (invalid UTF-8 shown lossily): order and deduplicate
+    // by the real path too, so neither is dropped.
+    walked
+        .candidates
+        .sort_by(|a, b| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
+    walked.candidates.dedup_by(|a, b| a.path == b.path);
+    drop_duplicate_links(&mut walked.candidates);
     walked.errors.sort_by(|a, b| a.path.cmp(&b.path));
     walked
+}
+
+/// A symlink named on the command line next to its target (pre-commit passes both when both
+/// are staged) is one file: processing it twice would race two writers and make the counts
+/// depend on the thread count. The first name in sorted order that is not a link wins.
+fn drop_duplicate_links(candidates: &mut Vec<Candidate>) {
+    let is_link = |candidate: &Candidate| {
+        candidate.explicit
+            && std::fs::symlink_metadata(&candidate.path)
+                .is_ok_and(|meta| meta.file_type().is_symlink())
+    };
+    let links: Vec<bool> = candidates.iter().map(is_link).collect();
+    if !links.contains(&true) {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (candidate, _) in candidates.iter().zip(&links).filter(|(_, link)| !**link) {
+        if let Ok(real) = std::fs::canonicalize(&candidate.path) {
+            seen.insert(real);
+        }
+    }
+    let mut links = links.into_iter();
+    candidates.retain(|candidate| {
+        if !links.next().unwrap_or(false) {
+            return true;
+        }
+        match std::fs::canonicalize(&candidate.path) {
+            Ok(real) => seen.insert(real),
+            Err(_) => true,
+        }
+    });
 }
 
 fn walk_directories(

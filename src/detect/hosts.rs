@@ -222,12 +222,22 @@ fn is_artifact_registry_host(text: &[u8]) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
 }
 
-/// The path segment right after `at` if `bytes[at]` is `/`: a maximal run of path bytes.
+/// The length of the path separator at `at`: `/`, or `\/` as JSON may escape it; 0 if none.
+fn slash_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'/') => 1,
+        Some(b'\\') if bytes.get(at + 1) == Some(&b'/') => 2,
+        _ => 0,
+    }
+}
+
+/// The path segment right after a separator at `at`: a maximal run of path bytes.
 fn path_segment_after(bytes: &[u8], at: usize) -> Option<Range<usize>> {
-    if bytes.get(at) != Some(&b'/') {
+    let slash = slash_len(bytes, at);
+    if slash == 0 {
         return None;
     }
-    let start = at + 1;
+    let start = at + slash;
     let end = extend_right(bytes, start, is_path_byte);
     (end > start).then_some(start..end)
 }
@@ -253,6 +263,10 @@ fn left_position(bytes: &[u8], start: usize) -> (Position, usize) {
         return (Position::PathSegment, word_start);
     }
     let first_component = word.split(|byte| *byte == b'/').next().unwrap_or_default();
+    // `harbor.example.com\/k8s.gcr.io` in JSON: the escape belongs to the separator.
+    let first_component = first_component
+        .strip_suffix(b"\\")
+        .unwrap_or(first_component);
     let position = if first_component.contains(&b'}') || first_component.contains(&b')') {
         // `{{ .Values.proxy }}/k8s.gcr.io/…`, `$(MIRROR)/k8s.gcr.io/…`: a registry from a variable.
         Position::ProxyPath
@@ -340,7 +354,8 @@ fn reference_shape(bytes: &[u8], end: usize) -> (Shape, usize) {
             at = digits_end;
         }
     }
-    if bytes.get(at) != Some(&b'/') {
+    let slash = slash_len(bytes, at);
+    if slash == 0 {
         return (
             Shape::BareHost {
                 trailing_slash: false,
@@ -348,7 +363,7 @@ fn reference_shape(bytes: &[u8], end: usize) -> (Shape, usize) {
             end,
         );
     }
-    match bytes.get(at + 1) {
+    match bytes.get(at + slash) {
         Some(&next) if next.is_ascii_alphanumeric() || matches!(next, b'$' | b'{' | b'(') => {
             (Shape::Image, image_reference_end(bytes, at))
         }
@@ -356,14 +371,21 @@ fn reference_shape(bytes: &[u8], end: usize) -> (Shape, usize) {
             Shape::BareHost {
                 trailing_slash: true,
             },
-            at + 1,
+            at + slash,
         ),
     }
 }
 
-/// The end of `/path[:tag][@digest]` starting at `at` (which holds the first `/`).
+/// The end of `/path[:tag][@digest]` starting at `at` (which holds the first separator).
 fn image_reference_end(bytes: &[u8], at: usize) -> usize {
-    let mut end = extend_right(bytes, at, |byte| is_path_byte(byte) || byte == b'/');
+    let mut end = at;
+    loop {
+        end = extend_right(bytes, end, |byte| is_path_byte(byte) || byte == b'/');
+        match slash_len(bytes, end) {
+            0 => break,
+            slash => end += slash,
+        }
+    }
     if bytes.get(end) == Some(&b':') {
         let tag_end = extend_right(bytes, end + 1, |byte| {
             byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'.' | b'-')
@@ -684,6 +706,24 @@ mod tests {
     fn several_hits_on_one_line() {
         let hits = scan("docker tag k8s.gcr.io/pause:3.9 k8s.gcr.io/pause:latest");
         assert_eq!(hits.len(), 2);
+    }
+
+    #[test]
+    fn json_escaped_slashes() {
+        let (_, matched, position, shape, reference) = one(r#""image":"k8s.gcr.io\/pause:3.9""#);
+        assert_eq!(
+            (matched.as_str(), position, shape),
+            ("k8s.gcr.io", Position::Registry, Shape::Image)
+        );
+        assert_eq!(reference, r"k8s.gcr.io\/pause:3.9");
+        assert_eq!(
+            one(r#""gcr.io\/google_containers\/pause""#).0,
+            HostForm::GcrProject
+        );
+        assert_eq!(
+            one(r#""harbor.example.com\/k8s.gcr.io\/pause""#).2,
+            Position::ProxyPath
+        );
     }
 
     #[test]

@@ -193,7 +193,8 @@ fn classify(
         (_, Position::PathSegment, _) => Verdict::none(
             Rule::LegacyMention,
             format!("{host} names a folder in a URL or file path, not an image registry"),
-        ),
+        )
+        .with_note("no automatic fix: the path must keep naming the folder it names"),
         (_, Position::ProxyPath, _) => {
             let proxy = reference.split('/').next().unwrap_or_default();
             Verdict::none(
@@ -226,7 +227,8 @@ fn classify(
         (_, Position::Registry, Shape::BareHost { .. }) => Verdict::none(
             Rule::LegacyMention,
             format!("mentions the frozen registry {host}"),
-        ),
+        )
+        .with_note("no automatic fix: the host alone names no image here; edit the text by hand if it should change"),
     };
     let mut verdict = verdict;
     if verdict.rule == Rule::LegacyGcrProject && verdict.applicability != Applicability::DisplayOnly

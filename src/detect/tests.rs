@@ -30,7 +30,8 @@ fn detect(path: &str, text: &str) -> Detection {
 
 #[test]
 fn manifest_images_in_every_scalar_style() {
-    let text = r#"kind: CronJob
+    let text = r#"apiVersion: batch/v1
+kind: CronJob
 metadata: {name: nightly}
 spec:
   jobTemplate:
@@ -50,9 +51,9 @@ spec:
     assert_eq!(
         findings("cron.yaml", text),
         [
-            "8:49 legacy-host safe k8s.gcr.io",
-            "11:26 legacy-host safe k8s.gcr.io",
-            "14:27 legacy-host safe k8s.gcr.io",
+            "9:49 legacy-host safe k8s.gcr.io",
+            "12:26 legacy-host safe k8s.gcr.io",
+            "15:27 legacy-host safe k8s.gcr.io",
         ]
     );
     let detection = detect("cron.yaml", text);
@@ -118,7 +119,7 @@ server: k8s.gcr.io
 
 #[test]
 fn references_in_comments_are_still_references() {
-    let text = "# image: k8s.gcr.io/pause:3.9\n# hosted on k8s.gcr.io\nkind: Pod\n";
+    let text = "# image: k8s.gcr.io/pause:3.9\n# hosted on k8s.gcr.io\napiVersion: v1\nkind: Pod\n";
     assert_eq!(
         findings("pod.yaml", text),
         [
@@ -293,10 +294,10 @@ fn rule_filter_drops_rules() {
 
 #[test]
 fn crlf_bom_and_multibyte_text() {
-    let text = "\u{feff}# ünïcödé ✓\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: ✓\r\n    image: \"k8s.gcr.io/pause:3.9\"\r\n";
+    let text = "\u{feff}# ünïcödé ✓\r\napiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - name: ✓\r\n    image: \"k8s.gcr.io/pause:3.9\"\r\n";
     assert_eq!(
         findings("pod.yaml", text),
-        ["6:13 legacy-host safe k8s.gcr.io"]
+        ["7:13 legacy-host safe k8s.gcr.io"]
     );
     let detection = detect("pod.yaml", text);
     assert_eq!(
@@ -311,7 +312,7 @@ fn crlf_bom_and_multibyte_text() {
 
 #[test]
 fn json_manifests() {
-    let text = "{\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"k8s.gcr.io/pause:3.9\"}]}\n}\n";
+    let text = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Pod\",\n  \"metadata\": {\"name\": \"p\"},\n  \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"k8s.gcr.io/pause:3.9\"}]}\n}\n";
     let detection = detect("pod.json", text);
     assert_eq!(detection.findings.len(), 1);
     assert_eq!(

@@ -68,8 +68,9 @@ impl TextAnalyzer {
             runtime_key: compile(
                 r#"\b(sandbox_image|pause_image|sandbox|pinned_images)\s*=\s*(?:\[[^\]]*)?["']?$"#,
             ),
+            // The verb is a whole word of the command line: `docker build --pull -t …` builds.
             command: compile(
-                r#"\b(docker|podman|nerdctl|crictl|ctr|skopeo|crane|kind|kubectl|minikube)\s[^|;&]*?\b(pull|push|tag|run|save|load|copy|cp|create|import|export|set)\s[^|;&]*$"#,
+                r#"\b(docker|podman|nerdctl|crictl|ctr|skopeo|crane|kind|kubectl|minikube)(?:\s+[^\s|;&]+)*?\s+(pull|push|tag|run|save|load|copy|cp|create|import|export|set|build)\s[^|;&]*$"#,
             ),
             assignment: compile(
                 r#"(?:^|[^A-Za-z0-9_.\-])([A-Za-z_][A-Za-z0-9_.\-]*)["'\]]?\s*(?::=|\?=|\+=|=|:)\s*["']?$"#,
@@ -93,7 +94,14 @@ impl TextAnalyzer {
         };
 
         let value_ends_here = value_ends_after(bytes, hit, line.end);
-        if self.kubelet_flag.is_match(prefix) {
+        if let Some(key) = (source.kind == FileKind::Markdown)
+            .then(|| markdown_table_key(line_bytes, hit.range.start - line.start, hit.range.len()))
+            .flatten()
+        {
+            // A values table (helm-docs): `| controller.image.registry | string | "k8s.gcr.io" |`.
+            site.registry_field = is_registry_name(key.as_bytes());
+            site.detail = Some(format!("table row {key}"));
+        } else if self.kubelet_flag.is_match(prefix) {
             site.kubelet_sandbox_flag = true;
             site.detail = Some("--pod-infra-container-image".into());
         } else if let Some(captures) = self.registry_flag.captures(prefix) {
@@ -129,6 +137,40 @@ impl TextAnalyzer {
         }
         site
     }
+}
+
+/// In a Markdown table row, the first cell (the key) of the row when the hit, with an optional
+/// trailing `/`, fills its whole cell apart from backticks, quotes and spaces.
+fn markdown_table_key(line: &[u8], column: usize, length: usize) -> Option<String> {
+    if !line.trim_ascii_start().starts_with(b"|") {
+        return None;
+    }
+    let trim = |cell: &[u8]| -> String {
+        let text = String::from_utf8_lossy(cell);
+        text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\''))
+            .to_string()
+    };
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (index, byte) in line.iter().enumerate() {
+        if *byte == b'|' {
+            cells.push(start..index);
+            start = index + 1;
+        }
+    }
+    let hit_cell = cells
+        .iter()
+        .find(|cell| cell.start <= column && column < cell.end)?;
+    let value = trim(&line[hit_cell.clone()]);
+    let host = String::from_utf8_lossy(&line[column..column + length]).into_owned();
+    if value != host && value.strip_suffix('/') != Some(host.as_str()) {
+        return None;
+    }
+    let key = cells
+        .iter()
+        .map(|cell| trim(&line[cell.clone()]))
+        .find(|cell| !cell.is_empty())?;
+    (key != value).then_some(key)
 }
 
 /// A registry-holding name: `REGISTRY`, `kube_image_repo`, `imageRepository`, `gcRegistry`.
@@ -415,6 +457,44 @@ mod tests {
             .detail
             .as_deref(),
             Some("ctr pull")
+        );
+    }
+
+    #[test]
+    fn helm_docs_value_tables() {
+        let site = one(
+            "README.md",
+            "| controller.image.registry | string | `\"k8s.gcr.io\"` |  |\n",
+        );
+        assert!(site.registry_field);
+        assert_eq!(
+            site.detail.as_deref(),
+            Some("table row controller.image.registry")
+        );
+        let site = one("README.md", "| note | string | `\"k8s.gcr.io\"` |  |\n");
+        assert!(!site.registry_field);
+        assert!(!one("README.md", "| x | see k8s.gcr.io here |\n").registry_field);
+    }
+
+    #[test]
+    fn command_verbs_are_whole_words() {
+        assert_eq!(
+            one(
+                "Makefile",
+                "\tdocker build --pull -t staging-k8s.gcr.io/explorer:1 .\n"
+            )
+            .detail
+            .as_deref(),
+            Some("docker build")
+        );
+        assert_eq!(
+            one(
+                "a.md",
+                "kubectl set image deploy/x controller=k8s.gcr.io/ingress-nginx/controller:v1\n"
+            )
+            .detail
+            .as_deref(),
+            Some("kubectl set")
         );
     }
 

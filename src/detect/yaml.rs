@@ -107,9 +107,12 @@ enum Frame {
     },
 }
 
+/// A mapping with `apiVersion` and `kind`: a Kubernetes object. Both are required, so a Helm
+/// value such as `controller.kind: Deployment` does not make its parent look like one.
 #[derive(Debug, Default)]
 struct Resource {
     path: Vec<PathElem>,
+    api_version: bool,
     kind: Option<String>,
     name: Option<String>,
 }
@@ -325,6 +328,7 @@ impl Walker<'_> {
     fn note_resource_field(&mut self, path: &[PathElem], value: &str) {
         let (owner, field) = match path {
             [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
+            [owner @ .., PathElem::Key(key)] if key == "apiVersion" => (owner, "apiVersion"),
             [owner @ .., PathElem::Key(metadata), PathElem::Key(name)]
                 if metadata == "metadata" && name == "name" =>
             {
@@ -343,12 +347,12 @@ impl Walker<'_> {
                 resources.len() - 1
             }
         };
-        let slot = if field == "kind" {
-            &mut resources[index].kind
-        } else {
-            &mut resources[index].name
-        };
-        *slot = Some(value.to_string());
+        let resource = &mut resources[index];
+        match field {
+            "kind" => resource.kind = Some(value.to_string()),
+            "apiVersion" => resource.api_version = true,
+            _ => resource.name = Some(value.to_string()),
+        }
     }
 
     fn finish_document(&mut self) {
@@ -448,7 +452,9 @@ impl Walker<'_> {
 fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> String {
     let owner = resources
         .iter()
-        .filter(|resource| resource.kind.is_some() && path.starts_with(&resource.path))
+        .filter(|resource| {
+            resource.api_version && resource.kind.is_some() && path.starts_with(&resource.path)
+        })
         .max_by_key(|resource| resource.path.len());
     match owner {
         Some(resource) => {
@@ -533,14 +539,20 @@ mod tests {
 
     #[test]
     fn kind_after_the_hit_still_names_the_resource() {
-        let text = "spec:\n  containers: [{name: a, image: \"k8s.gcr.io/pause:3.9\"}]\nkind: Pod\nmetadata: {name: p}\n";
+        let text = "spec:\n  containers: [{name: a, image: \"k8s.gcr.io/pause:3.9\"}]\nkind: Pod\napiVersion: v1\nmetadata: {name: p}\n";
         assert_eq!(contexts(text), ["manifest: Pod/p spec.containers[0].image"]);
     }
 
     #[test]
     fn list_items_are_their_own_resources() {
-        let text = "kind: List\nitems:\n- kind: Pod\n  metadata:\n    name: a\n  spec:\n    containers:\n    - image: k8s.gcr.io/pause\n";
+        let text = "kind: List\napiVersion: v1\nitems:\n- kind: Pod\n  apiVersion: v1\n  metadata:\n    name: a\n  spec:\n    containers:\n    - image: k8s.gcr.io/pause\n";
         assert_eq!(contexts(text), ["manifest: Pod/a spec.containers[0].image"]);
+    }
+
+    #[test]
+    fn helm_values_with_a_kind_key_are_not_resources() {
+        let text = "controller:\n  kind: Deployment\n  image:\n    registry: k8s.gcr.io\n";
+        assert_eq!(contexts(text), ["yaml: controller.image.registry"]);
     }
 
     #[test]
@@ -606,13 +618,13 @@ mod tests {
 
     #[test]
     fn crlf_bom_and_multibyte_text_keep_byte_spans() {
-        let text = "\u{feff}# héllo wörld ✓\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - image: \"k8s.gcr.io/pause:3.9\" # ünïcode\r\n";
+        let text = "\u{feff}# héllo wörld ✓\r\napiVersion: v1\r\nkind: Pod\r\nspec:\r\n  containers:\r\n  - image: \"k8s.gcr.io/pause:3.9\" # ünïcode\r\n";
         assert_eq!(contexts(text), ["manifest: Pod spec.containers[0].image"]);
     }
 
     #[test]
     fn json_manifests() {
-        let text = "{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": [{\"image\": \"k8s.gcr.io/pause:3.9\"}]}}";
+        let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": [{\"image\": \"k8s.gcr.io/pause:3.9\"}]}}";
         let scanner = HostScanner::new();
         let hits = scanner.scan(text.as_bytes());
         let index = index(text, &hits, "json", &scanner);

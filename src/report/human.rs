@@ -104,7 +104,14 @@ impl HumanReporter {
         let files = plural(summary.files_with_findings, "file", "files");
         let mut line = match self.options.mode {
             Mode::Check | Mode::Diff => {
-                if summary.findings == 0 {
+                if summary.findings == 0 && summary.io_errors > 0 {
+                    // A partial scan never reads as an all-clear.
+                    format!(
+                        "No legacy registry references in the {} scanned, but {} could not be scanned (see above).",
+                        plural(summary.files_scanned, "file", "files"),
+                        plural(summary.io_errors, "path", "paths")
+                    )
+                } else if summary.findings == 0 {
                     format!(
                         "No legacy registry references in {}.",
                         plural(summary.files_scanned, "file", "files")
