@@ -289,8 +289,10 @@ fn word_start(bytes: &[u8], end: usize) -> usize {
     start
 }
 
+/// Registry hosts and image paths are ASCII, so a non-ASCII byte (a BOM, prose) ends a word.
 fn is_word_delimiter(byte: u8) -> bool {
-    byte.is_ascii_whitespace()
+    !byte.is_ascii()
+        || byte.is_ascii_whitespace()
         || matches!(
             byte,
             b'"' | b'\'' | b'`' | b'=' | b'(' | b'[' | b'{' | b',' | b';' | b'<' | b'>' | b'|'
@@ -664,6 +666,10 @@ mod tests {
         assert_eq!(
             one("/etc/containerd/certs.d/k8s.gcr.io/hosts.toml").2,
             Position::PathSegment
+        );
+        assert_eq!(
+            one("\u{feff}harbor.example.com/k8s.gcr.io/pause").2,
+            Position::ProxyPath
         );
         assert_eq!(
             one("certs.d/k8s.gcr.io/hosts.toml").2,

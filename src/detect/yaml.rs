@@ -292,7 +292,7 @@ impl Walker<'_> {
             });
         }
         if !is_key && style == ScalarStyle::DoubleQuoted {
-            self.check_escapes(value, &range, hits.len(), &path);
+            self.check_escapes(value, &range, &hits, &path);
         }
         if is_key {
             self.set_key(path.pop().expect("a key was pushed"));
@@ -300,21 +300,35 @@ impl Walker<'_> {
         self.advance();
     }
 
-    /// A double-quoted scalar may spell the host with escapes that the raw bytes hide.
+    /// A double-quoted scalar may spell the host with escapes that the raw bytes hide. The
+    /// finding describes the first decoded reference that no raw hit accounts for, so a plain
+    /// reference beside it (which has its own finding) is never described twice.
     fn check_escapes(
         &mut self,
         value: &str,
         range: &Range<usize>,
-        raw_hits: usize,
+        raw_hits: &[usize],
         path: &[PathElem],
     ) {
         if !self.text[range.clone()].contains('\\') {
             return;
         }
-        let decoded_hits = self.scanner.scan(value.as_bytes());
-        if decoded_hits.len() > raw_hits
-            && let Some(hit) = decoded_hits.into_iter().next()
-        {
+        // Raw references compare in decoded form: `k8s.gcr.io\\/pause` is `k8s.gcr.io/pause`.
+        let mut unaccounted: Vec<String> = raw_hits
+            .iter()
+            .map(|&hit| self.text[self.hits[hit].reference.clone()].replace("\\/", "/"))
+            .collect();
+        let escaped = self.scanner.scan(value.as_bytes()).into_iter().find(|hit| {
+            let reference = &value[hit.reference.clone()];
+            match unaccounted.iter().position(|raw| *raw == reference) {
+                Some(index) => {
+                    unaccounted.swap_remove(index);
+                    false
+                }
+                None => true,
+            }
+        });
+        if let Some(hit) = escaped {
             self.document.pending_escaped.push((
                 range.clone(),
                 path.to_vec(),
@@ -614,6 +628,26 @@ mod tests {
         let (_, index) = sites(text);
         assert_eq!(index.escaped.len(), 1);
         assert_eq!(index.escaped[0].context, "yaml: image");
+    }
+
+    #[test]
+    fn the_escaped_host_is_the_one_without_raw_bytes() {
+        let text = "image0: \"eu.gcr.io/k8s-artifacts-prod/pause k8s\\x2egcr.io/pause:3.9\"\n";
+        let (_, index) = sites(text);
+        assert_eq!(index.escaped.len(), 1);
+        let escaped = &index.escaped[0];
+        assert_eq!(escaped.hit.form, crate::detect::hosts::HostForm::Legacy);
+        assert_eq!(
+            &escaped.decoded[escaped.hit.reference.clone()],
+            "k8s.gcr.io/pause:3.9"
+        );
+        let (_, index) = sites("a: \"k8s.gcr.io/pause k8s.gcr.io/pause\\t\"\n");
+        assert!(
+            index.escaped.is_empty(),
+            "an escape elsewhere hides nothing"
+        );
+        let (_, index) = sites("{\"image\": \"k8s.gcr.io\\/pause:3.9\"}");
+        assert!(index.escaped.is_empty(), "an escaped slash hides no host");
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::fix::FixLevel;
 use crate::rules::Severity;
 use crate::settings::Mode;
 
+/// Longest excerpt (bytes) shown as a patch; annotate-snippets does not shorten patch lines.
+const MAX_PATCH_LINE: usize = 240;
+
 pub struct HumanReporter {
     options: RenderOptions,
     renderer: Renderer,
@@ -81,9 +84,11 @@ impl HumanReporter {
             }
             (Applicability::DisplayOnly, _) => return None,
         };
-        // A patch needs the edited bytes inside the excerpt; multi-line or cut excerpts get
-        // the title alone.
-        let single_edit = fix.edits.len() == 1 && !excerpt.truncated_start;
+        // A patch needs the edited bytes inside the excerpt and prints its line in full:
+        // multi-edit fixes, cut excerpts and very long lines get the title alone.
+        let single_edit = fix.edits.len() == 1
+            && !excerpt.truncated_start
+            && excerpt.text.len() <= MAX_PATCH_LINE;
         let help = Level::HELP.secondary_title(title);
         if single_edit && excerpt.span.len() == finding.range.len() {
             Some(

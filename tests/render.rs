@@ -1,0 +1,461 @@
+//! Renderer snapshots over one shared set of findings (STYLE.md §5).
+//!
+//! The findings come from the real detector run over a few in-memory files chosen to cover the
+//! hard cases: multi-byte text before a hit, CRLF lines, a line longer than 200 characters with
+//! a hit in the middle, a hit in a comment, display-only findings (proxy path, staging host,
+//! escaped scalar), unsafe findings (the old gcr.io project, Go source), a YAML document that
+//! does not parse (so a note exists), a used and an unused suppression. Every renderer gets
+//! the same `FileReport`s and `RunReport`, so an annotate-snippets or serde upgrade shows up as
+//! a snapshot diff that someone reviews.
+//!
+//! Paths are repo-relative strings and nothing touches the file system, so the output holds
+//! no temp paths and needs no filters.
+
+use std::collections::BTreeSet;
+
+use regshift::detect::{Detection, Detector, RuleFilter};
+use regshift::finding::Applicability;
+use regshift::fix::{FixLevel, apply_fixes};
+use regshift::path::RepoPath;
+use regshift::report::concise::ConciseReporter;
+use regshift::report::diff::{DiffReporter, unified_diff};
+use regshift::report::human::HumanReporter;
+use regshift::report::json::{JsonLinesReporter, JsonReporter};
+use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
+use regshift::rules::{Rule, Severity};
+use regshift::settings::Mode;
+use regshift::source::SourceFile;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
+
+/// A line of 200+ characters with multi-byte text on both sides of the hit.
+fn long_annotation() -> String {
+    let before = "Überprüft am Montag — ✓ ".repeat(5);
+    let after = " ✓ wird beim nächsten Rollout ersetzt, siehe Ticket 日本-42".repeat(3);
+    format!("    description: \"{before}k8s.gcr.io/pause:3.9{after}\"\n")
+}
+
+/// The shared inputs, sorted by path as the walk would give them.
+fn inputs() -> Vec<(&'static str, Vec<u8>)> {
+    let dockerfile = "\
+# syntax=docker/dockerfile:1
+# FROM k8s.gcr.io/pause:3.9 was the base before the move
+FROM gcr.io/google_containers/pause-amd64:3.0 AS base
+";
+    // CRLF throughout; the escaped scalar is display-only, the proxy path too.
+    let values = "# Réglages — ✓ 日本\r\n\
+image:\r\n\
+\x20 registry: k8s.gcr.io\r\n\
+\x20 repository: ingress-nginx/controller\r\n\
+\x20 mirror: \"k8s\\x2egcr.io/ingress-nginx/controller\"\r\n\
+proxyImage: harbor.example.com/k8s.gcr.io/pause:3.9\r\n";
+    let manifest = format!(
+        "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: café
+  annotations:
+{long}    summary: 日本語 ✓ — k8s.gcr.io/kube-proxy:v1.24.0
+spec:
+  containers:
+  - name: app
+    image: k8s.gcr.io/e2e-test-images/agnhost:2.39 # ✓ 日本
+  - name: sidecar
+    image: k8s.gcr.io/pause:3.9 # regshift:ignore
+  - name: canary
+    image: staging-k8s.gcr.io/pause:3.9
+---
+broken: [k8s.gcr.io/busybox:1.27
+---
+kind: ConfigMap
+data:
+  # regshift:ignore-next-line
+  greeting: plain value
+",
+        long = long_annotation()
+    );
+    let go = "\
+package hack
+
+// Pinned for the upgrade test: 日本 ✓
+const pauseImage = \"k8s.gcr.io/pause:3.9\"
+";
+    vec![
+        ("Dockerfile", dockerfile.as_bytes().to_vec()),
+        ("charts/web/values.yaml", values.as_bytes().to_vec()),
+        ("deploy/app.yaml", manifest.into_bytes()),
+        ("hack/images.go", go.as_bytes().to_vec()),
+    ]
+}
+
+fn detect(path: &str, bytes: &[u8]) -> (SourceFile, Detection) {
+    let source = SourceFile::new(RepoPath::new(path), bytes.to_vec());
+    let detection = Detector::new().detect(&source, &RuleFilter::default());
+    (source, detection)
+}
+
+fn report_from(path: &str, detection: Detection) -> FileReport {
+    let mut report = FileReport::new(RepoPath::new(path), FileStatus::Scanned);
+    report.findings = detection.findings;
+    report.notes = detection.notes;
+    report.suppressed = detection.suppressed;
+    report
+}
+
+/// The shared check reports. Each carries the diff that `fix --diff` would print at `level`
+/// (the other renderers ignore it).
+fn check_reports(level: FixLevel) -> Vec<FileReport> {
+    inputs()
+        .into_iter()
+        .map(|(path, bytes)| {
+            let (source, detection) = detect(path, &bytes);
+            let applied = apply_fixes(&source.bytes, &detection.findings, level)
+                .expect("findings belong to their own buffer");
+            let mut report = report_from(path, detection);
+            if !applied.fixed.is_empty() {
+                report.diff = Some(unified_diff(path, &source.bytes, &applied.output));
+            }
+            report
+        })
+        .collect()
+}
+
+/// What `regshift fix` reports: the findings that remain in the fixed file, and the count fixed
+/// (the same steps as `app::Fix`, without the write).
+fn fix_reports(level: FixLevel) -> Vec<FileReport> {
+    inputs()
+        .into_iter()
+        .map(|(path, bytes)| {
+            let (source, detection) = detect(path, &bytes);
+            let applied = apply_fixes(&source.bytes, &detection.findings, level)
+                .expect("findings belong to their own buffer");
+            if applied.fixed.is_empty() {
+                return report_from(path, detection);
+            }
+            let (_, remaining) = detect(path, &applied.output);
+            let mut report = report_from(path, remaining);
+            report.fixed = applied.fixed.len();
+            report
+        })
+        .collect()
+}
+
+fn run_report(reports: &[FileReport], options: &RenderOptions) -> RunReport {
+    let mut run = RunReport {
+        summary: Summary::default(),
+        skipped: Vec::new(),
+        notes: Vec::new(),
+        errors: Vec::new(),
+    };
+    for report in reports {
+        run.summary.add(report, options);
+        for note in &report.notes {
+            run.notes.push((report.path.clone(), note.clone()));
+        }
+    }
+    run
+}
+
+fn options(mode: Mode, fix_level: FixLevel) -> RenderOptions {
+    RenderOptions {
+        mode,
+        fix_level,
+        fail_on: Severity::Warning,
+    }
+}
+
+/// Render everything through one reporter and strip the ANSI styling (plain mode).
+fn render(reporter: &mut dyn Reporter, reports: &[FileReport], run: &RunReport) -> String {
+    let mut out = Vec::new();
+    reporter.begin(&mut out).unwrap();
+    for report in reports {
+        reporter.file(&mut out, report).unwrap();
+    }
+    reporter.end(&mut out, run).unwrap();
+    let text = String::from_utf8(out).expect("renderers write UTF-8 for UTF-8 input");
+    anstream::adapter::strip_str(&text).to_string()
+}
+
+fn render_check(reporter: &mut dyn Reporter, options: &RenderOptions) -> String {
+    let reports = check_reports(options.fix_level);
+    let run = run_report(&reports, options);
+    render(reporter, &reports, &run)
+}
+
+/// The inputs must exercise every case the snapshots are meant to pin; if detection changes
+/// so that one disappears, this fails before anyone re-blesses a snapshot that lost it.
+#[test]
+fn shared_findings_cover_the_hard_cases() {
+    let reports = check_reports(FixLevel::SafeOnly);
+    let all: Vec<_> = reports
+        .iter()
+        .flat_map(|report| report.findings.iter().map(move |f| (report, f)))
+        .collect();
+    let rules: BTreeSet<&str> = all.iter().map(|(_, f)| f.rule.id()).collect();
+    for rule in [
+        "legacy-host",
+        "legacy-gcr-project",
+        "staging-registry",
+        "proxy-path",
+        "unused-suppression",
+    ] {
+        assert!(rules.contains(rule), "no {rule} finding in {rules:?}");
+    }
+    let applicabilities: BTreeSet<_> = all.iter().map(|(_, f)| f.applicability()).collect();
+    assert_eq!(
+        applicabilities,
+        BTreeSet::from([
+            Applicability::Safe,
+            Applicability::Unsafe,
+            Applicability::DisplayOnly
+        ])
+    );
+    assert!(
+        all.iter()
+            .any(|(_, f)| f.context.ends_with("comment") && f.rule == Rule::LegacyHost),
+        "a reference in a comment"
+    );
+    assert!(
+        all.iter()
+            .any(|(_, f)| f.excerpt.text.chars().count() > 200),
+        "a long line"
+    );
+    assert!(
+        all.iter().any(|(_, f)| {
+            let line = &f.excerpt.text[..f.excerpt.span.start];
+            !line.is_ascii()
+        }),
+        "multi-byte text before a hit"
+    );
+    assert!(
+        all.iter().any(|(_, f)| f.matched.contains('\\')),
+        "an escaped scalar"
+    );
+    let crlf = reports
+        .iter()
+        .find(|r| r.path.as_str() == "charts/web/values.yaml")
+        .unwrap();
+    assert!(!crlf.findings.is_empty());
+    assert!(
+        crlf.findings.iter().all(|f| !f.excerpt.text.contains('\r')),
+        "CRLF is not part of an excerpt"
+    );
+    let notes: Vec<_> = reports.iter().flat_map(|r| &r.notes).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(reports.iter().map(|r| r.suppressed).sum::<usize>(), 1);
+    assert!(reports.iter().any(|r| r.diff.is_some()));
+}
+
+#[test]
+fn human() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut HumanReporter::new(options), &options);
+    insta::assert_snapshot!("human", output);
+}
+
+#[test]
+fn human_unsafe_fixes() {
+    let options = options(Mode::Check, FixLevel::IncludeUnsafe);
+    let output = render_check(&mut HumanReporter::new(options), &options);
+    insta::assert_snapshot!("human_unsafe_fixes", output);
+}
+
+#[test]
+fn human_fix_mode() {
+    let options = options(Mode::Fix, FixLevel::SafeOnly);
+    let reports = fix_reports(options.fix_level);
+    let run = run_report(&reports, &options);
+    let output = render(&mut HumanReporter::new(options), &reports, &run);
+    insta::assert_snapshot!("human_fix_mode", output);
+}
+
+#[test]
+fn concise() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut ConciseReporter::new(options), &options);
+    insta::assert_snapshot!("concise", output);
+}
+
+#[test]
+fn diff() {
+    let options = options(Mode::Diff, FixLevel::SafeOnly);
+    let output = render_check(&mut DiffReporter, &options);
+    // The CRLF file's diff keeps its `\r\n` line ends byte for byte (so `patch` applies it).
+    assert!(
+        output.contains("-  registry: k8s.gcr.io\r\n+  registry: registry.k8s.io\r\n"),
+        "{output:?}"
+    );
+    assert_eq!(output.matches('\r').count(), 7, "{output:?}");
+    // insta compares line ends loosely, so show every CR to pin where it stands.
+    insta::assert_snapshot!("diff", output.replace('\r', "␍"));
+}
+
+#[test]
+fn jsonl() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut JsonLinesReporter, &options);
+    insta::assert_snapshot!("jsonl", output);
+
+    // The same finding objects as the JSON document, one per line.
+    let document: Value =
+        serde_json::from_str(&render_check(&mut JsonReporter::new(options), &options)).unwrap();
+    let lines: Vec<Value> = output
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(&lines, document["findings"].as_array().unwrap());
+}
+
+/// The keys of a JSON object in the order they were written (serde_json's `Map` sorts them).
+struct Keys(Vec<String>);
+
+impl<'de> Deserialize<'de> for Keys {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Keys, D::Error> {
+        struct KeysVisitor;
+        impl<'de> Visitor<'de> for KeysVisitor {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(key);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        deserializer.deserialize_map(KeysVisitor)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DocumentKeys {
+    findings: Vec<Keys>,
+}
+
+/// 1-based line and Unicode-scalar column of `offset`, a BOM not being a column.
+fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line = 1 + before.iter().filter(|byte| **byte == b'\n').count();
+    let mut text = std::str::from_utf8(&before[line_start..]).unwrap();
+    if line_start == 0 {
+        text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    }
+    (line, 1 + text.chars().count())
+}
+
+#[test]
+fn json() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut JsonReporter::new(options), &options);
+    insta::assert_snapshot!("json", output);
+
+    let top: Keys = serde_json::from_str(&output).unwrap();
+    assert_eq!(
+        top.0,
+        [
+            "version", "findings", "skipped", "notes", "errors", "summary"
+        ]
+    );
+    let contract = [
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "byte_start",
+        "byte_end",
+        "matched",
+        "reference",
+        "context",
+        "message",
+    ];
+    let keys: DocumentKeys = serde_json::from_str(&output).unwrap();
+    assert!(!keys.findings.is_empty());
+    for Keys(keys) in &keys.findings {
+        assert_eq!(&keys[..contract.len()], contract, "{keys:?}");
+        let rest = &keys[contract.len()..];
+        assert!(
+            rest == ["note", "applicability", "fix"] || rest == ["applicability", "fix"],
+            "{keys:?}"
+        );
+    }
+
+    let document: Value = serde_json::from_str(&output).unwrap();
+    assert_eq!(document["version"], 1);
+    let inputs = inputs();
+    let findings = document["findings"].as_array().unwrap();
+    let mut sort_keys = Vec::new();
+    for finding in findings {
+        let path = finding["path"].as_str().unwrap();
+        assert!(!path.starts_with("./") && !path.contains('\\'), "{path}");
+        let bytes = &inputs.iter().find(|(p, _)| *p == path).unwrap().1;
+        let number = |key: &str| finding[key].as_u64().unwrap() as usize;
+        let (start, end) = (number("byte_start"), number("byte_end"));
+        assert!(start < end && end <= bytes.len());
+        assert_eq!(
+            &bytes[start..end],
+            finding["matched"].as_str().unwrap().as_bytes(),
+            "{finding}"
+        );
+        assert_eq!(
+            (number("line"), number("column")),
+            line_column(bytes, start)
+        );
+        assert_eq!(
+            (number("end_line"), number("end_column")),
+            line_column(bytes, end)
+        );
+        let rule = Rule::from_id(finding["rule"].as_str().unwrap()).unwrap();
+        assert_eq!(finding["severity"], rule.severity().as_str());
+        let reference = finding["reference"].as_str().unwrap();
+        assert!(
+            reference.contains(finding["matched"].as_str().unwrap())
+                || finding["matched"].as_str().unwrap().contains('\\'),
+            "{finding}"
+        );
+        for key in ["context", "message"] {
+            assert!(!finding[key].as_str().unwrap().is_empty(), "{finding}");
+        }
+        match finding["applicability"].as_str().unwrap() {
+            "none" => assert!(finding["fix"].is_null(), "{finding}"),
+            "safe" | "unsafe" => {
+                let edits = finding["fix"]["edits"].as_array().unwrap();
+                assert!(!edits.is_empty());
+                for edit in edits {
+                    let edit_start = edit["byte_start"].as_u64().unwrap() as usize;
+                    let edit_end = edit["byte_end"].as_u64().unwrap() as usize;
+                    assert!(start <= edit_start && edit_end <= end, "{finding}");
+                    assert_eq!(edit["replacement"], "registry.k8s.io");
+                }
+            }
+            other => panic!("unknown applicability {other}"),
+        }
+        sort_keys.push((path.to_string(), start, end, rule.id()));
+    }
+    let mut sorted = sort_keys.clone();
+    sorted.sort();
+    assert_eq!(sort_keys, sorted, "findings are in the stable order");
+
+    let summary = &document["summary"];
+    assert_eq!(summary["files_scanned"], inputs.len());
+    assert_eq!(summary["findings"], findings.len());
+    let safe = findings
+        .iter()
+        .filter(|f| f["applicability"] == "safe")
+        .count();
+    assert_eq!(summary["fixable"], safe);
+    assert_eq!(summary["suppressed"], 1);
+    let notes = document["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["path"], "deploy/app.yaml");
+}
