@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::chart;
 use crate::cli::Format;
-use crate::detect::{Detection, Detector, RuleFilter};
+use crate::detect::{Detection, Detector, RuleFilter, archive, yaml};
 use crate::fix::{self, FixLevel, write::persist_atomically};
 use crate::path::RepoPath;
 use crate::report::concise::ConciseReporter;
@@ -22,7 +23,7 @@ use crate::report::{
     FileReport, FileStatus, PathError, RenderOptions, Reporter, RunReport, Summary, plural,
 };
 use crate::settings::{Mode, Settings};
-use crate::source::SourceFile;
+use crate::source::{ChartRole, Origin, SourceFile};
 use crate::walk::{self, Candidate};
 
 /// Files larger than this are listed in `skipped`, not read.
@@ -169,9 +170,9 @@ fn scanned_report(path: RepoPath, detection: Detection) -> FileReport {
     report
 }
 
-/// Read a candidate: size cap, regular files only, binary probe. `Err` carries the status of a
-/// file that is not scanned.
-fn read_candidate(candidate: &Candidate) -> Result<Vec<u8>, FileStatus> {
+/// Read a candidate: size cap, regular files only, and (for text) the binary probe. `Err`
+/// carries the status of a file that is not scanned.
+fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, FileStatus> {
     let unreadable = |error: io::Error| FileStatus::Skipped {
         reason: format!("cannot read: {error}"),
         is_error: true,
@@ -199,20 +200,124 @@ fn read_candidate(candidate: &Candidate) -> Result<Vec<u8>, FileStatus> {
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());
     }
-    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
+    if text_only && memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return Err(FileStatus::Binary);
     }
     Ok(bytes)
 }
 
-fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> FileReport {
-    let bytes = match read_candidate(job.candidate) {
+fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
+    let display = &job.candidate.display;
+    if chart::is_packaged_dependency(&job.candidate.path) {
+        return process_packaged_chart(job);
+    }
+    let bytes = match read_candidate(job.candidate, true) {
         Ok(bytes) => bytes,
-        Err(status) => return FileReport::new(job.candidate.display.clone(), status),
+        Err(status) => return vec![FileReport::new(display.clone(), status)],
     };
-    let source = SourceFile::new(job.candidate.display.clone(), bytes);
+    // The byte gate comes before anything else costs: most files end here.
+    if !job.detector.may_match(&bytes) {
+        return vec![FileReport::new(display.clone(), FileStatus::Scanned)];
+    }
+    let origin = Origin {
+        chart_role: chart::locate(&job.candidate.path),
+        packaged_dependency: None,
+    };
+    let source = SourceFile::new(display.clone(), bytes).with_origin(origin);
     let detection = job.detector.detect(&source, &job.filter);
-    mode.process(job, source, detection)
+    vec![mode.process(job, source, detection)]
+}
+
+/// A packaged chart dependency: each text member is checked (never fixed) as
+/// `charts/dep-1.0.0.tgz!dep/values.yaml`, with the values prefix that overrides it.
+fn process_packaged_chart(job: &Job<'_>) -> Vec<FileReport> {
+    let display = &job.candidate.display;
+    let members = match read_candidate(job.candidate, false).and_then(|bytes| {
+        archive::text_members(&bytes).map_err(|error| FileStatus::Skipped {
+            reason: error.to_string(),
+            is_error: true,
+        })
+    }) {
+        Ok(members) => members,
+        Err(status) => return vec![FileReport::new(display.clone(), status)],
+    };
+    let aliases = parent_chart_aliases(&job.candidate.path);
+    let chart_roots: Vec<&str> = members
+        .iter()
+        .filter_map(|member| member.path.strip_suffix("Chart.yaml"))
+        .collect();
+    let mut reports = Vec::with_capacity(members.len());
+    for member in &members {
+        let path = RepoPath::new(format!("{display}!{}", member.path));
+        if !job.detector.may_match(&member.bytes) {
+            reports.push(FileReport::new(path, FileStatus::Scanned));
+            continue;
+        }
+        let (role, prefix) = packaged_member_role(&member.path, &chart_roots, &aliases);
+        let origin = Origin {
+            chart_role: Some(role),
+            packaged_dependency: Some(prefix),
+        };
+        let source = SourceFile::new(path, member.bytes.clone()).with_origin(origin);
+        let detection = job.detector.detect(&source, &job.filter);
+        reports.push(Check.process(job, source, detection));
+    }
+    reports
+}
+
+/// The role of an archive member in the deepest chart that holds it, and the values prefix
+/// that reaches that chart from the parent chart: `dep` (or its alias), `dep.sub` for a
+/// subchart inside it. Nested archives are written `outer.tgz!inner`; each level has its own
+/// chart roots (the folders of its `Chart.yaml` members).
+fn packaged_member_role(
+    member: &str,
+    chart_roots: &[&str],
+    aliases: &[(String, Option<String>)],
+) -> (ChartRole, String) {
+    let mut names: Vec<String> = Vec::new();
+    let mut role = ChartRole::Other;
+    let mut archive_prefix = String::new();
+    for part in member.split('!') {
+        let first_folder = part.split_inclusive('/').next().unwrap_or("");
+        let root = chart_roots
+            .iter()
+            .filter_map(|root| root.strip_prefix(archive_prefix.as_str()))
+            .filter(|root| !root.contains('!') && part.starts_with(root))
+            .max_by_key(|root| root.len())
+            .unwrap_or(first_folder);
+        for name in root
+            .split('/')
+            .filter(|name| !name.is_empty() && *name != "charts")
+        {
+            let alias = if names.is_empty() {
+                aliases
+                    .iter()
+                    .find(|(dependency, _)| dependency == name)
+                    .and_then(|(_, alias)| alias.clone())
+            } else {
+                None
+            };
+            names.push(alias.unwrap_or_else(|| name.to_string()));
+        }
+        let relative: Vec<&str> = part[root.len()..].split('/').collect();
+        role = chart::role_in_chart(&relative);
+        archive_prefix.push_str(part);
+        archive_prefix.push('!');
+    }
+    (role, names.join("."))
+}
+
+/// `dependencies` of the chart that holds `charts/<dep>.tgz`, from `Chart.yaml` and Helm 2's
+/// `requirements.yaml`.
+fn parent_chart_aliases(archive: &Path) -> Vec<(String, Option<String>)> {
+    let Some(chart) = archive.parent().and_then(Path::parent) else {
+        return Vec::new();
+    };
+    ["Chart.yaml", "requirements.yaml"]
+        .iter()
+        .filter_map(|name| std::fs::read_to_string(chart.join(name)).ok())
+        .flat_map(|text| yaml::chart_dependencies(&text))
+        .collect()
 }
 
 /// Run the whole pipeline and render its output. I/O errors on the output propagate (the
@@ -255,6 +360,7 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
                 };
                 process_candidate(mode.as_ref(), &job)
             })
+            .flatten()
             .collect()
     });
 
@@ -396,4 +502,35 @@ fn print_diff_summary(summary: &Summary) -> io::Result<()> {
         ));
     }
     writeln!(err, "{line}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packaged_members_name_their_override_prefix() {
+        let roots = [
+            "dep/",
+            "dep/charts/sub/",
+            "dep/charts/other-1.0.0.tgz!other/",
+        ];
+        let aliases = [("dep".to_string(), Some("cache".to_string()))];
+        assert_eq!(
+            packaged_member_role("dep/values.yaml", &roots, &aliases),
+            (ChartRole::Values, "cache".to_string())
+        );
+        assert_eq!(
+            packaged_member_role("dep/templates/deploy.yaml", &roots, &[]),
+            (ChartRole::Template, "dep".to_string())
+        );
+        assert_eq!(
+            packaged_member_role("dep/charts/sub/values.yaml", &roots, &[]),
+            (ChartRole::Values, "dep.sub".to_string())
+        );
+        assert_eq!(
+            packaged_member_role("dep/charts/other-1.0.0.tgz!other/values.yaml", &roots, &[]),
+            (ChartRole::Values, "dep.other".to_string())
+        );
+    }
 }

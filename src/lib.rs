@@ -11,6 +11,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod detect;

@@ -134,6 +134,28 @@ fn is_in_templates_dir(path: &str) -> bool {
     path.split('/').rev().skip(1).any(|dir| dir == "templates")
 }
 
+/// A file's role in a Helm chart, decided from the file system (`chart::locate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChartRole {
+    /// `Chart.yaml`: metadata, with YAML inside `artifacthub.io/images`.
+    ChartYaml,
+    /// `values*.yaml` at the chart root or under `ci/`.
+    Values,
+    /// Anything under `templates/`: Go templates.
+    Template,
+    /// Any other file of a chart (`crds/`, `values.schema.json`, `README.md`).
+    Other,
+}
+
+/// Where a file comes from, beyond its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub chart_role: Option<ChartRole>,
+    /// Inside a packaged chart dependency (`charts/dep-1.0.0.tgz`): the values prefix that
+    /// overrides the dependency from its parent chart (`dep`, or `parent-alias.dep`).
+    pub packaged_dependency: Option<String>,
+}
+
 /// A located position, 1-based, columns counted in Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Location {
@@ -168,6 +190,7 @@ pub struct SourceFile {
     pub path: RepoPath,
     pub bytes: Vec<u8>,
     pub kind: FileKind,
+    pub origin: Origin,
     line_starts: Vec<usize>,
 }
 
@@ -183,8 +206,27 @@ impl SourceFile {
             path,
             bytes,
             kind,
+            origin: Origin::default(),
             line_starts,
         }
+    }
+
+    pub fn with_origin(mut self, origin: Origin) -> SourceFile {
+        if origin.chart_role == Some(ChartRole::Template) && self.kind == FileKind::Yaml {
+            self.kind = FileKind::GoTemplate;
+        }
+        self.origin = origin;
+        self
+    }
+
+    /// Whether the YAML parser should try this file: YAML and JSON, and YAML-named templates
+    /// (a template that happens to parse gets structure; one that does not is not an error).
+    pub fn parses_as_yaml(&self) -> bool {
+        self.kind.is_yaml_like()
+            || (self.kind == FileKind::GoTemplate
+                && [".yaml", ".yml"]
+                    .iter()
+                    .any(|extension| self.path.as_str().to_ascii_lowercase().ends_with(extension)))
     }
 
     /// Whether the file starts with a UTF-8 byte-order mark.

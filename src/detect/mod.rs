@@ -6,6 +6,7 @@
 //! 4. rules: the position, shape and context choose the rule and whether a fix is safe;
 //! 5. suppressions, then locations for the renderers.
 
+pub mod archive;
 pub mod hosts;
 pub mod suppress;
 pub mod text;
@@ -15,7 +16,7 @@ use memchr::memmem;
 
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
-use crate::source::{FileKind, SourceFile};
+use crate::source::{ChartRole, FileKind, SourceFile};
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -91,7 +92,7 @@ impl Detector {
             let yaml_site = structure
                 .as_ref()
                 .and_then(|structure| structure.sites[index].as_ref());
-            findings.push(classify(source, hit, &text_site, yaml_site));
+            findings.extend(classify(source, hit, &text_site, yaml_site));
         }
         if let Some(structure) = &structure {
             findings.extend(
@@ -137,19 +138,21 @@ impl Detector {
         hits: &[HostHit],
         notes: &mut Vec<String>,
     ) -> Option<yaml::YamlIndex> {
-        if !source.kind.is_yaml_like() {
+        if !source.parses_as_yaml() {
             return None;
         }
+        // Templates are not YAML until rendered: their structure is a bonus, never a note.
+        let is_template = source.kind == FileKind::GoTemplate;
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
-            if !hits.is_empty() {
+            if !hits.is_empty() && !is_template {
                 notes.push(
                     "not valid UTF-8, so its YAML structure is unknown; findings are classified from text alone".into(),
                 );
             }
             return None;
         };
-        let structure = yaml::index(text, hits, source.kind.label(), &self.scanner);
-        for failure in &structure.failures {
+        let structure = yaml::index(text, hits, dialect(source), &self.scanner);
+        for failure in structure.failures.iter().filter(|_| !is_template) {
             if hits
                 .iter()
                 .any(|hit| failure.range.contains(&hit.range.start))
@@ -166,13 +169,33 @@ impl Detector {
     }
 }
 
-/// The rule and fix for one hit.
+/// How a file's YAML is read, from its kind and chart role.
+fn dialect(source: &SourceFile) -> yaml::Dialect {
+    match (source.kind, source.origin.chart_role) {
+        (FileKind::Json, _) => yaml::Dialect::plain("json"),
+        (FileKind::GoTemplate, _) => yaml::Dialect::plain("template"),
+        (_, Some(ChartRole::Values)) => yaml::Dialect::plain("values"),
+        (_, Some(ChartRole::ChartYaml)) => yaml::Dialect {
+            label: "chart",
+            // artifacthub.io/images lists the chart's images as YAML in a string; the
+            // changes annotation is the chart's changelog (domain reference §4.2).
+            embedded_yaml_keys: &["artifacthub.io/images"],
+            history_keys: &["artifacthub.io/changes"],
+        },
+        _ => yaml::Dialect::plain("yaml"),
+    }
+}
+
+/// The rule and fix for one hit; `None` for a hit that is history.
 fn classify(
     source: &SourceFile,
     hit: &HostHit,
     text: &TextSite,
     yaml: Option<&YamlSite>,
-) -> Finding {
+) -> Option<Finding> {
+    if yaml.is_some_and(|site| site.place == Place::History) {
+        return None;
+    }
     let bytes = &source.bytes;
     let matched = String::from_utf8_lossy(&bytes[hit.range.clone()]).into_owned();
     let reference = String::from_utf8_lossy(&bytes[hit.reference.clone()]).into_owned();
@@ -184,8 +207,14 @@ fn classify(
         Some(Place::Key) => false,
         Some(Place::Value {
             key, whole_value, ..
-        }) => (*whole_value && key.as_deref().is_some_and(is_registry_key)) || text.registry_field,
-        Some(Place::Comment) | None => text.registry_field,
+        }) => {
+            (*whole_value && key.as_deref().is_some_and(is_registry_key))
+                || text.registry_field
+                || text.template_literal
+        }
+        Some(Place::Comment | Place::History) | None => {
+            text.registry_field || text.template_literal
+        }
     };
     let host = display_host(hit.form, &matched);
 
@@ -219,6 +248,12 @@ fn classify(
             format!("image is pulled from {}", describe_form(form, &host)),
             form_applicability(form),
         ),
+        (form, Position::Registry, Shape::BareHost { .. }) if text.template_comparison => {
+            Verdict::none(
+                form_rule(form),
+                format!("the template compares with {}", describe_form(form, &host)),
+            )
+        }
         (form, Position::Registry, Shape::BareHost { .. }) if registry_field => Verdict::fix(
             form_rule(form),
             format!("registry is set to {}", describe_form(form, &host)),
@@ -260,6 +295,17 @@ fn classify(
         });
     }
 
+    if text.template_comparison && verdict.applicability != Applicability::DisplayOnly {
+        verdict.applicability = Applicability::DisplayOnly;
+        verdict.note = Some(
+            "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders".into(),
+        );
+    }
+    if let Some(dependency) = &source.origin.packaged_dependency {
+        verdict.applicability = Applicability::DisplayOnly;
+        verdict.note = Some(packaged_dependency_note(dependency, source, yaml));
+    }
+
     let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
         edits: vec![Edit {
             range: hit.range.clone(),
@@ -268,7 +314,7 @@ fn classify(
         }],
         applicability: verdict.applicability,
     });
-    Finding {
+    Some(Finding {
         rule: verdict.rule,
         range: hit.range.clone(),
         matched,
@@ -279,6 +325,29 @@ fn classify(
         fix,
         location: Default::default(),
         excerpt: Default::default(),
+    })
+}
+
+/// A packaged chart is never rewritten: the remedy is in the parent chart. In the
+/// dependency's values, name the key that overrides the value from the parent.
+fn packaged_dependency_note(
+    dependency: &str,
+    source: &SourceFile,
+    yaml: Option<&YamlSite>,
+) -> String {
+    let bump = "in a packaged dependency, never rewritten: bump the dependency in Chart.yaml and refresh Chart.lock";
+    match yaml {
+        Some(site)
+            if source.origin.chart_role == Some(ChartRole::Values)
+                && matches!(site.place, Place::Value { .. })
+                && !site.key_path.is_empty() =>
+        {
+            format!(
+                "{bump}, or override `{dependency}.{}` in this chart's values",
+                site.key_path
+            )
+        }
+        _ => format!("{bump}, or override its values from this chart"),
     }
 }
 

@@ -27,6 +27,12 @@ pub struct TextSite {
     pub registry_field: bool,
     /// The hit is the value of the kubelet's deprecated `--pod-infra-container-image`.
     pub kubelet_sandbox_flag: bool,
+    /// A quoted literal inside a Go template action (`{{ default "k8s.gcr.io" … }}`,
+    /// `{{ $registry := "k8s.gcr.io" }}`): a value the template renders.
+    pub template_literal: bool,
+    /// Inside a template action that compares or strips (`eq`, `hasPrefix`, `trimPrefix` …):
+    /// rewriting the literal would change what renders.
+    pub template_comparison: bool,
 }
 
 /// Compiled line patterns, built once per run.
@@ -109,7 +115,7 @@ impl TextAnalyzer {
             site.detail = Some(lossy(&captures[1]));
         } else if self.template_default.is_match(prefix) {
             site.registry_field = value_ends_here;
-            site.detail = Some("template default".into());
+            site.detail = Some("default".into());
         } else if source.kind == FileKind::Dockerfile && self.dockerfile_from.is_match(prefix) {
             site.detail = Some("FROM".into());
         } else if source.kind == FileKind::Dockerfile && self.copy_from.is_match(prefix) {
@@ -135,8 +141,55 @@ impl TextAnalyzer {
         if site.detail.is_none() {
             site.detail = layout.markdown_detail(source, hit.range.start, line_bytes, line.start);
         }
+        if source.kind == FileKind::GoTemplate {
+            let start = hit.range.start - line.start;
+            let end = (hit.range.end - line.start).min(line_bytes.len());
+            if let Some(action) = template_action(line_bytes, start, end) {
+                site.template_comparison = compares_or_strips(&line_bytes[action]);
+                site.template_literal = start > 0 && matches!(line_bytes[start - 1], b'"' | b'`');
+            }
+        }
         site
     }
+}
+
+/// The inside of the `{{ … }}` action on `line` that holds bytes `start..end`, if any.
+fn template_action(line: &[u8], start: usize, end: usize) -> Option<Range<usize>> {
+    let before = &line[..start];
+    let open = memchr::memmem::rfind(before, b"{{")?;
+    if memchr::memmem::rfind(before, b"}}").is_some_and(|close| close > open) {
+        return None;
+    }
+    let close = end + memchr::memmem::find(&line[end..], b"}}")?;
+    Some(open + 2..close)
+}
+
+/// Template functions whose literal arguments are tested or cut away, not rendered.
+fn compares_or_strips(action: &[u8]) -> bool {
+    const FUNCTIONS: &[&str] = &[
+        "eq",
+        "ne",
+        "lt",
+        "le",
+        "gt",
+        "ge",
+        "has",
+        "hasPrefix",
+        "hasSuffix",
+        "contains",
+        "regexMatch",
+        "regexFind",
+        "regexFindAll",
+        "regexReplaceAll",
+        "trimPrefix",
+        "trimSuffix",
+        "trimAll",
+        "replace",
+        "semverCompare",
+    ];
+    String::from_utf8_lossy(action)
+        .split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '|'))
+        .any(|word| FUNCTIONS.contains(&word))
 }
 
 /// In a Markdown table row, the first cell (the key) of the row when the hit, with an optional
@@ -496,6 +549,35 @@ mod tests {
             .as_deref(),
             Some("kubectl set")
         );
+    }
+
+    #[test]
+    fn go_template_actions() {
+        let site = one(
+            "chart/templates/_helpers.tpl",
+            "{{- $registry := \"k8s.gcr.io\" -}}\n",
+        );
+        assert!(site.template_literal && !site.template_comparison);
+        let site = one(
+            "chart/templates/_helpers.tpl",
+            "{{ printf \"%s/pause\" \"k8s.gcr.io\" }}\n",
+        );
+        assert!(site.template_literal);
+        let site = one(
+            "chart/templates/x.yaml",
+            "{{- if eq .Values.registry \"k8s.gcr.io\" }}\n",
+        );
+        assert!(site.template_comparison);
+        let site = one(
+            "chart/templates/x.yaml",
+            "{{ trimPrefix \"k8s.gcr.io/\" .Values.image }}\n",
+        );
+        assert!(site.template_comparison);
+        let site = one(
+            "chart/templates/x.yaml",
+            "image: k8s.gcr.io/pause {{ .Values.tag }}\n",
+        );
+        assert!(!site.template_literal && !site.template_comparison);
     }
 
     #[test]

@@ -5,6 +5,11 @@
 //! and whether the host is the whole value), in a key, or in a comment. A document that fails
 //! to parse is recorded, and its hits keep only their text-level context.
 //!
+//! Some values are documents of their own: Chart.yaml's `artifacthub.io/images` holds YAML in a
+//! literal block. Such a block is parsed again and its hits get the inner structure, with
+//! spans still pointing at the outer file. Values under history keys (`artifacthub.io/changes`)
+//! are history and never reported.
+//!
 //! Spans come from `Span::byte_range()` only; `Marker::index()` counts chars.
 
 use std::fmt::Write as _;
@@ -27,6 +32,8 @@ pub enum Place {
     },
     Key,
     Comment,
+    /// Inside a value that records history (`artifacthub.io/changes`): never reported.
+    History,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +41,29 @@ pub struct YamlSite {
     pub place: Place,
     /// "manifest: Deployment/web spec.template.spec.containers[0].image", "yaml: image.registry".
     pub context: String,
+    /// The key path alone, as a Helm `--set` key would name it: `controller.image.registry`.
+    pub key_path: String,
+}
+
+/// How a file's YAML is read: the label of its contexts and its special keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// "yaml", "json", "values", "chart".
+    pub label: &'static str,
+    /// Keys whose literal block value is a YAML document of its own.
+    pub embedded_yaml_keys: &'static [&'static str],
+    /// Keys whose value is history, never rewritten.
+    pub history_keys: &'static [&'static str],
+}
+
+impl Dialect {
+    pub const fn plain(label: &'static str) -> Dialect {
+        Dialect {
+            label,
+            embedded_yaml_keys: &[],
+            history_keys: &[],
+        }
+    }
 }
 
 /// A document that did not parse; its hits are classified from text alone.
@@ -65,12 +95,11 @@ pub struct YamlIndex {
 }
 
 /// Parse `text` and place each of `hits` (sorted by start) in its structure.
-/// `label` names the format in contexts ("yaml", "json").
-pub fn index(text: &str, hits: &[HostHit], label: &str, scanner: &HostScanner) -> YamlIndex {
+pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScanner) -> YamlIndex {
     let mut walker = Walker {
         text,
         hits,
-        label,
+        dialect,
         scanner,
         result: YamlIndex {
             sites: vec![None; hits.len()],
@@ -82,9 +111,93 @@ pub fn index(text: &str, hits: &[HostHit], label: &str, scanner: &HostScanner) -
     walker.result
 }
 
+/// The `dependencies` of a `Chart.yaml` (or Helm 2 `requirements.yaml`): each one's `name`
+/// and `alias`. Values of a dependency are overridden under its alias when it has one.
+pub fn chart_dependencies(text: &str) -> Vec<(String, Option<String>)> {
+    enum Frame {
+        Mapping {
+            expect_key: bool,
+            key: Option<String>,
+        },
+        Sequence,
+    }
+    /// A value ended: the mapping above expects its next key.
+    fn advance(stack: &mut [Frame]) {
+        if let Some(Frame::Mapping { expect_key, key }) = stack.last_mut() {
+            if *expect_key {
+                *expect_key = false;
+            } else {
+                *expect_key = true;
+                *key = None;
+            }
+        }
+    }
+    /// Directly inside the top-level `dependencies:` list.
+    fn in_list(stack: &[Frame]) -> bool {
+        matches!(
+            stack,
+            [Frame::Mapping { expect_key: false, key: Some(key) }, Frame::Sequence] if key == "dependencies"
+        )
+    }
+
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut entry: (Option<String>, Option<String>) = (None, None);
+    let mut dependencies = Vec::new();
+    for event in Parser::new_from_str(text) {
+        let Ok((event, _)) = event else {
+            break;
+        };
+        match event {
+            Event::MappingStart(..) => {
+                if in_list(&stack) {
+                    entry = (None, None);
+                }
+                stack.push(Frame::Mapping {
+                    expect_key: true,
+                    key: None,
+                });
+            }
+            Event::SequenceStart(..) => stack.push(Frame::Sequence),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                if in_list(&stack)
+                    && let (Some(name), alias) = std::mem::take(&mut entry)
+                {
+                    dependencies.push((name, alias));
+                }
+                advance(&mut stack);
+            }
+            Event::Scalar(value, ..) => {
+                let in_entry = stack.len() == 3 && in_list(&stack[..2]);
+                if let Some(Frame::Mapping {
+                    expect_key: true,
+                    key,
+                }) = stack.last_mut()
+                {
+                    *key = Some(value.to_string());
+                } else if let (true, Some(Frame::Mapping { key: Some(key), .. })) =
+                    (in_entry, stack.last())
+                {
+                    match key.as_str() {
+                        "name" => entry.0 = Some(value.to_string()),
+                        "alias" => entry.1 = Some(value.to_string()),
+                        _ => {}
+                    }
+                }
+                advance(&mut stack);
+            }
+            Event::Alias(_) | Event::UnresolvedAlias(_) => advance(&mut stack),
+            _ => {}
+        }
+    }
+    dependencies
+}
+
 /// How many documents of `text` fail to parse (for verifying that a fix broke nothing).
 pub fn failure_count(text: &str, scanner: &HostScanner) -> usize {
-    index(text, &[], "yaml", scanner).failures.len()
+    index(text, &[], Dialect::plain("yaml"), scanner)
+        .failures
+        .len()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -125,6 +238,8 @@ struct Document {
     resources: Vec<Resource>,
     pending: Vec<Pending>,
     pending_escaped: Vec<(Range<usize>, Vec<PathElem>, HostHit, String)>,
+    /// Literal blocks that hold YAML: raw range, path, decoded value.
+    embedded: Vec<(Range<usize>, Vec<PathElem>, String)>,
 }
 
 #[derive(Debug)]
@@ -137,7 +252,7 @@ struct Pending {
 struct Walker<'a> {
     text: &'a str,
     hits: &'a [HostHit],
-    label: &'a str,
+    dialect: Dialect,
     scanner: &'a HostScanner,
     result: YamlIndex,
     document: Document,
@@ -266,9 +381,25 @@ impl Walker<'_> {
         if !is_key {
             self.note_resource_field(&path, value);
         }
+        let value_key = match path.last() {
+            Some(PathElem::Key(key)) if !is_key => Some(key.as_str()),
+            _ => None,
+        };
+        let is_history = value_key.is_some_and(|key| self.dialect.history_keys.contains(&key));
+        if !is_key
+            && style == ScalarStyle::Literal
+            && value_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
+            && !hits.is_empty()
+        {
+            self.document
+                .embedded
+                .push((range.clone(), path.clone(), value.to_string()));
+        }
         for &hit in &hits {
             let place = if is_key {
                 Place::Key
+            } else if is_history {
+                Place::History
             } else {
                 let matched = &self.text[self.hits[hit].range.clone()];
                 let trimmed = value.trim();
@@ -371,31 +502,82 @@ impl Walker<'_> {
 
     fn finish_document(&mut self) {
         let document = std::mem::take(&mut self.document);
+        let label = self.dialect.label;
         for pending in document.pending {
             let context = match pending.place {
-                Place::Comment => format!("{} comment", self.label),
+                Place::Comment => format!("{label} comment"),
                 Place::Key => format!(
                     "{} key",
-                    render_context(self.label, &pending.path, &document.resources)
+                    render_context(label, &pending.path, &document.resources)
                 ),
-                Place::Value { .. } => {
-                    render_context(self.label, &pending.path, &document.resources)
+                Place::Value { .. } | Place::History => {
+                    render_context(label, &pending.path, &document.resources)
                 }
             };
             self.result.sites[pending.hit] = Some(YamlSite {
                 place: pending.place,
                 context,
+                key_path: render_path(&pending.path),
             });
         }
         for (range, path, hit, decoded) in document.pending_escaped {
             self.result.escaped.push(EscapedScalar {
                 range,
-                context: render_context(self.label, &path, &document.resources),
+                context: render_context(label, &path, &document.resources),
                 hit,
                 decoded,
             });
         }
+        for (range, path, value) in document.embedded {
+            let outer = render_context(label, &path, &document.resources);
+            self.place_embedded(&range, &outer, &render_path(&path), &value);
+        }
         self.document.start = self.text.len();
+    }
+
+    /// Parse a literal block that holds YAML and give the hits inside it their inner
+    /// structure. Spans stay in the outer file: the text layer found them there.
+    fn place_embedded(
+        &mut self,
+        range: &Range<usize>,
+        outer_context: &str,
+        outer_path: &str,
+        value: &str,
+    ) {
+        let Some(block) = LiteralBlock::map(self.text, range, value) else {
+            return;
+        };
+        let inner_hits = self.scanner.scan(block.decoded.as_bytes());
+        let inner = index(
+            &block.decoded,
+            &inner_hits,
+            Dialect::plain(self.dialect.label),
+            self.scanner,
+        );
+        for (inner_hit, inner_site) in inner_hits.iter().zip(inner.sites) {
+            let Some(inner_site) = inner_site else {
+                continue;
+            };
+            let raw_start = block.raw_offset(inner_hit.range.start);
+            let Some(outer_hit) = self
+                .hits
+                .iter()
+                .position(|hit| hit.range.start == raw_start)
+            else {
+                continue;
+            };
+            let key_path = join_paths(outer_path, &inner_site.key_path);
+            let context = if inner_site.context.starts_with("manifest: ") {
+                format!("{outer_context} ({})", inner_site.context)
+            } else {
+                format!("{}: {key_path}", self.dialect.label)
+            };
+            self.result.sites[outer_hit] = Some(YamlSite {
+                place: inner_site.place,
+                context,
+                key_path,
+            });
+        }
     }
 
     fn hits_within(&self, range: &Range<usize>) -> impl Iterator<Item = usize> + use<> {
@@ -459,6 +641,76 @@ impl Walker<'_> {
             }
         }
         path
+    }
+}
+
+/// A literal block scalar's content as the parser decodes it, with the way back from each
+/// decoded offset to the raw file: decoded line n is raw line n without the block indentation.
+struct LiteralBlock {
+    decoded: String,
+    /// (decoded offset, raw offset) of the start of each line's content.
+    lines: Vec<(usize, usize)>,
+}
+
+impl LiteralBlock {
+    /// `None` when the raw lines do not rebuild the parser's value (indentation indicators,
+    /// tabs): the hits then keep the outer context.
+    fn map(text: &str, range: &Range<usize>, value: &str) -> Option<LiteralBlock> {
+        let line_start = text[..range.start]
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1);
+        let indent = range.start - line_start;
+        if !text[line_start..range.start]
+            .bytes()
+            .all(|byte| byte == b' ')
+        {
+            return None;
+        }
+        let mut block = LiteralBlock {
+            decoded: String::with_capacity(value.len()),
+            lines: Vec::new(),
+        };
+        let mut at = line_start;
+        while at < range.end.min(text.len()) {
+            let line_end = text[at..]
+                .find('\n')
+                .map_or(text.len(), |newline| at + newline);
+            let line = text[at..line_end].trim_end_matches('\r');
+            let content_start =
+                if line.len() >= indent && line.as_bytes()[..indent].iter().all(|b| *b == b' ') {
+                    at + indent
+                } else if line.trim().is_empty() {
+                    at + line.len()
+                } else {
+                    break;
+                };
+            block.lines.push((block.decoded.len(), content_start));
+            block
+                .decoded
+                .push_str(&text[content_start..at + line.len()]);
+            block.decoded.push('\n');
+            at = line_end + 1;
+        }
+        let rebuilt = block.decoded.trim_end_matches('\n');
+        (rebuilt == value.trim_end_matches('\n')).then_some(block)
+    }
+
+    fn raw_offset(&self, decoded: usize) -> usize {
+        let line = self
+            .lines
+            .partition_point(|(start, _)| *start <= decoded)
+            .saturating_sub(1);
+        let (decoded_start, raw_start) = self.lines[line];
+        raw_start + (decoded - decoded_start)
+    }
+}
+
+/// `annotations["artifacthub.io/images"]` + `[0].image`.
+fn join_paths(outer: &str, inner: &str) -> String {
+    if inner.is_empty() || inner.starts_with('[') || outer.is_empty() {
+        format!("{outer}{inner}")
+    } else {
+        format!("{outer}.{inner}")
     }
 }
 
@@ -530,7 +782,7 @@ mod tests {
     fn sites(text: &str) -> (Vec<Option<YamlSite>>, YamlIndex) {
         let scanner = HostScanner::new();
         let hits = scanner.scan(text.as_bytes());
-        let index = index(text, &hits, "yaml", &scanner);
+        let index = index(text, &hits, Dialect::plain("yaml"), &scanner);
         (index.sites.clone(), index)
     }
 
@@ -561,6 +813,42 @@ mod tests {
     fn list_items_are_their_own_resources() {
         let text = "kind: List\napiVersion: v1\nitems:\n- kind: Pod\n  apiVersion: v1\n  metadata:\n    name: a\n  spec:\n    containers:\n    - image: k8s.gcr.io/pause\n";
         assert_eq!(contexts(text), ["manifest: Pod/a spec.containers[0].image"]);
+    }
+
+    const CHART: Dialect = Dialect {
+        label: "chart",
+        embedded_yaml_keys: &["artifacthub.io/images"],
+        history_keys: &["artifacthub.io/changes"],
+    };
+
+    #[test]
+    fn yaml_in_a_literal_block_gets_inner_structure_and_outer_spans() {
+        let text = "apiVersion: v2\r\nannotations:\r\n  artifacthub.io/changes: |\r\n    - description: moved off k8s.gcr.io/pause\r\n  artifacthub.io/images: |\r\n    - name: controller\r\n\r\n      image: k8s.gcr.io/ingress-nginx/controller:v1.2.1\r\n";
+        let scanner = HostScanner::new();
+        let hits = scanner.scan(text.as_bytes());
+        assert_eq!(hits.len(), 2);
+        let index = index(text, &hits, CHART, &scanner);
+        let history = index.sites[0].as_ref().unwrap();
+        assert_eq!(history.place, Place::History);
+        let image = index.sites[1].as_ref().unwrap();
+        assert_eq!(
+            image.context,
+            "chart: annotations[\"artifacthub.io/images\"][0].image"
+        );
+        assert!(matches!(&image.place, Place::Value { key: Some(key), .. } if key == "image"));
+        assert_eq!(&text[hits[1].range.clone()], "k8s.gcr.io");
+    }
+
+    #[test]
+    fn chart_dependencies_with_aliases() {
+        let text = "apiVersion: v2\nname: web\ndependencies:\n- name: redis\n  version: 1.0.0\n  alias: cache\n- {name: dep, version: 0.1.0}\nmaintainers:\n- name: someone\n";
+        assert_eq!(
+            chart_dependencies(text),
+            [
+                ("redis".to_string(), Some("cache".to_string())),
+                ("dep".to_string(), None)
+            ]
+        );
     }
 
     #[test]
@@ -661,7 +949,7 @@ mod tests {
         let text = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\"}, \"spec\": {\"containers\": [{\"image\": \"k8s.gcr.io/pause:3.9\"}]}}";
         let scanner = HostScanner::new();
         let hits = scanner.scan(text.as_bytes());
-        let index = index(text, &hits, "json", &scanner);
+        let index = index(text, &hits, Dialect::plain("json"), &scanner);
         assert_eq!(
             index.sites[0].as_ref().unwrap().context,
             "manifest: Pod/p spec.containers[0].image"
