@@ -75,6 +75,10 @@ rules! {
         "a staging registry that is not meant to be pulled from";
     ProxyPath = "proxy-path", Warning,
         "k8s.gcr.io as a path component of another registry (a pull-through cache)";
+    MirrorKey = "mirror-key", Info,
+        "a mirror or registry setting keyed by the legacy host (containerd, CRI-O, k3s, Talos, kOps)";
+    PolicyList = "policy-list", Info,
+        "the legacy host inside an admission or signing policy (Kyverno, Gatekeeper, sigstore)";
     LegacyMention = "legacy-mention", Info,
         "k8s.gcr.io named in prose, a URL path or a file path, not as an image registry";
     UnusedSuppression = "unused-suppression", Info,

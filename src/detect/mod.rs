@@ -217,8 +217,40 @@ fn classify(
         }
     };
     let host = display_host(hit.form, &matched);
+    let policy = yaml
+        .and_then(|site| site.resource.as_ref())
+        .filter(|resource| is_policy(&resource.api_version));
+    let mirror = text.mirror || yaml.is_some_and(|site| site.keyed_by_legacy_host);
 
     let verdict = match (hit.form, hit.position, hit.shape) {
+        // Policies name the old host on purpose: deny-lists must keep it, allow-lists need both.
+        _ if policy.is_some() => {
+            let resource = policy.expect("checked by the guard");
+            let line = &bytes[source.line_range_at(hit.range.start)];
+            let key_path = yaml.map_or("", |site| site.key_path.as_str());
+            let prose = key_path
+                .rsplit(['.', ']'])
+                .next()
+                .is_some_and(|field| ["message", "description", "title", "name"].contains(&field));
+            let note = if prose {
+                "no automatic fix: policies name the old host on purpose; review this text by hand"
+            } else if is_deny_list(&resource.kind, key_path, line) {
+                "no automatic fix: a deny-list blocks the old host on purpose; keep it (add registry.k8s.io only to deny the new host too)"
+            } else {
+                "no automatic fix: an allow-list must name both hosts while workloads still use the old one; add registry.k8s.io beside it"
+            };
+            Verdict::none(
+                Rule::PolicyList,
+                format!("{host} is named in the {} policy", resource.kind),
+            )
+            .with_note(note)
+        }
+        // A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps).
+        _ if mirror => Verdict::none(
+            Rule::MirrorKey,
+            format!("a registry mirror or setting is keyed by {host}"),
+        )
+        .with_note("no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"),
         (_, Position::PathSegment, _) => Verdict::none(
             Rule::LegacyMention,
             format!("{host} names a folder in a URL or file path, not an image registry"),
@@ -414,6 +446,29 @@ fn display_host(form: HostForm, matched: &str) -> String {
         HostForm::Legacy => LEGACY_HOST.to_string(),
         _ => matched.to_string(),
     }
+}
+
+/// Admission and signing policies: Kyverno, Gatekeeper (constraints and their templates),
+/// sigstore's policy controller.
+fn is_policy(api_version: &str) -> bool {
+    [
+        "kyverno.io/",
+        "constraints.gatekeeper.sh/",
+        "templates.gatekeeper.sh/",
+        "policy.sigstore.dev/",
+    ]
+    .iter()
+    .any(|group| api_version.starts_with(group))
+}
+
+/// A deny-list, from the policy kind (`K8sDisallowedRepos`), its field names
+/// (`deniedRegistries`, Kyverno `deny`) or a negated pattern (`!k8s.gcr.io/*`).
+fn is_deny_list(kind: &str, key_path: &str, line: &[u8]) -> bool {
+    let lower = format!("{kind} {key_path}").to_ascii_lowercase();
+    ["disallow", "deny", "denied", "block", "banned", "forbid"]
+        .iter()
+        .any(|word| lower.contains(word))
+        || memchr::memmem::find(line, b"!k8s.gcr.io").is_some()
 }
 
 /// A key that holds a registry: `registry`, `imageRegistry`, `imageRepository`, `repo`.

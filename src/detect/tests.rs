@@ -340,3 +340,60 @@ fn files_without_needles_cost_nothing() {
     assert!(detection.findings.is_empty());
     assert!(detection.notes.is_empty());
 }
+
+#[test]
+fn mirror_keys_are_never_rewritten() {
+    let k3s = "mirrors:\n  k8s.gcr.io:\n    endpoint:\n      - \"https://k8s.gcr.io\"\n";
+    assert_eq!(
+        findings("registries.yaml", k3s),
+        [
+            "2:3 mirror-key none k8s.gcr.io",
+            "4:18 mirror-key none k8s.gcr.io"
+        ]
+    );
+    let containerd = "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]\n  endpoint = [\"https://mirror.example\"]\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"k8s.gcr.io/pause:3.6\"\n";
+    assert_eq!(
+        findings("config.toml", containerd),
+        [
+            "1:56 mirror-key none k8s.gcr.io",
+            "4:20 legacy-host safe k8s.gcr.io"
+        ]
+    );
+    // kind's containerdConfigPatches: TOML inside a YAML block scalar.
+    let kind = "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\ncontainerdConfigPatches:\n- |-\n  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]\n    endpoint = [\"http://kind-registry:5000\"]\n";
+    assert_eq!(
+        findings("kind.yaml", kind),
+        ["5:58 mirror-key none k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings(
+            "etc/containerd/certs.d/k8s.gcr.io/hosts.toml",
+            "server = \"https://k8s.gcr.io\"\n"
+        ),
+        ["1:19 mirror-key none k8s.gcr.io"]
+    );
+}
+
+#[test]
+fn policies_keep_their_hosts() {
+    let text = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sDisallowedRepos\nmetadata: {name: d}\nspec: {parameters: {repos: [\"k8s.gcr.io/\"]}}\n---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nmetadata: {name: a}\nspec: {parameters: {repos: [\"k8s.gcr.io/\", \"ghcr.io/x/\"]}}\n";
+    let detection = detect("policies.yaml", text);
+    let summary: Vec<_> = detection
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule,
+                f.applicability(),
+                f.note.as_deref().unwrap().contains("deny-list"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (Rule::PolicyList, Applicability::DisplayOnly, true),
+            (Rule::PolicyList, Applicability::DisplayOnly, false)
+        ]
+    );
+}

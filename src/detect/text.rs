@@ -33,6 +33,10 @@ pub struct TextSite {
     /// Inside a template action that compares or strips (`eq`, `hasPrefix`, `trimPrefix` …):
     /// rewriting the literal would change what renders.
     pub template_comparison: bool,
+    /// In a TOML mirror table (`[plugins."…".registry.mirrors."k8s.gcr.io"]` and the lines
+    /// below it), in a `.toml` file or TOML embedded in YAML or Markdown, or in a containerd
+    /// `certs.d/k8s.gcr.io/` namespace: a mirror keyed by the host.
+    pub mirror: bool,
 }
 
 /// Compiled line patterns, built once per run.
@@ -46,6 +50,7 @@ pub struct TextAnalyzer {
     copy_from: Regex,
     dockerfile_arg: Regex,
     runtime_key: Regex,
+    mirror_header: Regex,
     command: Regex,
     assignment: Regex,
 }
@@ -71,6 +76,7 @@ impl TextAnalyzer {
             dockerfile_from: compile(r#"(?i)^\s*FROM\s+(?:--\S+\s+)*$"#),
             copy_from: compile(r#"(?i)--from=["']?$"#),
             dockerfile_arg: compile(r#"(?i)^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=["']?$"#),
+            mirror_header: compile(r#"(?:mirrors|configs)\s*\.\s*["']"#),
             runtime_key: compile(
                 r#"\b(sandbox_image|pause_image|sandbox|pinned_images)\s*=\s*(?:\[[^\]]*)?["']?$"#,
             ),
@@ -141,6 +147,8 @@ impl TextAnalyzer {
         if site.detail.is_none() {
             site.detail = layout.markdown_detail(source, hit.range.start, line_bytes, line.start);
         }
+        site.mirror = self.in_mirror_table(source, hit.range.start)
+            || is_certs_d_namespace(source.path.as_str(), prefix);
         if source.kind == FileKind::GoTemplate {
             let start = hit.range.start - line.start;
             let end = (hit.range.end - line.start).min(line_bytes.len());
@@ -151,6 +159,35 @@ impl TextAnalyzer {
         }
         site
     }
+}
+
+/// How many lines above a hit the TOML table header that holds it may be.
+const TABLE_LOOKBACK: usize = 200;
+
+impl TextAnalyzer {
+    /// Whether `offset` is in a TOML table keyed by a registry mirror: the nearest line above
+    /// (or at) it that starts with `[` is a `mirrors."…"` or `configs."…"` header.
+    fn in_mirror_table(&self, source: &SourceFile, offset: usize) -> bool {
+        let mut index = source.line_index(offset);
+        for _ in 0..TABLE_LOOKBACK {
+            let line = &source.bytes[source.line_range(index)];
+            if line.trim_ascii_start().starts_with(b"[") {
+                return self.mirror_header.is_match(line);
+            }
+            if index == 0 {
+                break;
+            }
+            index -= 1;
+        }
+        false
+    }
+}
+
+/// containerd's `certs.d/<host>/hosts.toml` is a namespace keyed by the registry host: the
+/// file itself, and the path written in scripts that create it.
+fn is_certs_d_namespace(path: &str, prefix: &[u8]) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.contains("certs.d/k8s.gcr.io/") || prefix.ends_with(b"certs.d/")
 }
 
 /// The inside of the `{{ … }}` action on `line` that holds bytes `start..end`, if any.
@@ -578,6 +615,22 @@ mod tests {
             "image: k8s.gcr.io/pause {{ .Values.tag }}\n",
         );
         assert!(!site.template_literal && !site.template_comparison);
+    }
+
+    #[test]
+    fn mirror_tables_and_namespaces() {
+        let toml = "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]\n  endpoint = [\"https://mirror.example\", \"https://k8s.gcr.io\"]\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"k8s.gcr.io/pause:3.6\"\n";
+        let sites = analyze("config.toml", toml);
+        let mirrors: Vec<bool> = sites.iter().map(|site| site.mirror).collect();
+        assert_eq!(mirrors, [true, true, false]);
+        assert!(
+            one(
+                "etc/containerd/certs.d/k8s.gcr.io/hosts.toml",
+                "server = \"https://k8s.gcr.io\"\n"
+            )
+            .mirror
+        );
+        assert!(one("setup.sh", "mkdir -p /etc/containerd/certs.d/k8s.gcr.io\n").mirror);
     }
 
     #[test]

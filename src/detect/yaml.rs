@@ -43,6 +43,21 @@ pub struct YamlSite {
     pub context: String,
     /// The key path alone, as a Helm `--set` key would name it: `controller.image.registry`.
     pub key_path: String,
+    /// The Kubernetes object that owns the hit, if any.
+    pub resource: Option<ResourceId>,
+    /// The hit is in a key, or below a key, that names a legacy host: a map keyed by registry
+    /// (`mirrors: {k8s.gcr.io: {endpoint: …}}`).
+    pub keyed_by_legacy_host: bool,
+    /// The `name` beside the value in the same mapping (`{name: pod-infra-container-image,
+    /// value: …}` in kubeadm v1beta4's `kubeletExtraArgs`).
+    pub sibling_name: Option<String>,
+}
+
+/// `apiVersion` and `kind` of a Kubernetes object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceId {
+    pub api_version: String,
+    pub kind: String,
 }
 
 /// How a file's YAML is read: the label of its contexts and its special keys.
@@ -213,6 +228,8 @@ enum Frame {
         key: Option<PathElem>,
         /// This mapping is itself a (complex) key of its parent.
         is_key: bool,
+        /// The scalar value of its `name` key, once seen.
+        name: Option<String>,
     },
     Sequence {
         index: usize,
@@ -225,9 +242,18 @@ enum Frame {
 #[derive(Debug, Default)]
 struct Resource {
     path: Vec<PathElem>,
-    api_version: bool,
+    api_version: Option<String>,
     kind: Option<String>,
     name: Option<String>,
+}
+
+impl Resource {
+    fn id(&self) -> Option<ResourceId> {
+        Some(ResourceId {
+            api_version: self.api_version.clone()?,
+            kind: self.kind.clone()?,
+        })
+    }
 }
 
 /// What one document collects until it ends (contexts need `kind`, which may come last).
@@ -247,6 +273,7 @@ struct Pending {
     hit: usize,
     place: Place,
     path: Vec<PathElem>,
+    sibling_name: Option<String>,
 }
 
 struct Walker<'a> {
@@ -333,6 +360,7 @@ impl Walker<'_> {
                         hit,
                         place: Place::Comment,
                         path: self.current_path(),
+                        sibling_name: None,
                     });
                 }
             }
@@ -355,6 +383,7 @@ impl Walker<'_> {
                     expect_key: true,
                     key: None,
                     is_key,
+                    name: None,
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -420,7 +449,13 @@ impl Walker<'_> {
                 hit,
                 place,
                 path: path.clone(),
+                sibling_name: self.mapping_name(),
             });
+        }
+        if value_key == Some("name")
+            && let Some(Frame::Mapping { name, .. }) = self.document.stack.last_mut()
+        {
+            *name = Some(value.to_string());
         }
         if !is_key && style == ScalarStyle::DoubleQuoted {
             self.check_escapes(value, &range, &hits, &path);
@@ -495,7 +530,7 @@ impl Walker<'_> {
         let resource = &mut resources[index];
         match field {
             "kind" => resource.kind = Some(value.to_string()),
-            "apiVersion" => resource.api_version = true,
+            "apiVersion" => resource.api_version = Some(value.to_string()),
             _ => resource.name = Some(value.to_string()),
         }
     }
@@ -514,10 +549,19 @@ impl Walker<'_> {
                     render_context(label, &pending.path, &document.resources)
                 }
             };
+            let keyed_by_legacy_host = match pending.place {
+                Place::Key => true,
+                _ => pending.path[..pending.path.len().saturating_sub(1)]
+                    .iter()
+                    .any(|elem| matches!(elem, PathElem::Key(key) if self.names_legacy_host(key))),
+            };
             self.result.sites[pending.hit] = Some(YamlSite {
                 place: pending.place,
                 context,
                 key_path: render_path(&pending.path),
+                resource: owner(&pending.path, &document.resources).and_then(Resource::id),
+                keyed_by_legacy_host,
+                sibling_name: pending.sibling_name,
             });
         }
         for (range, path, hit, decoded) in document.pending_escaped {
@@ -533,6 +577,14 @@ impl Walker<'_> {
             self.place_embedded(&range, &outer, &render_path(&path), &value);
         }
         self.document.start = self.text.len();
+    }
+
+    /// Whether a key is a legacy host (optionally with a path or scheme), as in a mirror map.
+    fn names_legacy_host(&self, key: &str) -> bool {
+        self.scanner
+            .scan(key.as_bytes())
+            .iter()
+            .any(|hit| hit.form != super::hosts::HostForm::Staging)
     }
 
     /// Parse a literal block that holds YAML and give the hits inside it their inner
@@ -573,9 +625,9 @@ impl Walker<'_> {
                 format!("{}: {key_path}", self.dialect.label)
             };
             self.result.sites[outer_hit] = Some(YamlSite {
-                place: inner_site.place,
                 context,
                 key_path,
+                ..inner_site
             });
         }
     }
@@ -591,6 +643,14 @@ impl Walker<'_> {
                 .take_while(|hit| hit.range.end <= end)
                 .count();
         first..last
+    }
+
+    /// The `name` already seen in the innermost mapping.
+    fn mapping_name(&self) -> Option<String> {
+        match self.document.stack.last() {
+            Some(Frame::Mapping { name, .. }) => name.clone(),
+            _ => None,
+        }
     }
 
     fn expecting_key(&self) -> bool {
@@ -715,14 +775,20 @@ fn join_paths(outer: &str, inner: &str) -> String {
 }
 
 /// "manifest: Kind/name rest.of.path" when a resource owns the path, else "label: path".
-fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> String {
-    let owner = resources
+/// The innermost Kubernetes object that holds `path`.
+fn owner<'a>(path: &[PathElem], resources: &'a [Resource]) -> Option<&'a Resource> {
+    resources
         .iter()
         .filter(|resource| {
-            resource.api_version && resource.kind.is_some() && path.starts_with(&resource.path)
+            resource.api_version.is_some()
+                && resource.kind.is_some()
+                && path.starts_with(&resource.path)
         })
-        .max_by_key(|resource| resource.path.len());
-    match owner {
+        .max_by_key(|resource| resource.path.len())
+}
+
+fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> String {
+    match owner(path, resources) {
         Some(resource) => {
             let mut context = String::from("manifest: ");
             context.push_str(resource.kind.as_deref().unwrap_or_default());
