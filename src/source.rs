@@ -182,6 +182,9 @@ pub struct Excerpt {
     pub span: Range<usize>,
     /// The start of the first line was cut off: columns cannot be derived from `text`.
     pub truncated_start: bool,
+    /// File offset of the first byte of `text`, when `text` is exactly the file's bytes
+    /// (valid UTF-8): then any byte range of the file inside it maps into `text`.
+    pub start: Option<usize>,
 }
 
 /// One file's bytes and line table. Spans elsewhere are byte ranges into `bytes`.
@@ -304,11 +307,13 @@ impl SourceFile {
             &text_bytes[..range.end.clamp(start, end).saturating_sub(start)],
         )
         .len();
+        let exact = std::str::from_utf8(text_bytes).is_ok();
         Excerpt {
             first_line: first + 1,
             text,
             span: span_start..span_end.max(span_start),
             truncated_start,
+            start: exact.then_some(start),
         }
     }
 }

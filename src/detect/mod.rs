@@ -8,6 +8,7 @@
 
 pub mod archive;
 pub mod hosts;
+pub mod kubeadm;
 pub mod suppress;
 pub mod text;
 pub mod yaml;
@@ -103,6 +104,8 @@ impl Detector {
             );
         }
 
+        self.apply_structural_fixes(source, &mut findings);
+
         findings.retain(|finding| filter.allows(finding.rule));
         let before = findings.len();
         findings.retain(|finding| {
@@ -120,6 +123,35 @@ impl Detector {
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         detection.findings = findings;
         detection
+    }
+
+    /// Fixes that go beyond a host swap replace the edits of the finding they belong to:
+    /// kubeadm's CoreDNS repository.
+    fn apply_structural_fixes(&self, source: &SourceFile, findings: &mut [Finding]) {
+        if !source.parses_as_yaml() || memmem::find(&source.bytes, b"imageRepository").is_none() {
+            return;
+        }
+        let Ok(text) = std::str::from_utf8(&source.bytes) else {
+            return;
+        };
+        for fix in kubeadm::repository_fixes(text, &yaml::documents(text)) {
+            let Some(finding) = findings
+                .iter_mut()
+                .find(|finding| finding.range.start == fix.hit_start)
+            else {
+                continue;
+            };
+            let Some(existing) = finding.fix.as_mut() else {
+                continue;
+            };
+            existing.edits = fix.edits;
+            if let Some(note) = fix.note {
+                finding.note = Some(match finding.note.take() {
+                    Some(previous) => format!("{previous}; {note}"),
+                    None => note,
+                });
+            }
+        }
     }
 
     /// How many YAML documents of a file fail to parse (0 for files that are not YAML).
@@ -319,7 +351,14 @@ fn classify(
             );
         }
     }
-    if text.kubelet_sandbox_flag && !mentions_cri_dockerd(bytes) {
+    // The flag on a command line, or kubeadm's kubeletExtraArgs as a map or a
+    // `{name, value}` list.
+    let kubelet_flag = text.kubelet_sandbox_flag
+        || yaml.is_some_and(|site| {
+            site.key_path.ends_with("pod-infra-container-image")
+                || site.sibling_name.as_deref() == Some("pod-infra-container-image")
+        });
+    if kubelet_flag && !mentions_cri_dockerd(bytes) {
         let hint = "--pod-infra-container-image is deprecated (a no-op from Kubernetes 1.29, removed in 1.35): remove the flag and set the sandbox image in the container runtime";
         verdict.note = Some(match verdict.note {
             Some(note) => format!("{note}; {hint}"),

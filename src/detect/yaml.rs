@@ -129,83 +129,200 @@ pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScann
 /// The `dependencies` of a `Chart.yaml` (or Helm 2 `requirements.yaml`): each one's `name`
 /// and `alias`. Values of a dependency are overridden under its alias when it has one.
 pub fn chart_dependencies(text: &str) -> Vec<(String, Option<String>)> {
-    enum Frame {
-        Mapping {
-            expect_key: bool,
-            key: Option<String>,
-        },
-        Sequence,
-    }
-    /// A value ended: the mapping above expects its next key.
-    fn advance(stack: &mut [Frame]) {
-        if let Some(Frame::Mapping { expect_key, key }) = stack.last_mut() {
-            if *expect_key {
-                *expect_key = false;
-            } else {
-                *expect_key = true;
-                *key = None;
-            }
+    documents(text)
+        .iter()
+        .filter_map(|root| root.get("dependencies"))
+        .flat_map(|list| list.items())
+        .filter_map(|dependency| {
+            let name = dependency.get("name")?.as_str()?.to_string();
+            let alias = dependency
+                .get("alias")
+                .and_then(Node::as_str)
+                .map(str::to_string);
+            Some((name, alias))
+        })
+        .collect()
+}
+
+/// A YAML node with byte spans, for the few carriers whose fixes need whole mappings
+/// (kubeadm's CoreDNS insertion, kustomize `images`). Built only for files that need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Scalar {
+        value: String,
+        range: Range<usize>,
+        style: ScalarStyle,
+    },
+    Mapping {
+        flow: bool,
+        range: Range<usize>,
+        entries: Vec<(Node, Node)>,
+    },
+    Sequence {
+        flow: bool,
+        range: Range<usize>,
+        items: Vec<Node>,
+    },
+    Alias {
+        range: Range<usize>,
+    },
+}
+
+impl Node {
+    pub fn range(&self) -> &Range<usize> {
+        match self {
+            Node::Scalar { range, .. }
+            | Node::Mapping { range, .. }
+            | Node::Sequence { range, .. }
+            | Node::Alias { range } => range,
         }
     }
-    /// Directly inside the top-level `dependencies:` list.
-    fn in_list(stack: &[Frame]) -> bool {
-        matches!(
-            stack,
-            [Frame::Mapping { expect_key: false, key: Some(key) }, Frame::Sequence] if key == "dependencies"
-        )
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, value)| value)
     }
 
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut entry: (Option<String>, Option<String>) = (None, None);
-    let mut dependencies = Vec::new();
-    for event in Parser::new_from_str(text) {
-        let Ok((event, _)) = event else {
-            break;
-        };
-        match event {
-            Event::MappingStart(..) => {
-                if in_list(&stack) {
-                    entry = (None, None);
+    /// The key node and value of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match self {
+            Node::Mapping { entries, .. } => entries
+                .iter()
+                .find(|(name, _)| name.as_str() == Some(key))
+                .map(|(name, value)| (name, value)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match self {
+            Node::Sequence { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match self {
+            Node::Mapping { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// Every mapping in this subtree (depth first), with the key that holds it.
+    pub fn mappings<'a>(
+        &'a self,
+        key: Option<&'a str>,
+        out: &mut Vec<(Option<&'a str>, &'a Node)>,
+    ) {
+        match self {
+            Node::Mapping { entries, .. } => {
+                out.push((key, self));
+                for (name, value) in entries {
+                    value.mappings(name.as_str(), out);
                 }
-                stack.push(Frame::Mapping {
-                    expect_key: true,
-                    key: None,
-                });
             }
-            Event::SequenceStart(..) => stack.push(Frame::Sequence),
-            Event::MappingEnd | Event::SequenceEnd => {
-                stack.pop();
-                if in_list(&stack)
-                    && let (Some(name), alias) = std::mem::take(&mut entry)
-                {
-                    dependencies.push((name, alias));
+            Node::Sequence { items, .. } => {
+                for item in items {
+                    item.mappings(None, out);
                 }
-                advance(&mut stack);
             }
-            Event::Scalar(value, ..) => {
-                let in_entry = stack.len() == 3 && in_list(&stack[..2]);
-                if let Some(Frame::Mapping {
-                    expect_key: true,
-                    key,
-                }) = stack.last_mut()
-                {
-                    *key = Some(value.to_string());
-                } else if let (true, Some(Frame::Mapping { key: Some(key), .. })) =
-                    (in_entry, stack.last())
-                {
-                    match key.as_str() {
-                        "name" => entry.0 = Some(value.to_string()),
-                        "alias" => entry.1 = Some(value.to_string()),
-                        _ => {}
-                    }
-                }
-                advance(&mut stack);
-            }
-            Event::Alias(_) | Event::UnresolvedAlias(_) => advance(&mut stack),
             _ => {}
         }
     }
-    dependencies
+}
+
+/// The root node of every document of `text` that parses.
+pub fn documents(text: &str) -> Vec<Node> {
+    let options = granit_parser::options! {
+        emit_unresolved_aliases: true,
+    };
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut documents = Vec::new();
+    // Open collections: the node being built and, for mappings, a pending key.
+    let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
+    let mut failed = false;
+    loop {
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(next)) => next,
+            Some(Err(_)) => {
+                stack.clear();
+                failed = true;
+                match parser.proceed_next_document() {
+                    Ok(true) => continue,
+                    _ => break,
+                }
+            }
+        };
+        let Some(range) = span.byte_range() else {
+            continue;
+        };
+        let node = match event {
+            Event::DocumentStart(..) => {
+                stack.clear();
+                failed = false;
+                continue;
+            }
+            Event::MappingStart(style, ..) => {
+                stack.push((
+                    Node::Mapping {
+                        flow: style == granit_parser::StructureStyle::Flow,
+                        range: range.clone(),
+                        entries: Vec::new(),
+                    },
+                    None,
+                ));
+                continue;
+            }
+            Event::SequenceStart(style, ..) => {
+                stack.push((
+                    Node::Sequence {
+                        flow: style == granit_parser::StructureStyle::Flow,
+                        range: range.clone(),
+                        items: Vec::new(),
+                    },
+                    None,
+                ));
+                continue;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let Some((mut node, _)) = stack.pop() else {
+                    continue;
+                };
+                if let Node::Mapping { range: open, .. } | Node::Sequence { range: open, .. } =
+                    &mut node
+                {
+                    open.end = range.end.max(open.start);
+                }
+                node
+            }
+            Event::Scalar(value, style, ..) => Node::Scalar {
+                value: value.into_owned(),
+                range,
+                style,
+            },
+            Event::Alias(_) | Event::UnresolvedAlias(_) => Node::Alias { range },
+            _ => continue,
+        };
+        match stack.last_mut() {
+            None if !failed => documents.push(node),
+            None => {}
+            Some((Node::Sequence { items, .. }, _)) => items.push(node),
+            Some((Node::Mapping { entries, .. }, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+            Some(_) => {}
+        }
+    }
+    documents
 }
 
 /// How many documents of `text` fail to parse (for verifying that a fix broke nothing).
@@ -903,6 +1020,30 @@ mod tests {
         );
         assert!(matches!(&image.place, Place::Value { key: Some(key), .. } if key == "image"));
         assert_eq!(&text[hits[1].range.clone()], "k8s.gcr.io");
+    }
+
+    #[test]
+    fn node_trees_keep_spans_and_styles() {
+        let text = "kind: ClusterConfiguration\nimageRepository: k8s.gcr.io # old\ndns: {}\netcd:\n  local:\n    imageRepository: k8s.gcr.io\n---\nbad: [\n---\nlist: [a, b]\n";
+        let documents = documents(text);
+        assert_eq!(documents.len(), 2, "the broken document is left out");
+        let config = &documents[0];
+        let repository = config.get("imageRepository").unwrap();
+        assert_eq!(&text[repository.range().clone()], "k8s.gcr.io");
+        assert!(matches!(
+            config.get("dns"),
+            Some(Node::Mapping { flow: true, .. })
+        ));
+        let etcd = config.get("etcd").unwrap().get("local").unwrap();
+        assert_eq!(
+            etcd.get("imageRepository").unwrap().as_str(),
+            Some("k8s.gcr.io")
+        );
+        assert_eq!(documents[1].get("list").unwrap().items().len(), 2);
+        let mut mappings = Vec::new();
+        config.mappings(None, &mut mappings);
+        let keys: Vec<_> = mappings.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, [None, Some("dns"), Some("etcd"), Some("local")]);
     }
 
     #[test]

@@ -68,40 +68,45 @@ impl HumanReporter {
     fn fix_help<'a>(&self, path: &'a str, finding: &'a Finding) -> Option<Group<'a>> {
         let fix = finding.fix.as_ref()?;
         let excerpt = &finding.excerpt;
-        let replacement = fix
-            .edits
-            .iter()
-            .map(|edit| edit.replacement.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let title = match (fix.applicability, self.options.fix_level) {
-            (Applicability::Safe, _) => format!("replace with `{replacement}` (safe fix)"),
-            (Applicability::Unsafe, FixLevel::IncludeUnsafe) => {
-                format!("replace with `{replacement}` (unsafe fix)")
+        let change = match fix.edits.as_slice() {
+            [edit] if !edit.replacement.contains('\n') => {
+                format!("replace with `{}`", edit.replacement)
             }
+            _ => "apply this change".to_string(),
+        };
+        let title = match (fix.applicability, self.options.fix_level) {
+            (Applicability::Safe, _) => format!("{change} (safe fix)"),
+            (Applicability::Unsafe, FixLevel::IncludeUnsafe) => format!("{change} (unsafe fix)"),
             (Applicability::Unsafe, FixLevel::SafeOnly) => {
-                format!("replace with `{replacement}` (unsafe fix: applied with `--unsafe-fixes`)")
+                format!("{change} (unsafe fix: applied with `--unsafe-fixes`)")
             }
             (Applicability::DisplayOnly, _) => return None,
         };
-        // A patch needs the edited bytes inside the excerpt and prints its line in full:
-        // multi-edit fixes, cut excerpts and very long lines get the title alone.
-        let single_edit = fix.edits.len() == 1
-            && !excerpt.truncated_start
-            && excerpt.text.len() <= MAX_PATCH_LINE;
         let help = Level::HELP.secondary_title(title);
-        if single_edit && excerpt.span.len() == finding.range.len() {
-            Some(
-                help.element(
-                    Snippet::source(excerpt.text.as_str())
-                        .line_start(excerpt.first_line)
-                        .path(path)
-                        .patch(Patch::new(excerpt.span.clone(), replacement)),
-                ),
-            )
-        } else {
-            Some(Group::with_title(help))
-        }
+        // Patches are drawn on the excerpt, so every edit must fall inside it; annotate-snippets
+        // prints patched lines in full, so very long lines get the title alone.
+        let patches: Option<Vec<Patch<'a>>> = match excerpt.start {
+            Some(start) if !excerpt.truncated_start && excerpt.text.len() <= MAX_PATCH_LINE => fix
+                .edits
+                .iter()
+                .map(|edit| {
+                    let range =
+                        edit.range.start.checked_sub(start)?..edit.range.end.checked_sub(start)?;
+                    (range.end <= excerpt.text.len())
+                        .then(|| Patch::new(range, edit.replacement.as_str()))
+                })
+                .collect(),
+            _ => None,
+        };
+        Some(match patches {
+            Some(patches) => help.element(
+                Snippet::source(excerpt.text.as_str())
+                    .line_start(excerpt.first_line)
+                    .path(path)
+                    .patches(patches),
+            ),
+            None => Group::with_title(help),
+        })
     }
 
     fn summary_line(&self, run: &RunReport) -> String {
