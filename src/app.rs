@@ -138,7 +138,10 @@ fn fixed_source(
 ) -> Result<Fixed, String> {
     let applied = fix::apply_fixes(&source.bytes, &detection.findings, level)
         .map_err(|error| format!("fix not applied: {error}"))?;
-    let fixed = SourceFile::with_kind(source.path.clone(), applied.output, source.kind);
+    // The fixed file is the same file: same kind, same chart role (Chart.yaml's history
+    // annotation must stay history when the result is checked).
+    let fixed = SourceFile::with_kind(source.path.clone(), applied.output, source.kind)
+        .with_origin(source.origin.clone());
     let remaining = job.detector.detect(&fixed, &job.filter);
     let still_fixable = remaining
         .findings

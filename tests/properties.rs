@@ -704,7 +704,8 @@ fn may_be_suppressed(text: &str, offset: usize) -> bool {
 /// The rules a reference of `class` may be reported under.
 fn rules_for(class: Class) -> &'static [Rule] {
     match class {
-        Class::Legacy => &[Rule::LegacyHost, Rule::LegacyMention],
+        // A legacy host used as a mapping key keys a mirror map (DESIGN.md: mirror-key).
+        Class::Legacy => &[Rule::LegacyHost, Rule::LegacyMention, Rule::MirrorKey],
         Class::Backend => &[Rule::LegacyBackend],
         Class::GcrProject => &[Rule::LegacyGcrProject],
         Class::Staging => &[Rule::StagingRegistry],
@@ -970,6 +971,8 @@ fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
                 finding.rule,
                 Rule::StagingRegistry
                     | Rule::ProxyPath
+                    | Rule::MirrorKey
+                    | Rule::PolicyList
                     | Rule::LegacyMention
                     | Rule::UnusedSuppression
             ) {

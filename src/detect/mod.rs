@@ -80,7 +80,7 @@ impl Detector {
         // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
         // see; only the parser decodes them.
         let may_hide_escapes =
-            source.kind.is_yaml_like() && memchr::memchr(b'\\', &source.bytes).is_some();
+            source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes {
             return detection;
         }
@@ -252,7 +252,9 @@ fn classify(
     let policy = yaml
         .and_then(|site| site.resource.as_ref())
         .filter(|resource| is_policy(&resource.api_version));
-    let mirror = text.mirror || yaml.is_some_and(|site| site.keyed_by_legacy_host);
+    // A staging host keeps its own rule wherever it stands.
+    let mirror = hit.form != HostForm::Staging
+        && (text.mirror || yaml.is_some_and(|site| site.keyed_by_legacy_host));
 
     let verdict = match (hit.form, hit.position, hit.shape) {
         // Policies name the old host on purpose: deny-lists must keep it, allow-lists need both.

@@ -667,7 +667,9 @@ impl Walker<'_> {
                 }
             };
             let keyed_by_legacy_host = match pending.place {
-                Place::Key => true,
+                Place::Key => pending.path.last().is_some_and(
+                    |elem| matches!(elem, PathElem::Key(key) if self.names_legacy_host(key)),
+                ),
                 _ => pending.path[..pending.path.len().saturating_sub(1)]
                     .iter()
                     .any(|elem| matches!(elem, PathElem::Key(key) if self.names_legacy_host(key))),
