@@ -23,7 +23,7 @@ use crate::report::{
     FileReport, FileStatus, PathError, RenderOptions, Reporter, RunReport, Summary, plural,
 };
 use crate::settings::{Mode, Settings};
-use crate::source::{ChartRole, Origin, SourceFile};
+use crate::source::{ChartRole, Origin, Packaged, SourceFile};
 use crate::walk::{self, Candidate};
 
 /// Files larger than this are listed in `skipped`, not read.
@@ -211,8 +211,8 @@ fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, Fil
 
 fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
     let display = &job.candidate.display;
-    if chart::is_packaged_dependency(&job.candidate.path) {
-        return process_packaged_chart(job);
+    if chart::is_archive(&job.candidate.path) {
+        return process_archive(job);
     }
     let bytes = match read_candidate(job.candidate, true) {
         Ok(bytes) => bytes,
@@ -224,17 +224,21 @@ fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
     }
     let origin = Origin {
         chart_role: chart::locate(&job.candidate.path),
-        packaged_dependency: None,
+        packaged: None,
     };
     let source = SourceFile::new(display.clone(), bytes).with_origin(origin);
     let detection = job.detector.detect(&source, &job.filter);
     vec![mode.process(job, source, detection)]
 }
 
-/// A packaged chart dependency: each text member is checked (never fixed) as
-/// `charts/dep-1.0.0.tgz!dep/values.yaml`, with the values prefix that overrides it.
-fn process_packaged_chart(job: &Job<'_>) -> Vec<FileReport> {
+/// A gzip-compressed tarball: if it is a packaged chart (a `Chart.yaml` in its top folder),
+/// each text member is checked, never fixed, as `charts/dep-1.0.0.tgz!dep/values.yaml`; any
+/// other tarball is binary. A dependency (in a chart's `charts/` folder) names the values
+/// prefix that overrides it from the parent; one that cannot be read is an error, since a
+/// chart's dependency must never pass unseen.
+fn process_archive(job: &Job<'_>) -> Vec<FileReport> {
     let display = &job.candidate.display;
+    let is_dependency = chart::is_dependency_archive(&job.candidate.path);
     let members = match read_candidate(job.candidate, false).and_then(|bytes| {
         archive::text_members(&bytes).map_err(|error| FileStatus::Skipped {
             reason: error.to_string(),
@@ -242,13 +246,26 @@ fn process_packaged_chart(job: &Job<'_>) -> Vec<FileReport> {
         })
     }) {
         Ok(members) => members,
+        Err(FileStatus::Skipped { .. }) if !is_dependency => {
+            return vec![FileReport::new(display.clone(), FileStatus::Binary)];
+        }
         Err(status) => return vec![FileReport::new(display.clone(), status)],
     };
-    let aliases = parent_chart_aliases(&job.candidate.path);
     let chart_roots: Vec<&str> = members
         .iter()
         .filter_map(|member| member.path.strip_suffix("Chart.yaml"))
         .collect();
+    let is_chart = chart_roots
+        .iter()
+        .any(|root| !root.contains('!') && root.matches('/').count() == 1);
+    if !is_chart {
+        return vec![FileReport::new(display.clone(), FileStatus::Binary)];
+    }
+    let aliases = if is_dependency {
+        parent_chart_aliases(&job.candidate.path)
+    } else {
+        Vec::new()
+    };
     let mut reports = Vec::with_capacity(members.len());
     for member in &members {
         let path = RepoPath::new(format!("{display}!{}", member.path));
@@ -259,7 +276,9 @@ fn process_packaged_chart(job: &Job<'_>) -> Vec<FileReport> {
         let (role, prefix) = packaged_member_role(&member.path, &chart_roots, &aliases);
         let origin = Origin {
             chart_role: Some(role),
-            packaged_dependency: Some(prefix),
+            packaged: Some(Packaged {
+                dependency_prefix: is_dependency.then_some(prefix),
+            }),
         };
         let source = SourceFile::new(path, member.bytes.clone()).with_origin(origin);
         let detection = job.detector.detect(&source, &job.filter);

@@ -50,17 +50,25 @@ pub fn role_in_chart<S: AsRef<str>>(parts: &[S]) -> ChartRole {
     }
 }
 
-/// Whether a file is a packaged chart dependency: `charts/<name>-<version>.tgz`.
-pub fn is_packaged_dependency(path: &Path) -> bool {
+/// Whether a file may be a packaged chart: a gzip-compressed tarball by name. Whether it is
+/// one is decided by its content (a `Chart.yaml` in its top folder).
+pub fn is_archive(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let in_charts = path
-        .parent()
-        .and_then(Path::file_name)
-        .is_some_and(|parent| parent == "charts");
-    in_charts && (name.ends_with(".tgz") || name.ends_with(".tar.gz"))
+    name.ends_with(".tgz") || name.ends_with(".tar.gz")
+}
+
+/// Whether an archive is a chart dependency: in the `charts/` folder of a chart.
+pub fn is_dependency_archive(path: &Path) -> bool {
+    let Some(folder) = path.parent() else {
+        return false;
+    };
+    folder.file_name().is_some_and(|name| name == "charts")
+        && folder
+            .parent()
+            .is_some_and(|chart| chart.join("Chart.yaml").is_file())
 }
 
 #[cfg(test)]
@@ -106,7 +114,11 @@ mod tests {
             Some(ChartRole::Values)
         );
         assert_eq!(locate(&dir.path().join("other.yaml")), None);
-        assert!(is_packaged_dependency(&chart.join("charts/dep-1.0.0.tgz")));
-        assert!(!is_packaged_dependency(&chart.join("dist/dep-1.0.0.tgz")));
+        assert!(is_dependency_archive(&chart.join("charts/dep-1.0.0.tgz")));
+        assert!(!is_dependency_archive(&chart.join("dist/dep-1.0.0.tgz")));
+        assert!(!is_dependency_archive(
+            &dir.path().join("charts/v1.0.0/web-1.0.0.tgz")
+        ));
+        assert!(is_archive(&chart.join("dist/web-1.0.0.tar.gz")));
     }
 }

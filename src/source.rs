@@ -151,9 +151,16 @@ pub enum ChartRole {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
     pub chart_role: Option<ChartRole>,
-    /// Inside a packaged chart dependency (`charts/dep-1.0.0.tgz`): the values prefix that
-    /// overrides the dependency from its parent chart (`dep`, or `parent-alias.dep`).
-    pub packaged_dependency: Option<String>,
+    /// Inside a packaged chart (`dep-1.0.0.tgz`): never rewritten.
+    pub packaged: Option<Packaged>,
+}
+
+/// A file inside a packaged chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packaged {
+    /// For a dependency in a chart's `charts/` folder, the values prefix that overrides it
+    /// from the parent chart (`dep`, or its alias; `dep.sub` for a subchart inside it).
+    pub dependency_prefix: Option<String>,
 }
 
 /// A located position, 1-based, columns counted in Unicode scalar values.

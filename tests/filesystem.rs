@@ -1152,3 +1152,81 @@ fn names_differing_only_in_invalid_utf8_bytes_are_both_scanned() {
     assert_eq!(fs::read_to_string(&first).unwrap(), POD_FIXED);
     assert_eq!(fs::read_to_string(&second).unwrap(), POD_FIXED);
 }
+
+/// A gzip-compressed tarball with the given files, for packaged-chart tests.
+fn tarball(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, content.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+// See: the real-chart run (issue 3): csi-driver-nfs keeps released packages in
+// charts/<version>/<name>-<version>.tgz; they were skipped without a word.
+#[test]
+fn released_chart_packages_are_reported_never_fixed() {
+    let dir = TempDir::new().unwrap();
+    let archive = tarball(&[
+        (
+            "web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        ),
+        (
+            "web/values.yaml",
+            "image:\n  repository: k8s.gcr.io/pause\n",
+        ),
+    ]);
+    dir.child("charts/v1.0.0/web-1.0.0.tgz")
+        .write_binary(&archive)
+        .unwrap();
+    dir.child("dist/app.tar.gz")
+        .write_binary(&tarball(&[(
+            "app/run.sh",
+            "docker pull k8s.gcr.io/pause\n",
+        )]))
+        .unwrap();
+    let (report, code) = check_json(dir.path(), &["."]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        finding_paths(&report),
+        vec!["charts/v1.0.0/web-1.0.0.tgz!web/values.yaml"],
+        "a tarball that is not a chart is binary"
+    );
+    let finding = &report["findings"][0];
+    assert_eq!(finding["applicability"], "none");
+    assert!(
+        finding["note"]
+            .as_str()
+            .unwrap()
+            .contains("package a new version")
+    );
+    regshift(dir.path()).args(["fix", "."]).assert().code(1);
+    assert_eq!(
+        fs::read(dir.path().join("charts/v1.0.0/web-1.0.0.tgz")).unwrap(),
+        archive
+    );
+}
+
+#[test]
+fn an_unreadable_chart_dependency_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    dir.child("web/Chart.yaml")
+        .write_str("apiVersion: v2\nname: web\nversion: 1.0.0\n")
+        .unwrap();
+    dir.child("web/charts/dep-0.1.0.tgz")
+        .write_binary(b"\x1f\x8b\x08\x00 not really gzip")
+        .unwrap();
+    let (report, code) = check_json(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert_eq!(report["skipped"][0]["path"], "web/charts/dep-0.1.0.tgz");
+}

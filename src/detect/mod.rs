@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod hosts;
 pub mod kubeadm;
+pub mod split;
 pub mod suppress;
 pub mod text;
 pub mod yaml;
@@ -17,7 +18,7 @@ use memchr::memmem;
 
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
-use crate::source::{ChartRole, FileKind, SourceFile};
+use crate::source::{ChartRole, FileKind, Packaged, SourceFile};
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -81,7 +82,11 @@ impl Detector {
         // see; only the parser decodes them.
         let may_hide_escapes =
             source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
-        if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes {
+        if hits.is_empty()
+            && suppressions.markers.is_empty()
+            && !may_hide_escapes
+            && !may_split(source)
+        {
             return detection;
         }
 
@@ -125,16 +130,38 @@ impl Detector {
         detection
     }
 
-    /// Fixes that go beyond a host swap replace the edits of the finding they belong to:
-    /// kubeadm's CoreDNS repository.
-    fn apply_structural_fixes(&self, source: &SourceFile, findings: &mut [Finding]) {
-        if !source.parses_as_yaml() || memmem::find(&source.bytes, b"imageRepository").is_none() {
+    /// What needs whole mappings, from one parse: image references split across
+    /// `registry` and `repository` (new findings), and kubeadm's CoreDNS repository (which
+    /// replaces the edits of the `imageRepository` finding it belongs to).
+    fn apply_structural_fixes(&self, source: &SourceFile, findings: &mut Vec<Finding>) {
+        let kubeadm =
+            source.parses_as_yaml() && memmem::find(&source.bytes, b"imageRepository").is_some();
+        if !kubeadm && !may_split(source) {
             return;
         }
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
             return;
         };
-        for fix in kubeadm::repository_fixes(text, &yaml::documents(text)) {
+        let documents = yaml::documents(text);
+        if may_split(source) {
+            for mut finding in split::split_references(text, &documents, dialect(source).label) {
+                if findings
+                    .iter()
+                    .any(|other| other.range.start == finding.range.start)
+                {
+                    continue;
+                }
+                if let Some(packaged) = &source.origin.packaged {
+                    finding.fix = None;
+                    finding.note = Some(packaged_note(packaged, source, None));
+                }
+                findings.push(finding);
+            }
+        }
+        if !kubeadm {
+            return;
+        }
+        for fix in kubeadm::repository_fixes(text, &documents) {
             let Some(finding) = findings
                 .iter_mut()
                 .find(|finding| finding.range.start == fix.hit_start)
@@ -199,6 +226,14 @@ impl Detector {
         }
         Some(structure)
     }
+}
+
+/// Whether a YAML file may hold an image reference split across keys (`split.rs`).
+fn may_split(source: &SourceFile) -> bool {
+    source.parses_as_yaml()
+        && split::NEEDLES
+            .iter()
+            .any(|needle| memmem::find(&source.bytes, needle).is_some())
 }
 
 /// How a file's YAML is read, from its kind and chart role.
@@ -374,9 +409,9 @@ fn classify(
             "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders".into(),
         );
     }
-    if let Some(dependency) = &source.origin.packaged_dependency {
+    if let Some(packaged) = &source.origin.packaged {
         verdict.applicability = Applicability::DisplayOnly;
-        verdict.note = Some(packaged_dependency_note(dependency, source, yaml));
+        verdict.note = Some(packaged_note(packaged, source, yaml));
     }
 
     let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
@@ -401,13 +436,13 @@ fn classify(
     })
 }
 
-/// A packaged chart is never rewritten: the remedy is in the parent chart. In the
-/// dependency's values, name the key that overrides the value from the parent.
-fn packaged_dependency_note(
-    dependency: &str,
-    source: &SourceFile,
-    yaml: Option<&YamlSite>,
-) -> String {
+/// A packaged chart is never rewritten. For a dependency the remedy is in the parent chart;
+/// in the dependency's values, name the key that overrides the value from the parent. For a
+/// released package, the remedy is a new package.
+fn packaged_note(packaged: &Packaged, source: &SourceFile, yaml: Option<&YamlSite>) -> String {
+    let Some(dependency) = &packaged.dependency_prefix else {
+        return "in a packaged chart, never rewritten: fix the chart's source and package a new version".into();
+    };
     let bump = "in a packaged dependency, never rewritten: bump the dependency in Chart.yaml and refresh Chart.lock";
     match yaml {
         Some(site)

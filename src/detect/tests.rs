@@ -397,3 +397,17 @@ fn policies_keep_their_hosts() {
         ]
     );
 }
+
+// See: the helm/charts run (issue 3): stable/nginx-ingress rendered
+// us.gcr.io/k8s-artifacts-prod/ingress-nginx/controller from two keys and went unreported.
+#[test]
+fn split_backend_references_are_found_and_fixed_on_both_keys() {
+    let text = "controller:\n  image:\n    registry: us.gcr.io\n    repository: k8s-artifacts-prod/ingress-nginx/controller\n";
+    let detection = detect("values.yaml", text);
+    assert_eq!(detection.findings.len(), 1);
+    let finding = &detection.findings[0];
+    assert_eq!(finding.rule, Rule::LegacyBackend);
+    assert_eq!(finding.applicability(), Applicability::Safe);
+    assert_eq!((finding.location.line, finding.location.column), (3, 15));
+    assert_eq!(finding.fix.as_ref().unwrap().edits.len(), 2);
+}

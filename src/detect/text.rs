@@ -106,12 +106,21 @@ impl TextAnalyzer {
         };
 
         let value_ends_here = value_ends_after(bytes, hit, line.end);
-        if let Some(key) = (source.kind == FileKind::Markdown)
-            .then(|| markdown_table_key(line_bytes, hit.range.start - line.start, hit.range.len()))
-            .flatten()
-        {
-            // A values table (helm-docs): `| controller.image.registry | string | "k8s.gcr.io" |`.
-            site.registry_field = is_registry_name(key.as_bytes());
+        let table_row = (source.kind == FileKind::Markdown)
+            .then(|| {
+                let reference = hit.reference.start.max(line.start) - line.start
+                    ..hit.reference.end.min(line.end) - line.start;
+                markdown_table_key(
+                    line_bytes,
+                    hit.range.start - line.start..hit.range.end - line.start,
+                    reference,
+                )
+            })
+            .flatten();
+        if let Some((key, bare_host)) = table_row {
+            // A values table (helm-docs): `| controller.image.registry | string | "k8s.gcr.io" |`,
+            // `| image.repository | Image | k8s.gcr.io/cluster-autoscaler |`.
+            site.registry_field = bare_host && is_registry_name(key.as_bytes());
             site.detail = Some(format!("table row {key}"));
         } else if self.kubelet_flag.is_match(prefix) {
             site.kubelet_sandbox_flag = true;
@@ -229,9 +238,14 @@ fn compares_or_strips(action: &[u8]) -> bool {
         .any(|word| FUNCTIONS.contains(&word))
 }
 
-/// In a Markdown table row, the first cell (the key) of the row when the hit, with an optional
-/// trailing `/`, fills its whole cell apart from backticks, quotes and spaces.
-fn markdown_table_key(line: &[u8], column: usize, length: usize) -> Option<String> {
+/// In a Markdown table row whose cell holds just the hit's reference (or its bare host, with
+/// an optional trailing `/`) apart from backticks, quotes and spaces: the row's first cell
+/// (its key), and whether the cell is the bare host.
+fn markdown_table_key(
+    line: &[u8],
+    host: Range<usize>,
+    reference: Range<usize>,
+) -> Option<(String, bool)> {
     if !line.trim_ascii_start().starts_with(b"|") {
         return None;
     }
@@ -250,17 +264,19 @@ fn markdown_table_key(line: &[u8], column: usize, length: usize) -> Option<Strin
     }
     let hit_cell = cells
         .iter()
-        .find(|cell| cell.start <= column && column < cell.end)?;
+        .find(|cell| cell.start <= host.start && host.start < cell.end)?;
     let value = trim(&line[hit_cell.clone()]);
-    let host = String::from_utf8_lossy(&line[column..column + length]).into_owned();
-    if value != host && value.strip_suffix('/') != Some(host.as_str()) {
+    let host_text = String::from_utf8_lossy(&line[host]).into_owned();
+    let reference_text = String::from_utf8_lossy(&line[reference]).into_owned();
+    let bare_host = value == host_text || value.strip_suffix('/') == Some(host_text.as_str());
+    if !bare_host && value != reference_text {
         return None;
     }
     let key = cells
         .iter()
         .map(|cell| trim(&line[cell.clone()]))
         .find(|cell| !cell.is_empty())?;
-    (key != value).then_some(key)
+    (key != value).then_some((key, bare_host))
 }
 
 /// A registry-holding name: `REGISTRY`, `kube_image_repo`, `imageRepository`, `gcRegistry`.
@@ -564,6 +580,12 @@ mod tests {
         let site = one("README.md", "| note | string | `\"k8s.gcr.io\"` |  |\n");
         assert!(!site.registry_field);
         assert!(!one("README.md", "| x | see k8s.gcr.io here |\n").registry_field);
+        let site = one(
+            "README.md",
+            "| `image.repository` | Image | `k8s.gcr.io/cluster-autoscaler` |\n",
+        );
+        assert!(!site.registry_field);
+        assert_eq!(site.detail.as_deref(), Some("table row image.repository"));
     }
 
     #[test]
