@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -14,6 +15,7 @@ use crate::chart;
 use crate::cli::Format;
 use crate::detect::{Detection, Detector, RuleFilter, archive, yaml};
 use crate::fix::{self, FixLevel, write::persist_atomically};
+use crate::kustomize;
 use crate::path::RepoPath;
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::{DiffReporter, unified_diff};
@@ -23,7 +25,7 @@ use crate::report::{
     FileReport, FileStatus, PathError, RenderOptions, Reporter, RunReport, Summary, plural,
 };
 use crate::settings::{Mode, Settings};
-use crate::source::{ChartRole, Origin, Packaged, SourceFile};
+use crate::source::{self, ChartRole, Origin, Packaged, SourceFile};
 use crate::walk::{self, Candidate};
 
 /// Files larger than this are listed in `skipped`, not read.
@@ -222,9 +224,22 @@ fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
     if !job.detector.may_match(&bytes) {
         return vec![FileReport::new(display.clone(), FileStatus::Scanned)];
     }
+    // Only gated files pay for the layout on disk: their chart, their kustomize bases.
+    let kustomization = source::is_kustomization(display.as_str())
+        .then(|| std::str::from_utf8(&bytes).ok())
+        .flatten()
+        .map(|text| {
+            Arc::new(kustomize::resolve_bases(
+                &job.candidate.path,
+                text,
+                job.canonical_roots,
+                job.detector.scanner(),
+            ))
+        });
     let origin = Origin {
         chart_role: chart::locate(&job.candidate.path),
         packaged: None,
+        kustomization,
     };
     let source = SourceFile::new(display.clone(), bytes).with_origin(origin);
     let detection = job.detector.detect(&source, &job.filter);
@@ -279,6 +294,7 @@ fn process_archive(job: &Job<'_>) -> Vec<FileReport> {
             packaged: Some(Packaged {
                 dependency_prefix: is_dependency.then_some(prefix),
             }),
+            kustomization: None,
         };
         let source = SourceFile::new(path, member.bytes.clone()).with_origin(origin);
         let detection = job.detector.detect(&source, &job.filter);

@@ -17,6 +17,7 @@ pub mod config;
 pub mod detect;
 pub mod finding;
 pub mod fix;
+pub mod kustomize;
 pub mod path;
 pub mod report;
 pub mod rules;

@@ -50,6 +50,9 @@ impl FileKind {
         {
             return FileKind::Dockerfile;
         }
+        if lower == "kustomization" {
+            return FileKind::Yaml;
+        }
         if lower == "makefile" || lower == "gnumakefile" || extension == "mk" || extension == "make"
         {
             return FileKind::Makefile;
@@ -153,6 +156,17 @@ pub struct Origin {
     pub chart_role: Option<ChartRole>,
     /// Inside a packaged chart (`dep-1.0.0.tgz`): never rewritten.
     pub packaged: Option<Packaged>,
+    /// A kustomization, with what its bases in the scanned tree use.
+    pub kustomization: Option<std::sync::Arc<crate::detect::kustomize::Bases>>,
+}
+
+/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`: the names kustomize reads.
+pub fn is_kustomization(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
 }
 
 /// A file inside a packaged chart.

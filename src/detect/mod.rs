@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod hosts;
 pub mod kubeadm;
+pub mod kustomize;
 pub mod split;
 pub mod suppress;
 pub mod text;
@@ -18,7 +19,7 @@ use memchr::memmem;
 
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
-use crate::source::{ChartRole, FileKind, Packaged, SourceFile};
+use crate::source::{ChartRole, FileKind, Packaged, SourceFile, is_kustomization};
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -64,6 +65,11 @@ pub struct Detector {
 impl Detector {
     pub fn new() -> Detector {
         Detector::default()
+    }
+
+    /// The host scanner, for callers that look at other files (kustomize bases).
+    pub fn scanner(&self) -> &HostScanner {
+        &self.scanner
     }
 
     /// The byte gate: only files that pass it are analysed.
@@ -136,7 +142,8 @@ impl Detector {
     fn apply_structural_fixes(&self, source: &SourceFile, findings: &mut Vec<Finding>) {
         let kubeadm =
             source.parses_as_yaml() && memmem::find(&source.bytes, b"imageRepository").is_some();
-        if !kubeadm && !may_split(source) {
+        let kustomization = source.origin.kustomization.as_deref();
+        if !kubeadm && !may_split(source) && kustomization.is_none() {
             return;
         }
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
@@ -158,6 +165,9 @@ impl Detector {
                 findings.push(finding);
             }
         }
+        if let Some(bases) = kustomization {
+            self.apply_kustomize_names(text, &documents, bases, findings);
+        }
         if !kubeadm {
             return;
         }
@@ -178,6 +188,41 @@ impl Detector {
                     None => note,
                 });
             }
+        }
+    }
+
+    /// Kustomize `images[].name`: swapped with an in-tree base, or kept with a `newName`
+    /// inserted beside it (see `kustomize.rs`).
+    fn apply_kustomize_names(
+        &self,
+        text: &str,
+        documents: &[yaml::Node],
+        bases: &kustomize::Bases,
+        findings: &mut [Finding],
+    ) {
+        for name in kustomize::image_names(text, documents, bases, &self.scanner) {
+            let Some(finding) = findings
+                .iter_mut()
+                .find(|finding| finding.range.start == name.hit_start && finding.fix.is_some())
+            else {
+                continue;
+            };
+            let note = match name.fix {
+                kustomize::NameFix::SwapWithBase => {
+                    "kustomize matches images[].name against the full image name: a base in this tree uses it, so name and base are rewritten together"
+                }
+                kustomize::NameFix::Insert(edits) => {
+                    if let Some(fix) = finding.fix.as_mut() {
+                        fix.edits = edits;
+                    }
+                    "kustomize matches images[].name against the full image name, and no base in this tree uses it: name stays, and the fix adds newName to redirect it"
+                }
+                kustomize::NameFix::Keep => {
+                    finding.fix = None;
+                    "no automatic fix: name must keep matching the base, and newName already redirects it"
+                }
+            };
+            finding.note = Some(note.to_string());
         }
     }
 
@@ -242,6 +287,14 @@ fn dialect(source: &SourceFile) -> yaml::Dialect {
         (FileKind::Json, _) => yaml::Dialect::plain("json"),
         (FileKind::GoTemplate, _) => yaml::Dialect::plain("template"),
         (_, Some(ChartRole::Values)) => yaml::Dialect::plain("values"),
+        _ if source.origin.kustomization.is_some() || is_kustomization(source.path.as_str()) => {
+            yaml::Dialect {
+                label: "kustomization",
+                // Inline patches are manifests in a string.
+                embedded_yaml_keys: &["patch", "patchesStrategicMerge"],
+                history_keys: &[],
+            }
+        }
         (_, Some(ChartRole::ChartYaml)) => yaml::Dialect {
             label: "chart",
             // artifacthub.io/images lists the chart's images as YAML in a string; the

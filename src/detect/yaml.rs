@@ -65,7 +65,8 @@ pub struct ResourceId {
 pub struct Dialect {
     /// "yaml", "json", "values", "chart".
     pub label: &'static str,
-    /// Keys whose literal block value is a YAML document of its own.
+    /// Keys whose literal block value (or, for a list, each literal block item) is a YAML
+    /// document of its own.
     pub embedded_yaml_keys: &'static [&'static str],
     /// Keys whose value is history, never rewritten.
     pub history_keys: &'static [&'static str],
@@ -532,9 +533,14 @@ impl Walker<'_> {
             _ => None,
         };
         let is_history = value_key.is_some_and(|key| self.dialect.history_keys.contains(&key));
+        let embedding_key = match path.as_slice() {
+            [.., PathElem::Key(key)] => Some(key.as_str()),
+            [.., PathElem::Key(key), PathElem::Index(_)] => Some(key.as_str()),
+            _ => None,
+        };
         if !is_key
             && style == ScalarStyle::Literal
-            && value_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
+            && embedding_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
             && !hits.is_empty()
         {
             self.document

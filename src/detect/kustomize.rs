@@ -1,0 +1,184 @@
+//! Kustomize `images[]`: a name is a full-name match key, host included (domain reference §4.3).
+//! If the base that uses the image is rewritten while `name` is not (or the reverse), the
+//! entry silently stops matching: its tag stops applying and a `newName` pointing at a private
+//! mirror stops redirecting.
+//!
+//! - The base is in the scanned tree (under its old or its new name): `name` gets the same host
+//!   swap as the base, so the two change together.
+//! - It is not (a remote base, a base outside the scanned paths): `name` stays, and
+//!   `newName: registry.k8s.io/<path>` is inserted right after it, at its indentation, unless
+//!   the entry has a `newName` already.
+
+use std::collections::HashSet;
+
+use super::hosts::{HostHit, HostScanner, NEW_HOST};
+use super::yaml::Node;
+use crate::finding::Edit;
+
+/// What a kustomization's bases hold, resolved on disk by the caller.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Bases {
+    /// Image names (no tag or digest, host lowercased) used by bases in the scanned tree.
+    pub in_tree_images: HashSet<String>,
+}
+
+/// What to do with the legacy host in one `images[].name`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameFix {
+    /// The base is in the tree: keep the plain host swap, with this note.
+    SwapWithBase,
+    /// Replace the finding's edits with these (the `newName` insertion).
+    Insert(Vec<Edit>),
+    /// No automatic fix: an existing `newName` already redirects the image.
+    Keep,
+}
+
+/// The fix decision for one name, keyed by the start of its legacy host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageName {
+    pub hit_start: usize,
+    pub fix: NameFix,
+}
+
+/// Decisions for every legacy `images[].name` (and deprecated `imageTags[].name`).
+pub fn image_names(
+    text: &str,
+    documents: &[Node],
+    bases: &Bases,
+    scanner: &HostScanner,
+) -> Vec<ImageName> {
+    let mut names = Vec::new();
+    for root in documents {
+        for list in ["images", "imageTags"] {
+            for entry in root.get(list).map(Node::items).unwrap_or_default() {
+                if let Some(name) = image_name(text, entry, bases, scanner) {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    names
+}
+
+fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) -> Option<ImageName> {
+    let (key, value) = entry.entry("name")?;
+    let name = value.as_str()?;
+    let hit: HostHit = scanner
+        .scan(name.as_bytes())
+        .into_iter()
+        .find(|hit| hit.range.start == 0 && hit.form != super::hosts::HostForm::Staging)?;
+    let raw = value.range();
+    let hit_start = raw.start + text[raw.clone()].find(name)?;
+    let new_name = format!("{NEW_HOST}{}", &name[hit.range.end..]);
+    let fix = if bases.in_tree_images.contains(&normalize(name))
+        || bases.in_tree_images.contains(&normalize(&new_name))
+    {
+        NameFix::SwapWithBase
+    } else if entry.get("newName").is_some() {
+        NameFix::Keep
+    } else {
+        NameFix::Insert(vec![insert_new_name(text, entry, key, value, &new_name)])
+    };
+    Some(ImageName { hit_start, fix })
+}
+
+/// `newName: <new>` after the `name` entry: on its own line at the key's indentation in a
+/// block mapping, or `, newName: <new>` right after the name in a flow mapping.
+fn insert_new_name(text: &str, entry: &Node, key: &Node, value: &Node, new_name: &str) -> Edit {
+    let (at, replacement) = if matches!(entry, Node::Mapping { flow: true, .. }) {
+        (value.range().end, format!(", newName: {new_name}"))
+    } else {
+        let key_start = key.range().start;
+        let line_start = text[..key_start]
+            .rfind('\n')
+            .map_or(0, |newline| newline + 1);
+        let indent = " ".repeat(key_start - line_start);
+        let line_end = text[key_start..]
+            .find('\n')
+            .map_or(text.len(), |newline| key_start + newline);
+        let (at, eol) = if line_end > key_start && text.as_bytes()[line_end - 1] == b'\r' {
+            (line_end - 1, "\r\n")
+        } else {
+            (line_end, "\n")
+        };
+        (at, format!("{eol}{indent}newName: {new_name}"))
+    };
+    Edit {
+        range: at..at,
+        original: String::new(),
+        replacement,
+    }
+}
+
+/// An image name as kustomize compares it: no tag or digest; the host lowercased.
+pub fn normalize(reference: &str) -> String {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    // A tag follows the last `:` after the last `/` (a `:` before it is a port).
+    let slash = without_digest.rfind('/').unwrap_or(0);
+    let name = match without_digest[slash..].rfind(':') {
+        Some(colon) => &without_digest[..slash + colon],
+        None => without_digest,
+    };
+    match name.split_once('/') {
+        Some((host, path)) => format!("{}/{path}", host.to_ascii_lowercase()),
+        None => name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::yaml::documents;
+
+    fn decide(text: &str, in_tree: &[&str]) -> Vec<NameFix> {
+        let bases = Bases {
+            in_tree_images: in_tree.iter().map(|name| name.to_string()).collect(),
+        };
+        image_names(text, &documents(text), &bases, &HostScanner::new())
+            .into_iter()
+            .map(|name| name.fix)
+            .collect()
+    }
+
+    #[test]
+    fn names_of_in_tree_bases_are_swapped_with_the_base() {
+        let text = "images:\n- name: k8s.gcr.io/pause\n  newTag: \"3.9\"\n";
+        assert_eq!(decide(text, &["k8s.gcr.io/pause"]), [NameFix::SwapWithBase]);
+        assert_eq!(
+            decide(text, &["registry.k8s.io/pause"]),
+            [NameFix::SwapWithBase]
+        );
+    }
+
+    #[test]
+    fn names_of_remote_bases_get_a_new_name() {
+        let text = "resources:\n- https://github.com/example/app//deploy?ref=v1\nimages:\n- name: k8s.gcr.io/pause\r\n  newTag: \"3.9\"\n";
+        let fixes = decide(text, &[]);
+        let NameFix::Insert(edits) = &fixes[0] else {
+            panic!("{fixes:?}");
+        };
+        assert_eq!(edits[0].replacement, "\r\n  newName: registry.k8s.io/pause");
+        assert_eq!(edits[0].range.start, text.find("\r\n  newTag").unwrap());
+        let flow = "images: [{name: k8s.gcr.io/pause, newTag: \"3.9\"}]\n";
+        let NameFix::Insert(edits) = &decide(flow, &[])[0] else {
+            panic!();
+        };
+        assert_eq!(edits[0].replacement, ", newName: registry.k8s.io/pause");
+    }
+
+    #[test]
+    fn an_existing_new_name_is_kept() {
+        let text = "images:\n- name: k8s.gcr.io/pause\n  newName: registry.internal/pause\n";
+        assert_eq!(decide(text, &[]), [NameFix::Keep]);
+    }
+
+    #[test]
+    fn normalized_names() {
+        assert_eq!(normalize("K8S.GCR.IO/pause:3.9"), "k8s.gcr.io/pause");
+        assert_eq!(
+            normalize("localhost:5000/a/b@sha256:abc"),
+            "localhost:5000/a/b"
+        );
+        assert_eq!(normalize("k8s.gcr.io/pause"), "k8s.gcr.io/pause");
+    }
+}

@@ -1,0 +1,166 @@
+//! Resolving a kustomization's bases on disk: which images the bases inside the scanned tree
+//! use. Local `resources`, `bases` and `components` are followed (folders through their own
+//! kustomization file); remote ones (`https://…`, `github.com/…?ref=`) and paths outside the
+//! scanned roots are not in the tree. Only kustomization files that pass the byte gate are
+//! resolved.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use memchr::memmem;
+
+use crate::detect::hosts::{HostScanner, NEW_HOST, Position, Shape};
+use crate::detect::kustomize::{Bases, normalize};
+use crate::detect::yaml::{self, Node};
+
+/// How deep kustomizations may nest through their bases.
+const MAX_DEPTH: usize = 16;
+/// Base files larger than this are not read (as files on disk elsewhere).
+const MAX_FILE: u64 = 10 * 1024 * 1024;
+/// The names kustomize looks for in a folder.
+const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The images used by the in-tree bases of the kustomization at `path` (its text `text`).
+pub fn resolve_bases(path: &Path, text: &str, roots: &[PathBuf], scanner: &HostScanner) -> Bases {
+    let mut bases = Bases::default();
+    let mut visited = HashSet::new();
+    if let Ok(canonical) = fs::canonicalize(path) {
+        visited.insert(canonical);
+    }
+    let folder = path.parent().unwrap_or(Path::new("."));
+    visit(folder, text, roots, scanner, 0, &mut visited, &mut bases);
+    bases
+}
+
+fn visit(
+    folder: &Path,
+    kustomization: &str,
+    roots: &[PathBuf],
+    scanner: &HostScanner,
+    depth: usize,
+    visited: &mut HashSet<PathBuf>,
+    bases: &mut Bases,
+) {
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    for root in yaml::documents(kustomization) {
+        let entries = ["resources", "bases", "components"]
+            .iter()
+            .flat_map(|key| root.get(key).map(Node::items).unwrap_or_default())
+            .filter_map(Node::as_str);
+        for entry in entries {
+            if is_remote(entry) {
+                continue;
+            }
+            let Ok(target) = fs::canonicalize(folder.join(entry)) else {
+                continue;
+            };
+            if !roots.iter().any(|root| target.starts_with(root)) || !visited.insert(target.clone())
+            {
+                continue;
+            }
+            if target.is_dir() {
+                let Some((file, text)) = KUSTOMIZATION_NAMES
+                    .iter()
+                    .find_map(|name| Some((target.join(name), read(&target.join(name))?)))
+                else {
+                    continue;
+                };
+                collect_images(&text, scanner, bases);
+                let folder = file.parent().unwrap_or(&target).to_path_buf();
+                visit(&folder, &text, roots, scanner, depth + 1, visited, bases);
+            } else if let Some(text) = read(&target) {
+                collect_images(&text, scanner, bases);
+            }
+        }
+    }
+}
+
+/// Remote targets: URLs, `github.com/org/repo//path?ref=…`, `git@…`.
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.contains("?ref=")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+}
+
+fn read(path: &Path) -> Option<String> {
+    let metadata = fs::metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_FILE {
+        return None;
+    }
+    fs::read_to_string(path).ok()
+}
+
+/// Image names on the legacy host and on registry.k8s.io, as kustomize compares them.
+fn collect_images(text: &str, scanner: &HostScanner, bases: &mut Bases) {
+    for hit in scanner.scan(text.as_bytes()) {
+        if hit.position == Position::Registry && hit.shape == Shape::Image {
+            let reference = text[hit.reference.clone()].replace("\\/", "/");
+            bases.in_tree_images.insert(normalize(&reference));
+        }
+    }
+    let bytes = text.as_bytes();
+    let needle = format!("{NEW_HOST}/");
+    for at in memmem::find_iter(bytes, needle.as_bytes()) {
+        let end = at
+            + bytes[at..]
+                .iter()
+                .take_while(|byte| byte.is_ascii_alphanumeric() || b"._-/:@".contains(byte))
+                .count();
+        bases.in_tree_images.insert(normalize(&text[at..end]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_tree_bases_are_followed_and_remote_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = fs::canonicalize(dir.path()).unwrap();
+        fs::create_dir_all(root.join("base")).unwrap();
+        fs::create_dir_all(root.join("overlays/prod")).unwrap();
+        fs::write(
+            root.join("base/kustomization.yaml"),
+            "resources:\n- deploy.yaml\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("base/deploy.yaml"),
+            "spec:\n  containers:\n  - image: k8s.gcr.io/pause:3.9\n  - image: registry.k8s.io/coredns/coredns:v1.9.3\n",
+        )
+        .unwrap();
+        let overlay = root.join("overlays/prod/kustomization.yaml");
+        let text = "resources:\n- ../../base\n- https://github.com/example/app//deploy?ref=v1\n";
+        fs::write(&overlay, text).unwrap();
+        let bases = resolve_bases(
+            &overlay,
+            text,
+            std::slice::from_ref(&root),
+            &HostScanner::new(),
+        );
+        let mut images: Vec<_> = bases.in_tree_images.into_iter().collect();
+        images.sort();
+        assert_eq!(
+            images,
+            ["k8s.gcr.io/pause", "registry.k8s.io/coredns/coredns"]
+        );
+
+        let outside = resolve_bases(
+            &overlay,
+            text,
+            &[root.join("overlays")],
+            &HostScanner::new(),
+        );
+        assert!(
+            outside.in_tree_images.is_empty(),
+            "a base outside the roots is not in the tree"
+        );
+    }
+}
