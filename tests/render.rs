@@ -19,8 +19,11 @@ use regshift::fix::{FixLevel, apply_fixes};
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
 use regshift::report::diff::{DiffReporter, unified_diff};
+use regshift::report::github::GithubReporter;
 use regshift::report::human::HumanReporter;
 use regshift::report::json::{JsonLinesReporter, JsonReporter};
+use regshift::report::markdown::MarkdownReporter;
+use regshift::report::sarif::SarifReporter;
 use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
 use regshift::rules::{Rule, Severity};
 use regshift::settings::Mode;
@@ -458,4 +461,71 @@ fn json() {
     let notes = document["notes"].as_array().unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0]["path"], "deploy/app.yaml");
+}
+
+#[test]
+fn github() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut GithubReporter::new(options), &options);
+    // Every annotation is one line: line breaks in messages are escaped.
+    for line in output.lines().filter(|line| line.starts_with("::")) {
+        let (properties, _) = line[2..].split_once("::").expect("command::message");
+        assert!(
+            properties
+                .split_once(' ')
+                .is_some_and(|(_, props)| props.split(',').all(|prop| prop.contains('='))),
+            "{line}"
+        );
+    }
+    insta::assert_snapshot!("github", output.replace('\r', "␍"));
+}
+
+#[test]
+fn markdown() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut MarkdownReporter::new(options), &options);
+    insta::assert_snapshot!("markdown", output.replace('\r', "␍"));
+}
+
+#[test]
+fn sarif() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_check(&mut SarifReporter::new(options), &options);
+    let log: serde_json::Value = serde_json::from_str(&output).unwrap();
+    let run = &log["runs"][0];
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let results = run["results"].as_array().unwrap();
+    let reports = check_reports(FixLevel::SafeOnly);
+    let findings: Vec<_> = reports.iter().flat_map(|r| r.findings.iter()).collect();
+    assert_eq!(results.len(), findings.len());
+    for (result, finding) in results.iter().zip(&findings) {
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], finding.location.line);
+        assert_eq!(region["startColumn"], finding.location.column);
+        assert_eq!(region["endColumn"], finding.location.end_column);
+        assert_eq!(region["byteOffset"], finding.range.start);
+        assert_eq!(result["ruleId"], finding.rule.id());
+        let rule_index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            run["tool"]["driver"]["rules"][rule_index]["id"],
+            finding.rule.id()
+        );
+        assert_eq!(
+            result["fixes"].is_array(),
+            finding.fix.is_some(),
+            "fixes exactly for fixable findings: {result}"
+        );
+    }
+    let fingerprints: BTreeSet<String> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["regshift/v1"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(fingerprints.len(), results.len(), "fingerprints are unique");
+    insta::assert_snapshot!("sarif", output.replace('\r', "␍"));
 }

@@ -4,8 +4,11 @@
 
 pub mod concise;
 pub mod diff;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 
 use std::io::{self, Write};
 
