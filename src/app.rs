@@ -461,7 +461,7 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         out.flush()?;
     }
     if settings.mode == Mode::Diff {
-        print_diff_summary(&run.summary)?;
+        print_diff_summary(&run.summary, settings.fix_level)?;
     }
 
     let changes = reports.iter().any(|report| report.fixed > 0);
@@ -540,13 +540,17 @@ fn print_messages(run: &RunReport) -> io::Result<()> {
     Ok(())
 }
 
-fn print_diff_summary(summary: &Summary) -> io::Result<()> {
+fn print_diff_summary(summary: &Summary, level: FixLevel) -> io::Result<()> {
     let mut err = anstream::stderr().lock();
+    let command = match level {
+        FixLevel::SafeOnly => "regshift fix",
+        FixLevel::IncludeUnsafe => "regshift fix --unsafe-fixes",
+    };
     let mut line = if summary.fixed == 0 {
         "No fixes to apply".to_string()
     } else {
         format!(
-            "Would fix {} in {}; run `regshift fix` to apply",
+            "Would fix {} in {}; run `{command}` to apply",
             plural(summary.fixed, "finding", "findings"),
             plural(summary.files_fixed, "file", "files")
         )

@@ -368,11 +368,18 @@ fn classify(
             .with_note(note)
         }
         // A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps).
-        _ if mirror => Verdict::none(
-            Rule::MirrorKey,
-            format!("a registry mirror or setting is keyed by {host}"),
-        )
-        .with_note("no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"),
+        _ if mirror => {
+            let line = &bytes[source.line_range_at(hit.range.start)];
+            Verdict::none(
+                Rule::MirrorKey,
+                format!("a registry mirror or setting is keyed by {host}"),
+            )
+            .with_note(if hosts::contains_new_host(line) {
+                "no automatic fix: this mirror already sends the old host to registry.k8s.io; keep it while references to the old host remain"
+            } else {
+                "no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"
+            })
+        }
         (_, Position::PathSegment, _) => Verdict::none(
             Rule::LegacyMention,
             format!("{host} names a folder in a URL or file path, not an image registry"),
@@ -413,6 +420,20 @@ fn classify(
             format!("registry is set to {}", describe_form(form, &host)),
             form_applicability(form),
         ),
+        // Code that holds the bare host as a value (`[ "$x" = "k8s.gcr.io" ]`,
+        // `source := "k8s.gcr.io"` before building a name) names the registry; whether to
+        // change it is the author's call.
+        (form, Position::Registry, Shape::BareHost { .. })
+            if matches!(source.kind, FileKind::ProgramSource | FileKind::Shell)
+                && is_quoted_value(bytes, hit) =>
+        {
+            Verdict::fix(
+                form_rule(form),
+                format!("code names {}", describe_form(form, &host)),
+                Applicability::Unsafe,
+            )
+            .with_note("unsafe: code holds the host as a value (a comparison, a default, a name being built); review before applying")
+        }
         (_, Position::Registry, Shape::BareHost { .. }) => Verdict::none(
             Rule::LegacyMention,
             format!("mentions the frozen registry {host}"),
@@ -604,6 +625,18 @@ fn is_deny_list(kind: &str, key_path: &str, line: &[u8]) -> bool {
 fn is_registry_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     lower.contains("registry") || lower.contains("repo")
+}
+
+/// The host (with an optional trailing `/`) is a whole quoted string: `"k8s.gcr.io"`.
+fn is_quoted_value(bytes: &[u8], hit: &HostHit) -> bool {
+    let Some(&open) = hit.range.start.checked_sub(1).and_then(|at| bytes.get(at)) else {
+        return false;
+    };
+    let mut end = hit.range.end;
+    if bytes.get(end) == Some(&b'/') {
+        end += 1;
+    }
+    matches!(open, b'"' | b'\'' | b'`') && bytes.get(end) == Some(&open)
 }
 
 /// cri-dockerd's `--pod-infra-container-image` is not deprecated (unlike the kubelet's).

@@ -141,10 +141,7 @@ fn program_source_gets_unsafe_fixes() {
 #[test]
 fn lines_that_name_the_new_host_get_no_fix() {
     let go = "if repo == \"k8s.gcr.io\" || repo == \"registry.k8s.io\" {\n";
-    assert_eq!(
-        findings("a.go", go),
-        ["1:13 legacy-mention none k8s.gcr.io"]
-    );
+    assert_eq!(findings("a.go", go), ["1:13 legacy-host none k8s.gcr.io"]);
     let shell = "docker tag k8s.gcr.io/pause:3.9 registry.k8s.io/pause:3.9\n";
     assert_eq!(
         findings("a.sh", shell),
@@ -410,4 +407,25 @@ fn split_backend_references_are_found_and_fixed_on_both_keys() {
     assert_eq!(finding.applicability(), Applicability::Safe);
     assert_eq!((finding.location.line, finding.location.column), (3, 15));
     assert_eq!(finding.fix.as_ref().unwrap().edits.len(), 2);
+}
+
+// See: the kubespray and containerd runs (issue 4): a quoted bare host in code is a value
+// the code uses, not prose.
+#[test]
+fn quoted_bare_hosts_in_code_are_unsafe_references() {
+    assert_eq!(
+        findings(
+            "offline.sh",
+            "if [ \"${FIRST_PART}\" = \"k8s.gcr.io\" ] ||\n"
+        ),
+        ["1:25 legacy-host unsafe k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings("image_test.go", "\tsource   = \"k8s.gcr.io\"\n"),
+        ["1:14 legacy-host unsafe k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings("notes.sh", "echo images moved from k8s.gcr.io\n"),
+        ["1:24 legacy-mention none k8s.gcr.io"]
+    );
 }

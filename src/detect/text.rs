@@ -158,6 +158,9 @@ impl TextAnalyzer {
         }
         site.mirror = self.in_mirror_table(source, hit.range.start)
             || is_certs_d_namespace(source.path.as_str(), prefix);
+        if site.mirror && site.detail.is_none() {
+            site.detail = Some("mirror".into());
+        }
         if source.kind == FileKind::GoTemplate {
             let start = hit.range.start - line.start;
             let end = (hit.range.end - line.start).min(line_bytes.len());
