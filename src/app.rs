@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::chart;
 use crate::cli::Format;
+use crate::config::Config;
 use crate::detect::{Detection, Detector, RuleFilter, archive, yaml};
 use crate::fix::{self, FixLevel, write::persist_atomically};
 use crate::kustomize;
@@ -61,8 +62,10 @@ impl Outcome {
 struct Job<'a> {
     detector: &'a Detector,
     candidate: &'a Candidate,
+    config: &'a Config,
     filter: RuleFilter,
     canonical_roots: &'a [PathBuf],
+    includers: &'a kustomize::Includers,
 }
 
 /// What a mode does with a file once it is read and detected.
@@ -232,12 +235,14 @@ fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
         .then(|| std::str::from_utf8(&bytes).ok())
         .flatten()
         .map(|text| {
-            Arc::new(kustomize::resolve_bases(
-                &job.candidate.path,
-                text,
-                job.canonical_roots,
-                job.detector.scanner(),
-            ))
+            let excluded = |path: &Path, is_dir: bool| job.config.is_excluded(path, is_dir, true);
+            let scope = kustomize::Scope {
+                roots: job.canonical_roots,
+                excluded: &excluded,
+                includers: job.includers,
+                scanner: job.detector.scanner(),
+            };
+            Arc::new(kustomize::resolve_bases(&job.candidate.path, text, &scope))
         });
     let origin = Origin {
         chart_role: chart::locate(&job.candidate.path),
@@ -372,6 +377,14 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
     );
     let detector = Detector::new();
     let canonical_roots = settings.canonical_roots();
+    // Components take their bases from whatever includes them: index that once.
+    let includers = kustomize::Includers::build(
+        walked
+            .candidates
+            .iter()
+            .filter(|candidate| source::is_kustomization(candidate.display.as_str()))
+            .map(|candidate| candidate.path.as_path()),
+    );
     let mode: Box<dyn FileMode> = match settings.mode {
         Mode::Check => Box::new(Check),
         Mode::Fix => Box::new(Fix {
@@ -396,8 +409,10 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
                 let job = Job {
                     detector: &detector,
                     candidate,
+                    config: &root.config,
                     filter: root.config.rule_filter(&candidate.path),
                     canonical_roots: &canonical_roots,
+                    includers: &includers,
                 };
                 process_candidate(mode.as_ref(), &job)
             })

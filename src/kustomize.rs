@@ -4,7 +4,7 @@
 //! scanned roots are not in the tree. Only kustomization files that pass the byte gate are
 //! resolved.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,23 +21,93 @@ const MAX_FILE: u64 = 10 * 1024 * 1024;
 /// The names kustomize looks for in a folder.
 const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// Which kustomizations include each component (`components:`), found once per run from the
+/// kustomization files among the candidates. A component has no bases of its own: its
+/// `images[]` apply to the resources of whatever includes it.
+#[derive(Debug, Default)]
+pub struct Includers {
+    by_component: HashMap<PathBuf, Vec<PathBuf>>,
+}
+
+impl Includers {
+    /// From the kustomization files `paths` (absolute).
+    pub fn build<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Includers {
+        let mut includers = Includers::default();
+        for path in paths {
+            let Some(text) = read(path) else {
+                continue;
+            };
+            let folder = path.parent().unwrap_or(Path::new("."));
+            for root in yaml::documents(&text) {
+                for entry in root.get("components").map(Node::items).unwrap_or_default() {
+                    let Some(entry) = entry.as_str().filter(|entry| !is_remote(entry)) else {
+                        continue;
+                    };
+                    if let Ok(component) = fs::canonicalize(folder.join(entry)) {
+                        includers
+                            .by_component
+                            .entry(component)
+                            .or_default()
+                            .push(path.to_path_buf());
+                    }
+                }
+            }
+        }
+        includers
+    }
+}
+
+/// What resolution may look at: the scanned roots, minus what regshift will not rewrite.
+pub struct Scope<'a> {
+    pub roots: &'a [PathBuf],
+    /// Whether an absolute path (a folder when the flag is set) is excluded from the scan.
+    pub excluded: &'a dyn Fn(&Path, bool) -> bool,
+    pub includers: &'a Includers,
+    pub scanner: &'a HostScanner,
+}
+
+impl Scope<'_> {
+    /// In the scanned tree and not excluded: regshift rewrites it along with the overlay.
+    fn covers(&self, target: &Path) -> bool {
+        self.roots.iter().any(|root| target.starts_with(root))
+            && !(self.excluded)(target, target.is_dir())
+    }
+}
+
 /// The images used by the in-tree bases of the kustomization at `path` (its text `text`).
-pub fn resolve_bases(path: &Path, text: &str, roots: &[PathBuf], scanner: &HostScanner) -> Bases {
+pub fn resolve_bases(path: &Path, text: &str, scope: &Scope<'_>) -> Bases {
     let mut bases = Bases::default();
     let mut visited = HashSet::new();
-    if let Ok(canonical) = fs::canonicalize(path) {
-        visited.insert(canonical);
+    let canonical = fs::canonicalize(path).ok();
+    if let Some(canonical) = &canonical {
+        visited.insert(canonical.clone());
     }
     let folder = path.parent().unwrap_or(Path::new("."));
-    visit(folder, text, roots, scanner, 0, &mut visited, &mut bases);
+    visit(folder, text, scope, 0, &mut visited, &mut bases);
+    let is_component = yaml::documents(text)
+        .iter()
+        .any(|root| root.get("kind").and_then(Node::as_str) == Some("Component"));
+    if is_component && let Some(component) = canonical.as_ref().and_then(|file| file.parent()) {
+        for includer in scope
+            .includers
+            .by_component
+            .get(component)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            if let Some(text) = read(includer) {
+                let folder = includer.parent().unwrap_or(Path::new("."));
+                visit(folder, &text, scope, 1, &mut visited, &mut bases);
+            }
+        }
+    }
     bases
 }
 
 fn visit(
     folder: &Path,
     kustomization: &str,
-    roots: &[PathBuf],
-    scanner: &HostScanner,
+    scope: &Scope<'_>,
     depth: usize,
     visited: &mut HashSet<PathBuf>,
     bases: &mut Bases,
@@ -57,8 +127,7 @@ fn visit(
             let Ok(target) = fs::canonicalize(folder.join(entry)) else {
                 continue;
             };
-            if !roots.iter().any(|root| target.starts_with(root)) || !visited.insert(target.clone())
-            {
+            if !scope.covers(&target) || !visited.insert(target.clone()) {
                 continue;
             }
             if target.is_dir() {
@@ -68,11 +137,11 @@ fn visit(
                 else {
                     continue;
                 };
-                collect_images(&text, scanner, bases);
+                collect_images(&text, scope.scanner, bases);
                 let folder = file.parent().unwrap_or(&target).to_path_buf();
-                visit(&folder, &text, roots, scanner, depth + 1, visited, bases);
+                visit(&folder, &text, scope, depth + 1, visited, bases);
             } else if let Some(text) = read(&target) {
-                collect_images(&text, scanner, bases);
+                collect_images(&text, scope.scanner, bases);
             }
         }
     }
@@ -139,12 +208,16 @@ mod tests {
         let overlay = root.join("overlays/prod/kustomization.yaml");
         let text = "resources:\n- ../../base\n- https://github.com/example/app//deploy?ref=v1\n";
         fs::write(&overlay, text).unwrap();
-        let bases = resolve_bases(
-            &overlay,
-            text,
-            std::slice::from_ref(&root),
-            &HostScanner::new(),
-        );
+        let scanner = HostScanner::new();
+        let includers = Includers::default();
+        let nothing_excluded = |_: &Path, _: bool| false;
+        let scope = |roots| Scope {
+            roots,
+            excluded: &nothing_excluded,
+            includers: &includers,
+            scanner: &scanner,
+        };
+        let bases = resolve_bases(&overlay, text, &scope(std::slice::from_ref(&root)));
         let mut images: Vec<_> = bases.in_tree_images.into_iter().collect();
         images.sort();
         assert_eq!(
@@ -152,12 +225,7 @@ mod tests {
             ["k8s.gcr.io/pause", "registry.k8s.io/coredns/coredns"]
         );
 
-        let outside = resolve_bases(
-            &overlay,
-            text,
-            &[root.join("overlays")],
-            &HostScanner::new(),
-        );
+        let outside = resolve_bases(&overlay, text, &scope(&[root.join("overlays")]));
         assert!(
             outside.in_tree_images.is_empty(),
             "a base outside the roots is not in the tree"

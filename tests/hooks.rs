@@ -1,7 +1,8 @@
 //! The hooks of `.pre-commit-hooks.yaml`, run by the real pre-commit (PyPI) and prek (npm),
 //! installed by `.ci/install-tools.sh`. Both build regshift from this repository with cargo
-//! (`language: rust`), so the hook environments are cached under `target/tools/` and built
-//! once per commit.
+//! (`language: rust`). To keep that to one quick build, every command (the `git commit` that
+//! runs the installed hook included) sees the same hook cache under `target/tools/` and the
+//! same cargo target folder, with a release profile that skips LTO.
 //!
 //! The hooks come from this repository's HEAD commit: uncommitted changes are not in them.
 
@@ -40,12 +41,11 @@ fn head() -> Option<String> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new("git")
+    Command::new("git")
         .current_dir(dir)
         .args(args)
         .output()
-        .expect("git runs");
-    output
+        .expect("git runs")
 }
 
 /// A scratch repository with a staged manifest that pulls from the legacy registry.
@@ -84,14 +84,35 @@ struct Manager {
 }
 
 impl Manager {
-    fn command(&self, dir: &Path) -> Command {
-        let mut command = Command::new(&self.binary);
+    /// The environment of every command of a test: the hook cache, and one cargo target
+    /// folder for all hook builds (the second manager's build is then a no-op).
+    fn environment(&self, command: &mut Command) {
         command
-            .current_dir(dir)
             .env(self.cache_variable, &self.cache)
+            .env(
+                "CARGO_TARGET_DIR",
+                repository().join("target/tools/hook-build"),
+            )
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env_remove("PRE_COMMIT_COLOR")
             .env("NO_COLOR", "1");
+    }
+
+    fn command(&self, dir: &Path) -> Command {
+        let mut command = Command::new(&self.binary);
+        command.current_dir(dir);
+        self.environment(&mut command);
         command
+    }
+
+    /// `git` with the manager's environment, so an installed hook finds its cache.
+    fn git(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut command = Command::new("git");
+        command.current_dir(dir).args(args);
+        self.environment(&mut command);
+        command.output().expect("git runs")
     }
 
     fn try_repo(&self, dir: &Path, hook: &str, rev: &str) -> Output {
@@ -105,7 +126,12 @@ impl Manager {
     }
 }
 
-fn manager(name: &str, env_var: &str, cache_variable: &'static str, rev_flag: &'static str) -> Option<Manager> {
+fn manager(
+    name: &str,
+    env_var: &str,
+    cache_variable: &'static str,
+    rev_flag: &'static str,
+) -> Option<Manager> {
     let binary = common::require_tool(name, env_var)?;
     Some(Manager {
         binary,
@@ -120,7 +146,11 @@ fn check_and_fix_with_try_repo(manager: &Manager, rev: &str) {
     let dir = scratch.path();
 
     let check = manager.try_repo(dir, "regshift", rev);
-    assert!(!check.status.success(), "the check hook fails:\n{}", text(&check));
+    assert!(
+        !check.status.success(),
+        "the check hook fails:\n{}",
+        text(&check)
+    );
     assert!(
         text(&check).contains("deploy/pod.yaml"),
         "the check hook names the file:\n{}",
@@ -128,7 +158,11 @@ fn check_and_fix_with_try_repo(manager: &Manager, rev: &str) {
     );
 
     let fix = manager.try_repo(dir, "regshift-fix", rev);
-    assert!(!fix.status.success(), "the fix hook fails once (it changed files):\n{}", text(&fix));
+    assert!(
+        !fix.status.success(),
+        "the fix hook fails once (it changed files):\n{}",
+        text(&fix)
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("deploy/pod.yaml")).unwrap(),
         LEGACY_POD.replace("k8s.gcr.io", "registry.k8s.io")
@@ -137,7 +171,11 @@ fn check_and_fix_with_try_repo(manager: &Manager, rev: &str) {
     let again = manager.try_repo(dir, "regshift-fix", rev);
     assert!(again.status.success(), "then it passes:\n{}", text(&again));
     let check = manager.try_repo(dir, "regshift", rev);
-    assert!(check.status.success(), "and the check hook passes:\n{}", text(&check));
+    assert!(
+        check.status.success(),
+        "and the check hook passes:\n{}",
+        text(&check)
+    );
 }
 
 /// Hooks installed in a scratch repository: a commit that adds a legacy image is blocked;
@@ -154,29 +192,58 @@ fn commit_is_blocked_and_repaired(manager: &Manager, rev: &str) {
     std::fs::write(dir.join(".pre-commit-config.yaml"), config("regshift")).unwrap();
     let install = manager.command(dir).arg("install").output().unwrap();
     assert!(install.status.success(), "{}", text(&install));
-    assert!(git(dir, &["add", ".pre-commit-config.yaml"]).status.success());
+    assert!(
+        git(dir, &["add", ".pre-commit-config.yaml"])
+            .status
+            .success()
+    );
 
-    let commit = git(dir, &["commit", "-q", "-m", "add a pod"]);
-    assert!(!commit.status.success(), "the commit is blocked:\n{}", text(&commit));
-    assert!(text(&commit).contains("deploy/pod.yaml"), "{}", text(&commit));
+    let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
+    assert!(
+        !commit.status.success(),
+        "the commit is blocked:\n{}",
+        text(&commit)
+    );
+    assert!(
+        text(&commit).contains("deploy/pod.yaml"),
+        "{}",
+        text(&commit)
+    );
 
     std::fs::write(dir.join(".pre-commit-config.yaml"), config("regshift-fix")).unwrap();
-    assert!(git(dir, &["add", ".pre-commit-config.yaml"]).status.success());
-    let commit = git(dir, &["commit", "-q", "-m", "add a pod"]);
-    assert!(!commit.status.success(), "blocked once while fixing:\n{}", text(&commit));
+    assert!(
+        git(dir, &["add", ".pre-commit-config.yaml"])
+            .status
+            .success()
+    );
+    let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
+    assert!(
+        !commit.status.success(),
+        "blocked once while fixing:\n{}",
+        text(&commit)
+    );
     assert!(
         std::fs::read_to_string(dir.join("deploy/pod.yaml"))
             .unwrap()
             .contains("image: registry.k8s.io/pause:3.9")
     );
     assert!(git(dir, &["add", "-u"]).status.success());
-    let commit = git(dir, &["commit", "-q", "-m", "add a pod"]);
-    assert!(commit.status.success(), "the repaired commit goes through:\n{}", text(&commit));
+    let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
+    assert!(
+        commit.status.success(),
+        "the repaired commit goes through:\n{}",
+        text(&commit)
+    );
 }
 
 #[test]
 fn pre_commit_runs_both_hooks() {
-    let Some(manager) = manager("pre-commit", "REGSHIFT_PRE_COMMIT", "PRE_COMMIT_HOME", "--ref") else {
+    let Some(manager) = manager(
+        "pre-commit",
+        "REGSHIFT_PRE_COMMIT",
+        "PRE_COMMIT_HOME",
+        "--ref",
+    ) else {
         return;
     };
     let Some(rev) = head() else {

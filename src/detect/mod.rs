@@ -203,26 +203,33 @@ impl Detector {
         for name in kustomize::image_names(text, documents, bases, &self.scanner) {
             let Some(finding) = findings
                 .iter_mut()
-                .find(|finding| finding.range.start == name.hit_start && finding.fix.is_some())
+                .find(|finding| finding.range.start == name.hit_start)
             else {
                 continue;
             };
-            let note = match name.fix {
-                kustomize::NameFix::SwapWithBase => {
-                    "kustomize matches images[].name against the full image name: a base in this tree uses it, so name and base are rewritten together"
+            match name.fix {
+                kustomize::NameFix::SwapWithBase if finding.fix.is_some() => {
+                    finding.note = Some("kustomize matches images[].name against the full image name: a base in this tree uses it, so name and base are rewritten together".into());
                 }
                 kustomize::NameFix::Insert(edits) => {
                     if let Some(fix) = finding.fix.as_mut() {
                         fix.edits = edits;
+                        finding.note = Some("kustomize matches images[].name against the full image name, and no base in this tree uses it: name stays, and the fix adds newName to redirect it".into());
                     }
-                    "kustomize matches images[].name against the full image name, and no base in this tree uses it: name stays, and the fix adds newName to redirect it"
                 }
+                // The name must keep matching a base outside the tree, and newName already
+                // redirects it: this is the state the fix leads to, so it must not fail a build.
                 kustomize::NameFix::Keep => {
+                    finding.rule = Rule::LegacyMention;
                     finding.fix = None;
-                    "no automatic fix: name must keep matching the base, and newName already redirects it"
+                    finding.message = format!(
+                        "kustomize images[].name keeps the name the base uses ({}); newName redirects it",
+                        finding.matched
+                    );
+                    finding.note = None;
                 }
-            };
-            finding.note = Some(note.to_string());
+                kustomize::NameFix::SwapWithBase => {}
+            }
         }
     }
 
@@ -348,7 +355,8 @@ fn classify(
         // Policies name the old host on purpose: deny-lists must keep it, allow-lists need both.
         _ if policy.is_some() => {
             let resource = policy.expect("checked by the guard");
-            let line = &bytes[source.line_range_at(hit.range.start)];
+            let line = source.line_range_at(hit.range.start);
+            let before_host = &bytes[line.start..hit.range.start];
             let key_path = yaml.map_or("", |site| site.key_path.as_str());
             let prose = key_path
                 .rsplit(['.', ']'])
@@ -356,7 +364,7 @@ fn classify(
                 .is_some_and(|field| ["message", "description", "title", "name"].contains(&field));
             let note = if prose {
                 "no automatic fix: policies name the old host on purpose; review this text by hand"
-            } else if is_deny_list(&resource.kind, key_path, line) {
+            } else if is_deny_list(&resource.kind, key_path, before_host) {
                 "no automatic fix: a deny-list blocks the old host on purpose; keep it (add registry.k8s.io only to deny the new host too)"
             } else {
                 "no automatic fix: an allow-list must name both hosts while workloads still use the old one; add registry.k8s.io beside it"
@@ -374,7 +382,7 @@ fn classify(
                 Rule::MirrorKey,
                 format!("a registry mirror or setting is keyed by {host}"),
             )
-            .with_note(if hosts::contains_new_host(line) {
+            .with_note(if text.mirror_names_new_host || hosts::contains_new_host(line) {
                 "no automatic fix: this mirror already sends the old host to registry.k8s.io; keep it while references to the old host remain"
             } else {
                 "no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"
@@ -469,7 +477,7 @@ fn classify(
             site.key_path.ends_with("pod-infra-container-image")
                 || site.sibling_name.as_deref() == Some("pod-infra-container-image")
         });
-    if kubelet_flag && !mentions_cri_dockerd(bytes) {
+    if kubelet_flag && !is_cri_dockerd_command(source, hit.range.start) {
         let hint = "--pod-infra-container-image is deprecated (a no-op from Kubernetes 1.29, removed in 1.35): remove the flag and set the sandbox image in the container runtime";
         verdict.note = Some(match verdict.note {
             Some(note) => format!("{note}; {hint}"),
@@ -613,12 +621,14 @@ fn is_policy(api_version: &str) -> bool {
 
 /// A deny-list, from the policy kind (`K8sDisallowedRepos`), its field names
 /// (`deniedRegistries`, Kyverno `deny`) or a negated pattern (`!k8s.gcr.io/*`).
-fn is_deny_list(kind: &str, key_path: &str, line: &[u8]) -> bool {
+fn is_deny_list(kind: &str, key_path: &str, before_host: &[u8]) -> bool {
     let lower = format!("{kind} {key_path}").to_ascii_lowercase();
     ["disallow", "deny", "denied", "block", "banned", "forbid"]
         .iter()
         .any(|word| lower.contains(word))
-        || memchr::memmem::find(line, b"!k8s.gcr.io").is_some()
+        // A negation before the host: a `!k8s.gcr.io/*` pattern, a CEL
+        // `!image.startsWith('k8s.gcr.io/')`.
+        || before_host.contains(&b'!')
 }
 
 /// A key that holds a registry: `registry`, `imageRegistry`, `imageRepository`, `repo`.
@@ -639,9 +649,24 @@ fn is_quoted_value(bytes: &[u8], hit: &HostHit) -> bool {
     matches!(open, b'"' | b'\'' | b'`') && bytes.get(end) == Some(&open)
 }
 
-/// cri-dockerd's `--pod-infra-container-image` is not deprecated (unlike the kubelet's).
-fn mentions_cri_dockerd(bytes: &[u8]) -> bool {
-    memmem::find(bytes, b"cri-docker").is_some()
+/// cri-dockerd's `--pod-infra-container-image` is not deprecated (unlike the kubelet's): the
+/// flag belongs to cri-dockerd when its command line (following `\` continuations back)
+/// runs cri-dockerd.
+fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
+    let mut index = source.line_index(offset);
+    let mut start = source.line_range(index).start;
+    while index > 0 {
+        let previous = source.line_range(index - 1);
+        if !source.bytes[previous.clone()]
+            .trim_ascii_end()
+            .ends_with(b"\\")
+        {
+            break;
+        }
+        index -= 1;
+        start = previous.start;
+    }
+    memmem::find(&source.bytes[start..offset], b"cri-docker").is_some()
 }
 
 fn text_context(kind: FileKind, site: &TextSite) -> String {

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use regex::bytes::Regex;
 
-use super::hosts::HostHit;
+use super::hosts::{self, HostHit};
 use crate::source::{FileKind, SourceFile};
 
 /// The longest stretch of a line before a hit that the prefix patterns look at. Keeps the
@@ -37,6 +37,8 @@ pub struct TextSite {
     /// below it), in a `.toml` file or TOML embedded in YAML or Markdown, or in a containerd
     /// `certs.d/k8s.gcr.io/` namespace: a mirror keyed by the host.
     pub mirror: bool,
+    /// The mirror table already names registry.k8s.io (an old-to-new redirect).
+    pub mirror_names_new_host: bool,
 }
 
 /// Compiled line patterns, built once per run.
@@ -156,8 +158,11 @@ impl TextAnalyzer {
         if site.detail.is_none() {
             site.detail = layout.markdown_detail(source, hit.range.start, line_bytes, line.start);
         }
-        site.mirror = self.in_mirror_table(source, hit.range.start)
-            || is_certs_d_namespace(source.path.as_str(), prefix);
+        let mirror_table = self.mirror_table(source, hit.range.start);
+        site.mirror_names_new_host = mirror_table
+            .as_ref()
+            .is_some_and(|table| hosts::contains_new_host(&source.bytes[table.clone()]));
+        site.mirror = mirror_table.is_some() || is_certs_d_namespace(source.path.as_str(), prefix);
         if site.mirror && site.detail.is_none() {
             site.detail = Some("mirror".into());
         }
@@ -177,21 +182,35 @@ impl TextAnalyzer {
 const TABLE_LOOKBACK: usize = 200;
 
 impl TextAnalyzer {
-    /// Whether `offset` is in a TOML table keyed by a registry mirror: the nearest line above
-    /// (or at) it that starts with `[` is a `mirrors."…"` or `configs."…"` header.
-    fn in_mirror_table(&self, source: &SourceFile, offset: usize) -> bool {
-        let mut index = source.line_index(offset);
-        for _ in 0..TABLE_LOOKBACK {
-            let line = &source.bytes[source.line_range(index)];
-            if line.trim_ascii_start().starts_with(b"[") {
-                return self.mirror_header.is_match(line);
+    /// The bytes of the TOML mirror table that holds `offset`, if any: the nearest line above
+    /// (or at) it that starts with `[` is a `mirrors."…"` or `configs."…"` header, and the
+    /// table runs to the next header.
+    fn mirror_table(&self, source: &SourceFile, offset: usize) -> Option<Range<usize>> {
+        let is_header = |index: usize| {
+            source.bytes[source.line_range(index)]
+                .trim_ascii_start()
+                .starts_with(b"[")
+        };
+        let mut header = source.line_index(offset);
+        let mut looked = 0;
+        while !is_header(header) {
+            looked += 1;
+            if header == 0 || looked >= TABLE_LOOKBACK {
+                return None;
             }
-            if index == 0 {
-                break;
-            }
-            index -= 1;
+            header -= 1;
         }
-        false
+        if !self
+            .mirror_header
+            .is_match(&source.bytes[source.line_range(header)])
+        {
+            return None;
+        }
+        let last = (header + 1..source.line_count().min(header + TABLE_LOOKBACK))
+            .find(|&index| is_header(index))
+            .map_or(source.line_count() - 1, |next| next - 1)
+            .max(header);
+        Some(source.line_range(header).start..source.line_range(last).end)
     }
 }
 

@@ -92,8 +92,9 @@ impl HumanReporter {
                 .map(|edit| {
                     let range =
                         edit.range.start.checked_sub(start)?..edit.range.end.checked_sub(start)?;
+                    // The excerpt has no `\r`; a CRLF insertion would show as a changed line.
                     (range.end <= excerpt.text.len())
-                        .then(|| Patch::new(range, edit.replacement.as_str()))
+                        .then(|| Patch::new(range, edit.replacement.replace("\r\n", "\n")))
                 })
                 .collect(),
             _ => None,
