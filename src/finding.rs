@@ -61,6 +61,8 @@ pub struct Finding {
     pub fix: Option<Fix>,
     pub location: Location,
     pub excerpt: Excerpt,
+    /// Lines covering every edit of the fix, when they reach beyond `excerpt`.
+    pub fix_excerpt: Option<Excerpt>,
 }
 
 impl Finding {

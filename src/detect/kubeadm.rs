@@ -241,6 +241,7 @@ mod tests {
                 }),
                 location: Default::default(),
                 excerpt: Default::default(),
+                fix_excerpt: None,
             })
             .collect();
         let applied = apply_fixes(text.as_bytes(), &findings, FixLevel::SafeOnly).unwrap();

@@ -130,6 +130,7 @@ impl Detector {
         for finding in &mut findings {
             finding.location = source.locate(&finding.range);
             finding.excerpt = source.excerpt(&finding.range);
+            finding.fix_excerpt = fix_excerpt(source, finding);
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         detection.findings = findings;
@@ -344,6 +345,12 @@ fn classify(
         }
     };
     let host = display_host(hit.form, &matched);
+    // `imageRepository: k8s.gcr.io/coredns`, `baseRepo: k8s.gcr.io/sig-storage`: a host and
+    // path that images are built from, not one image.
+    let repository_field = match yaml.map(|site| &site.place) {
+        Some(Place::Value { key: Some(key), .. }) => is_registry_key(key),
+        _ => text.detail.as_deref().is_some_and(is_registry_key),
+    };
     let policy = yaml
         .and_then(|site| site.resource.as_ref())
         .filter(|resource| is_policy(&resource.api_version));
@@ -414,7 +421,11 @@ fn classify(
         .with_note("unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)"),
         (form, Position::Registry, Shape::Image) => Verdict::fix(
             form_rule(form),
-            format!("image is pulled from {}", describe_form(form, &host)),
+            if repository_field {
+                format!("repository points at {}", describe_form(form, &host))
+            } else {
+                format!("image is pulled from {}", describe_form(form, &host))
+            },
             form_applicability(form),
         ),
         (form, Position::Registry, Shape::BareHost { .. }) if text.template_comparison => {
@@ -496,6 +507,14 @@ fn classify(
         verdict.note = Some(packaged_note(packaged, source, yaml));
     }
 
+    if text.detail.as_deref() == Some("--image-repository")
+        && verdict.applicability != Applicability::DisplayOnly
+    {
+        verdict.note = Some(
+            "kubeadm before v1.22.17, v1.23.15 and v1.24.9 treats registry.k8s.io as a custom registry and drops CoreDNS's /coredns sub-path (kubernetes/kubeadm#2761): with an older kubeadm, also set dns.imageRepository: registry.k8s.io/coredns in a config file".into(),
+        );
+    }
+
     let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
         edits: vec![Edit {
             range: hit.range.clone(),
@@ -515,6 +534,7 @@ fn classify(
         fix,
         location: Default::default(),
         excerpt: Default::default(),
+        fix_excerpt: None,
     })
 }
 
@@ -637,6 +657,26 @@ fn is_registry_key(key: &str) -> bool {
     lower.contains("registry") || lower.contains("repo")
 }
 
+/// When a fix edits lines beyond the finding's own (kubeadm's CoreDNS repository under an
+/// existing `dns:`), the lines that cover both, so renderers can show the change.
+fn fix_excerpt(source: &SourceFile, finding: &Finding) -> Option<crate::source::Excerpt> {
+    let edits = &finding.fix.as_ref()?.edits;
+    let start = edits
+        .iter()
+        .map(|edit| edit.range.start)
+        .min()?
+        .min(finding.range.start);
+    let end = edits
+        .iter()
+        .map(|edit| edit.range.end)
+        .max()?
+        .max(finding.range.end);
+    let first = source.line_index(start);
+    let last = source.line_index(end);
+    let own = source.line_index(finding.range.start)..=source.line_index(finding.range.end);
+    (!own.contains(&first) || !own.contains(&last)).then(|| source.excerpt(&(start..end)))
+}
+
 /// The host (with an optional trailing `/`) is a whole quoted string: `"k8s.gcr.io"`.
 fn is_quoted_value(bytes: &[u8], hit: &HostHit) -> bool {
     let Some(&open) = hit.range.start.checked_sub(1).and_then(|at| bytes.get(at)) else {
@@ -666,7 +706,14 @@ fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
         index -= 1;
         start = previous.start;
     }
-    memmem::find(&source.bytes[start..offset], b"cri-docker").is_some()
+    // The executable itself, not a path to its socket (`unix:///run/cri-dockerd.sock` is a
+    // kubelet flag value).
+    let command_line = &source.bytes[start..offset];
+    memmem::find_iter(command_line, b"cri-dockerd").any(|at| {
+        command_line
+            .get(at + b"cri-dockerd".len())
+            .is_none_or(|next| next.is_ascii_whitespace() || matches!(next, b'"' | b'\''))
+    })
 }
 
 fn text_context(kind: FileKind, site: &TextSite) -> String {
@@ -702,6 +749,7 @@ fn escaped_finding(source: &SourceFile, escaped: &yaml::EscapedScalar) -> Findin
         fix: None,
         location: Default::default(),
         excerpt: Default::default(),
+        fix_excerpt: None,
     }
 }
 
@@ -736,6 +784,7 @@ fn unused_suppressions(source: &SourceFile, suppressions: &Suppressions) -> Vec<
             fix: None,
             location: Default::default(),
             excerpt: Default::default(),
+            fix_excerpt: None,
         });
     }
     findings

@@ -127,6 +127,7 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
         matched,
         location: Default::default(),
         excerpt: Default::default(),
+        fix_excerpt: None,
     })
 }
 

@@ -186,6 +186,7 @@ mod tests {
             }),
             location: Default::default(),
             excerpt: Default::default(),
+            fix_excerpt: None,
         }
     }
 

@@ -67,7 +67,8 @@ impl HumanReporter {
 
     fn fix_help<'a>(&self, path: &'a str, finding: &'a Finding) -> Option<Group<'a>> {
         let fix = finding.fix.as_ref()?;
-        let excerpt = &finding.excerpt;
+        // Edits on other lines (an insertion further down) come with their own excerpt.
+        let excerpt = finding.fix_excerpt.as_ref().unwrap_or(&finding.excerpt);
         let change = match fix.edits.as_slice() {
             [edit] if !edit.replacement.contains('\n') => {
                 format!("replace with `{}`", edit.replacement)
