@@ -10,6 +10,11 @@
 //! - (d) packaged dependencies (`charts/*.tgz`) are byte-identical;
 //! - (e) the `artifacthub.io/changes` history in Chart.yaml is unchanged.
 //!
+//! The same contract holds for `kubectl kustomize` on the overlays in `fixtures/kustomize/`
+//! (where an override that points at a private mirror must render exactly as before), and the
+//! kubeadm configurations in `fixtures/kubeadm/` are checked by computing the images kubeadm
+//! would pull for them, CoreDNS's sub-path included (see the kubeadm section at the end).
+//!
 //! The tools come from `$REGSHIFT_HELM` / `$REGSHIFT_KUBECTL`, else `PATH`, else
 //! `target/tools/bin/` (where `.ci/install-tools.sh` puts them). A missing tool skips its test
 //! with `skipped: helm not found on PATH`, unless `REGSHIFT_REQUIRE_TOOLS=1` (set by CI), which
@@ -25,6 +30,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use regex::Regex;
+use regshift::detect::yaml::{self, Node};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -639,8 +645,13 @@ struct KeptFinding {
 
 /// `regshift check --format json` on the fixed copy, reduced to the findings without a safe fix.
 fn kept_findings(chart_dir: &Path) -> Vec<KeptFinding> {
-    let output = regshift(chart_dir)
-        .args(["check", "--format", "json", "."])
+    kept_findings_at(chart_dir, ".")
+}
+
+/// `kept_findings` for `path` (relative to `dir`) alone, as `regshift check PATH` sees it.
+fn kept_findings_at(dir: &Path, path: &str) -> Vec<KeptFinding> {
+    let output = regshift(dir)
+        .args(["check", "--format", "json", path])
         .output()
         .expect("the regshift binary runs");
     let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
@@ -787,5 +798,806 @@ fn copy_tree(source: &Path, target: &Path) {
         fs::create_dir_all(destination.parent().expect("a file has a parent"))
             .expect("a writable sandbox");
         fs::copy(source.join(&relative), &destination).expect("the fixture copies");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// kubectl kustomize: overlays render the same manifests after the fix, up to the registry host
+//
+// `fixtures/kustomize/` is one tree: `base/` (a Deployment and a DaemonSet on k8s.gcr.io), a
+// component, and overlays that reach the base in every way the contract distinguishes. The
+// whole tree is copied, each kustomization is rendered, `regshift fix .` runs on the copy, and
+// the kustomization is rendered again. `overlays/external` is also fixed on its own, so that its
+// base lies outside the scanned path; `overlays/remote` has a remote base that kustomize cannot
+// fetch here, so only regshift's bytes are checked for it.
+
+/// What rendering a kustomization must show after the whole tree is fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Render {
+    /// Renders, and the render differs from the one before exactly by the registry host.
+    HostSwap,
+    /// As `HostSwap`, through `helmCharts` (`--enable-helm`, needs helm as well).
+    HelmHostSwap,
+    /// Every image is redirected to a private mirror by `newName`: the render is unchanged.
+    Unchanged,
+    /// A component: it renders only as part of the overlays that include it.
+    Component,
+    /// A remote base, which kustomize would fetch from the network: not rendered.
+    RemoteBase,
+    /// Vendored upstream manifests, excluded from the scan by default (`third_party/`): they
+    /// stay as they are, and are rendered only through the overlays that use them.
+    Excluded,
+}
+
+/// Every folder of `fixtures/kustomize/` with a kustomization file, and what its render must
+/// show. `every_kustomize_fixture_has_an_oracle_entry` keeps this list and the tree in step.
+const KUSTOMIZATIONS: &[(&str, Render)] = &[
+    ("base", Render::HostSwap),
+    ("components/pin-pause", Render::Component),
+    ("overlays/airgap", Render::Unchanged),
+    ("overlays/external", Render::HostSwap),
+    ("overlays/helm", Render::HelmHostSwap),
+    ("overlays/legacy", Render::HostSwap),
+    ("overlays/patched", Render::HostSwap),
+    ("overlays/prod", Render::HostSwap),
+    ("overlays/remote", Render::RemoteBase),
+    ("overlays/vendored", Render::HostSwap),
+    ("overlays/with-component", Render::HostSwap),
+    ("third_party/metrics-server", Render::Excluded),
+];
+
+/// The names kustomize reads a kustomization from.
+const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+fn kustomize_fixtures() -> PathBuf {
+    repo_root().join("fixtures/kustomize")
+}
+
+#[test]
+fn every_kustomize_fixture_has_an_oracle_entry() {
+    let mut on_disk: Vec<String> = files_under(&kustomize_fixtures())
+        .into_iter()
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| KUSTOMIZATION_FILES.iter().any(|file| name == *file))
+        })
+        .map(|path| {
+            let folder = path.parent().expect("a file has a parent");
+            folder
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    on_disk.sort();
+    let listed: Vec<&str> = KUSTOMIZATIONS.iter().map(|(folder, _)| *folder).collect();
+    assert_eq!(
+        on_disk, listed,
+        "every kustomization in fixtures/kustomize/ needs an entry in KUSTOMIZATIONS"
+    );
+}
+
+#[test]
+fn kustomize_base() {
+    assert_kustomize_fix_changes_only_the_host("base");
+}
+
+/// `images[].name` (block and flow style) is rewritten together with the in-tree base, so the
+/// `newTag` overrides keep applying.
+#[test]
+fn kustomize_overlay_prod() {
+    assert_kustomize_fix_changes_only_the_host("overlays/prod");
+}
+
+/// Every image is redirected to `registry.internal.example` by `newName`. The names are
+/// rewritten with the base, so the redirects keep matching and nothing may change in the
+/// render: an air-gapped cluster must not start pulling from a public registry.
+#[test]
+fn kustomize_overlay_airgap() {
+    assert_kustomize_fix_changes_only_the_host("overlays/airgap");
+}
+
+/// In the whole tree, this overlay's base is in the tree: the names are swapped with it.
+#[test]
+fn kustomize_overlay_external_in_the_whole_tree() {
+    assert_kustomize_fix_changes_only_the_host("overlays/external");
+}
+
+/// `helmCharts[].valuesInline` holds Helm value shapes (`image.registry`, an image string).
+#[test]
+fn kustomize_overlay_helm_values_inline() {
+    assert_kustomize_fix_changes_only_the_host("overlays/helm");
+}
+
+/// `kustomization.yml` with the deprecated `imageTags:` and a `newName` on the legacy host.
+#[test]
+fn kustomize_overlay_legacy_fields() {
+    assert_kustomize_fix_changes_only_the_host("overlays/legacy");
+}
+
+/// `Kustomization` with inline patches (strategic merge and JSON 6902) that name images.
+#[test]
+fn kustomize_overlay_inline_patches() {
+    assert_kustomize_fix_changes_only_the_host("overlays/patched");
+}
+
+/// The `images` entry sits in a component (`kind: Component`, no resources of its own); the
+/// overlay that includes it brings the in-tree base. If the base is rewritten while the
+/// component's `name` keeps the old host, the pinned tag silently stops applying.
+#[test]
+fn kustomize_overlay_with_component() {
+    assert_kustomize_fix_changes_only_the_host("overlays/with-component");
+}
+
+/// The base is vendored under `third_party/`, which regshift does not scan by default, so it
+/// keeps k8s.gcr.io: the overlay's `name` must stay and `newName` must redirect it, exactly as
+/// for a base outside the scanned path.
+#[test]
+fn kustomize_overlay_with_a_vendored_base() {
+    assert_kustomize_fix_changes_only_the_host("overlays/vendored");
+}
+
+/// `regshift fix overlays/external`: the base is outside the scanned path and stays as it is,
+/// so each name is kept (it must still match the base) and `newName: registry.k8s.io/…` is
+/// inserted after it; the render then pulls every image from registry.k8s.io.
+#[test]
+fn kustomize_overlay_with_its_base_outside_the_scanned_path() {
+    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+        return;
+    };
+    let overlay = "overlays/external";
+    let sandbox = TempDir::new().expect("a temporary folder");
+    let copy = sandbox.path().join("kustomize");
+    copy_tree(&kustomize_fixtures(), &copy);
+    let kustomize = Kustomize {
+        kubectl,
+        helm_command: None,
+    };
+    let before = kustomize.render_ok(&copy.join(overlay));
+    assert!(
+        !remaining_legacy_images(&before).is_empty(),
+        "{overlay} must render legacy images before the fix, or this test proves nothing"
+    );
+
+    let fix = regshift(&copy)
+        .args(["fix", "--color", "never", overlay])
+        .output()
+        .expect("the regshift binary runs");
+    let mut problems = Vec::new();
+    if !matches!(fix.status.code(), Some(0 | 1)) {
+        problems.push(format!(
+            "`regshift fix {overlay}` exited with {}",
+            fix.status
+        ));
+    }
+    for relative in files_under(&kustomize_fixtures().join("base")) {
+        let original =
+            fs::read(kustomize_fixtures().join("base").join(&relative)).expect("the fixture base");
+        if fs::read(copy.join("base").join(&relative)).ok() != Some(original) {
+            problems.push(format!(
+                "base/{} is outside the scanned path but was modified",
+                relative.display()
+            ));
+        }
+    }
+    let fixed = fs::read_to_string(copy.join(overlay).join("kustomization.yaml"))
+        .expect("the fixed kustomization");
+    if fixed != EXTERNAL_OVERLAY_FIXED {
+        problems.push(format!(
+            "the kustomization is not the expected one:\n{}",
+            similar::TextDiff::from_lines(EXTERNAL_OVERLAY_FIXED, &fixed)
+                .unified_diff()
+                .header("expected", "after fix")
+        ));
+    }
+    match kustomize.render(&copy.join(overlay)) {
+        Ok(after) => {
+            if after == before {
+                problems.push("the render did not change at all".to_owned());
+            }
+            problems.extend(unexpected_changes(&before, &after, FixMode::Safe));
+            let kept = kept_findings_at(&copy, overlay);
+            problems.extend(
+                remaining_legacy_images(&after)
+                    .into_iter()
+                    .filter(|image| !is_explained(image, &kept))
+                    .map(|image| {
+                        format!("(c) still renders `image: {image}` and regshift reports no kept finding for it")
+                    }),
+            );
+        }
+        Err(error) => problems.push(format!("(a) no longer renders: {error}")),
+    }
+    assert!(
+        problems.is_empty(),
+        "{overlay}, fixed on its own:\n\n{}\n\n`regshift fix` printed:\n{}{}",
+        problems.join("\n\n"),
+        String::from_utf8_lossy(&fix.stdout),
+        String::from_utf8_lossy(&fix.stderr)
+    );
+}
+
+/// `overlays/external/kustomization.yaml` after `regshift fix overlays/external`.
+const EXTERNAL_OVERLAY_FIXED: &str = r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namePrefix: edge-
+resources:
+- ../../base
+images:
+  - name: k8s.gcr.io/metrics-server/metrics-server
+    newName: registry.k8s.io/metrics-server/metrics-server
+    newTag: v0.6.3
+  - {name: k8s.gcr.io/pause, newName: registry.k8s.io/pause, newTag: "3.9"}
+  - name: "k8s.gcr.io/e2e-test-images/busybox"   # the init container
+    newName: registry.k8s.io/e2e-test-images/busybox
+    newTag: 1.29-4
+"#;
+
+/// A remote base cannot be rendered without the network, so the oracle is the fixed bytes: the
+/// names stay (they must match the remote base) and `newName` is inserted after each, whether
+/// the whole tree or the overlay alone is fixed.
+#[test]
+fn kustomize_remote_base_keeps_the_name_and_gains_a_new_name() {
+    for scanned in [".", "overlays/remote"] {
+        let sandbox = TempDir::new().expect("a temporary folder");
+        let copy = sandbox.path().join("kustomize");
+        copy_tree(&kustomize_fixtures(), &copy);
+        let fix = regshift(&copy)
+            .args(["fix", "--color", "never", scanned])
+            .output()
+            .expect("the regshift binary runs");
+        let fixed = fs::read_to_string(copy.join("overlays/remote/kustomization.yaml"))
+            .expect("the fixed kustomization");
+        assert!(
+            fixed == REMOTE_OVERLAY_FIXED,
+            "`regshift fix {scanned}`: overlays/remote/kustomization.yaml is not the expected one:\n{}\n`regshift fix` printed:\n{}",
+            similar::TextDiff::from_lines(REMOTE_OVERLAY_FIXED, &fixed)
+                .unified_diff()
+                .header("expected", "after fix"),
+            String::from_utf8_lossy(&fix.stdout)
+        );
+    }
+}
+
+/// `overlays/remote/kustomization.yaml` after the fix.
+const REMOTE_OVERLAY_FIXED: &str = r#"apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- https://github.com/example/node-agent//deploy?ref=v1.4.0
+images:
+- name: k8s.gcr.io/pause
+  newName: registry.k8s.io/pause
+  newTag: "3.9"
+- name: k8s.gcr.io/e2e-test-images/busybox
+  newName: registry.k8s.io/e2e-test-images/busybox
+  digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+"#;
+
+/// The oracle must catch trap 8 of the domain reference: a `sed` over the base alone leaves
+/// `images[].name` on the old host, so the `newTag` of `overlays/prod` stops applying and the
+/// air-gapped overlay starts pulling from the public registry.
+#[test]
+fn kustomize_oracle_catches_a_base_only_rewrite() {
+    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+        return;
+    };
+    let sandbox = TempDir::new().expect("a temporary folder");
+    let copy = sandbox.path().join("kustomize");
+    copy_tree(&kustomize_fixtures(), &copy);
+    let kustomize = Kustomize {
+        kubectl,
+        helm_command: None,
+    };
+    let prod_before = kustomize.render_ok(&copy.join("overlays/prod"));
+    let airgap_before = kustomize.render_ok(&copy.join("overlays/airgap"));
+    for relative in files_under(&copy.join("base")) {
+        let path = copy.join("base").join(relative);
+        let text = fs::read_to_string(&path).expect("a text fixture");
+        fs::write(&path, text.replace("k8s.gcr.io", NEW_REGISTRY)).expect("a writable copy");
+    }
+    let prod_after = kustomize.render_ok(&copy.join("overlays/prod"));
+    let changes = unexpected_changes(&prod_before, &prod_after, FixMode::Safe);
+    assert!(
+        changes
+            .iter()
+            .any(|change| change.contains("registry.k8s.io/metrics-server/metrics-server:v0.6.1")),
+        "the oracle let a base-only rewrite through in overlays/prod; it reported: {changes:#?}"
+    );
+    let airgap_after = kustomize.render_ok(&copy.join("overlays/airgap"));
+    assert_ne!(
+        airgap_before, airgap_after,
+        "a base-only rewrite must change the air-gapped render, or the Unchanged check proves nothing"
+    );
+}
+
+/// `kubectl kustomize`, with helm for `helmCharts` when `helm_command` is set.
+struct Kustomize {
+    kubectl: PathBuf,
+    helm_command: Option<PathBuf>,
+}
+
+impl Kustomize {
+    /// The render of the kustomization in `dir`, or kubectl's error.
+    fn render(&self, dir: &Path) -> Result<String, String> {
+        let mut command = Command::new(&self.kubectl);
+        command.arg("kustomize").timeout(TIMEOUT);
+        if let Some(helm) = &self.helm_command {
+            command.arg("--enable-helm").arg("--helm-command").arg(helm);
+        }
+        let output = command
+            .arg(dir)
+            .output()
+            .unwrap_or_else(|error| panic!("cannot run {}: {error}", self.kubectl.display()));
+        if output.status.success() {
+            Ok(String::from_utf8(output.stdout).expect("kubectl prints UTF-8"))
+        } else {
+            Err(format!(
+                "`{} kustomize {}` failed ({}):\n{}",
+                self.kubectl.display(),
+                dir.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+
+    /// `render`, for the fixtures as written: they must render, or the test is broken.
+    fn render_ok(&self, dir: &Path) -> String {
+        self.render(dir)
+            .unwrap_or_else(|error| panic!("the fixture does not render before the fix: {error}"))
+    }
+}
+
+/// kustomize 5 (as in kubectl 1.32) asks `helm version -c --short` first and accepts only helm
+/// 3; helm 4 dropped `-c`. This shim answers that probe and hands every other call (`helm
+/// template …`) to the real helm. `None` where no POSIX shell runs scripts.
+#[cfg(unix)]
+fn helm_command_for_kustomize(helm: &Path, dir: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let quoted = helm.to_string_lossy().replace('\'', r"'\''");
+    let script = format!(
+        "#!/bin/sh\n\
+         # kustomize probes `helm version -c --short` and requires helm 3; helm 4 has no -c.\n\
+         if [ \"$1\" = version ]; then echo v3.99.0; exit 0; fi\n\
+         exec '{quoted}' \"$@\"\n"
+    );
+    let path = dir.join("helm-for-kustomize");
+    fs::write(&path, script).expect("a writable sandbox");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("a writable sandbox");
+    Some(path)
+}
+
+#[cfg(not(unix))]
+fn helm_command_for_kustomize(_helm: &Path, _dir: &Path) -> Option<PathBuf> {
+    None
+}
+
+/// Renders one kustomization of the tree, fixes the whole tree, renders again, and panics with
+/// every broken promise at once.
+fn assert_kustomize_fix_changes_only_the_host(folder: &str) {
+    let render = KUSTOMIZATIONS
+        .iter()
+        .find(|(listed, _)| *listed == folder)
+        .map(|(_, render)| *render)
+        .unwrap_or_else(|| panic!("{folder} is not in KUSTOMIZATIONS"));
+    assert!(
+        matches!(
+            render,
+            Render::HostSwap | Render::HelmHostSwap | Render::Unchanged
+        ),
+        "{folder} is not rendered on its own ({render:?})"
+    );
+    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+        return;
+    };
+    let sandbox = TempDir::new().expect("a temporary folder");
+    let helm_command = if render == Render::HelmHostSwap {
+        let Some(helm) = require_tool("helm", "REGSHIFT_HELM") else {
+            return;
+        };
+        let Some(command) = helm_command_for_kustomize(&helm, sandbox.path()) else {
+            println!("skipped: kustomize's helm shim needs a POSIX shell");
+            return;
+        };
+        Some(command)
+    } else {
+        None
+    };
+    let kustomize = Kustomize {
+        kubectl,
+        helm_command,
+    };
+    let copy = sandbox.path().join("kustomize");
+    copy_tree(&kustomize_fixtures(), &copy);
+    let target = copy.join(folder);
+
+    let before = kustomize.render_ok(&target);
+    if render != Render::Unchanged {
+        assert!(
+            !remaining_legacy_images(&before).is_empty(),
+            "{folder} must render legacy images before the fix, or this test proves nothing"
+        );
+    }
+    let fix = run_regshift_fix(&copy, FixMode::Safe);
+    let mut problems = Vec::new();
+    if !matches!(fix.status.code(), Some(0 | 1)) {
+        problems.push(format!("`regshift fix .` exited with {}", fix.status));
+    }
+    match kustomize.render(&target) {
+        Err(error) => problems.push(format!(
+            "(a) rendered before the fix but fails after it: {error}"
+        )),
+        Ok(after) => {
+            if render == Render::Unchanged {
+                if after != before {
+                    problems.push(format!(
+                        "every image is redirected by newName, so the render must not change:\n{}",
+                        similar::TextDiff::from_lines(&before, &after)
+                            .unified_diff()
+                            .context_radius(2)
+                            .header("before fix", "after fix")
+                    ));
+                }
+            } else {
+                if after == before {
+                    problems.push("the render did not change at all".to_owned());
+                }
+                problems.extend(
+                    unexpected_changes(&before, &after, FixMode::Safe)
+                        .into_iter()
+                        .map(|change| format!("(b) {change}")),
+                );
+            }
+            let kept = kept_findings(&copy);
+            problems.extend(
+                remaining_legacy_images(&after)
+                    .into_iter()
+                    .filter(|image| !is_explained(image, &kept))
+                    .map(|image| {
+                        format!(
+                            "(c) still renders `image: {image}`, and `regshift check` reports no \
+                             finding without a safe fix for it; kept findings: {}",
+                            describe_findings(&kept)
+                        )
+                    }),
+            );
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "kubectl kustomize {folder}: after `regshift fix .` on the whole tree the overlay no \
+         longer renders the same manifests:\n\n{}\n\n`regshift fix` printed:\n{}{}",
+        problems.join("\n\n"),
+        String::from_utf8_lossy(&fix.stdout),
+        String::from_utf8_lossy(&fix.stderr)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// kubeadm: the images kubeadm pulls for each configuration, before and after the fix
+//
+// No kubeadm binary is needed: its image names follow a few rules (domain reference §4.4),
+// computed here from the parsed configuration for the configured `kubernetesVersion` (or the
+// Cluster API `spec.version`; every version class when neither is set):
+//
+// - the default repository is k8s.gcr.io before v1.22.17, v1.23.15, v1.24.9 and v1.25.0, and
+//   registry.k8s.io from them on; an unset `imageRepository` is the default;
+// - control-plane images are `<imageRepository>/<name>:<version>`; etcd is
+//   `<etcd.local.imageRepository or imageRepository>/etcd:<tag>`;
+// - CoreDNS is `<dns repository>/coredns:<tag>`, where the DNS repository is
+//   `dns.imageRepository` or `imageRepository`, with `/coredns` appended only when it equals
+//   the version's default (kubernetes/kubeadm#2761).
+//
+// After the fix every image must be the one before with its host swapped, except a CoreDNS
+// image that was already broken before (`k8s.gcr.io/coredns:<tag>` on a version whose default
+// is registry.k8s.io), which must become the working `registry.k8s.io/coredns/coredns:<tag>`.
+// `registry.k8s.io/coredns:<tag>` does not exist and must never appear.
+
+/// One version from each class of kubeadm default, for configurations without a version.
+const KUBEADM_VERSION_CLASSES: &[&str] = &[
+    "v1.21.14", "v1.22.16", "v1.22.17", "v1.23.14", "v1.23.15", "v1.24.8", "v1.24.9", "v1.25.0",
+    "v1.31.2",
+];
+
+const LEGACY_REGISTRY: &str = "k8s.gcr.io";
+
+fn kubeadm_fixtures() -> PathBuf {
+    repo_root().join("fixtures/kubeadm")
+}
+
+/// A kubeadm `ClusterConfiguration`, standalone or embedded by Cluster API.
+struct ClusterConfig<'a> {
+    label: String,
+    node: &'a Node,
+    /// `kubernetesVersion`, else the Cluster API object's `spec.version`.
+    version: Option<String>,
+}
+
+fn cluster_configs(documents: &[Node]) -> Vec<ClusterConfig<'_>> {
+    let text = |node: &Node, key: &str| node.get(key).and_then(Node::as_str).map(str::to_owned);
+    let mut configs = Vec::new();
+    for (index, root) in documents.iter().enumerate() {
+        let api_version = text(root, "apiVersion").unwrap_or_default();
+        let kind = text(root, "kind").unwrap_or_default();
+        if api_version.starts_with("kubeadm.k8s.io/") {
+            if kind == "ClusterConfiguration" {
+                configs.push(ClusterConfig {
+                    label: format!("document {} ({kind})", index + 1),
+                    node: root,
+                    version: text(root, "kubernetesVersion"),
+                });
+            }
+            continue;
+        }
+        let spec_version = root
+            .get("spec")
+            .and_then(|spec| spec.get("version"))
+            .and_then(Node::as_str);
+        let mut mappings = Vec::new();
+        root.mappings(None, &mut mappings);
+        for (key, mapping) in mappings {
+            if key == Some("clusterConfiguration") {
+                configs.push(ClusterConfig {
+                    label: format!("document {} ({kind} clusterConfiguration)", index + 1),
+                    node: mapping,
+                    version: text(mapping, "kubernetesVersion")
+                        .or_else(|| spec_version.map(str::to_owned)),
+                });
+            }
+        }
+    }
+    configs
+}
+
+/// `v1.24.3` → (24, 3); `None` for anything else (`stable`, an envsubst placeholder).
+fn kubeadm_minor_patch(version: &str) -> Option<(u32, u32)> {
+    let mut parts = version.trim().trim_start_matches('v').split('.');
+    let major: u32 = parts.next()?.parse().ok()?;
+    let minor: u32 = parts.next()?.parse().ok()?;
+    let patch: String = parts
+        .next()
+        .unwrap_or("0")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (major == 1).then_some((minor, patch.parse().ok()?))
+}
+
+/// kubeadm's compiled-in default repository for `version`.
+fn kubeadm_default_registry(version: &str) -> &'static str {
+    let (minor, patch) = kubeadm_minor_patch(version).expect("a version the oracle can read");
+    let new_default = match minor {
+        ..=21 => false,
+        22 => patch >= 17,
+        23 => patch >= 15,
+        24 => patch >= 9,
+        _ => true,
+    };
+    if new_default {
+        NEW_REGISTRY
+    } else {
+        LEGACY_REGISTRY
+    }
+}
+
+/// The CoreDNS tag kubeadm pins for a minor version. Only the repository is under test: the
+/// tag is the same before and after the fix.
+fn kubeadm_coredns_tag(version: &str) -> &'static str {
+    match kubeadm_minor_patch(version).map(|(minor, _)| minor) {
+        Some(..=21) => "v1.8.0",
+        Some(22) => "v1.8.4",
+        Some(23 | 24) => "v1.8.6",
+        Some(25 | 26) => "v1.9.3",
+        Some(27 | 28) => "v1.10.1",
+        Some(29 | 30) => "v1.11.1",
+        _ => "v1.11.3",
+    }
+}
+
+#[derive(Debug)]
+struct KubeadmImages {
+    coredns: String,
+    coredns_tag: String,
+    /// kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, etcd.
+    others: Vec<String>,
+}
+
+/// The images kubeadm `version` pulls for `config`.
+fn kubeadm_images(config: &Node, version: &str) -> KubeadmImages {
+    let value = |node: Option<&Node>, key: &str| {
+        node.and_then(|node| node.get(key))
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+    };
+    let default = kubeadm_default_registry(version);
+    let repository = value(Some(config), "imageRepository").unwrap_or_else(|| default.to_owned());
+    let dns = config.get("dns");
+    let mut dns_repository = value(dns, "imageRepository").unwrap_or_else(|| repository.clone());
+    if dns_repository == default {
+        dns_repository.push_str("/coredns");
+    }
+    let coredns_tag =
+        value(dns, "imageTag").unwrap_or_else(|| kubeadm_coredns_tag(version).to_owned());
+    let local_etcd = config.get("etcd").and_then(|etcd| etcd.get("local"));
+    let etcd_repository =
+        value(local_etcd, "imageRepository").unwrap_or_else(|| repository.clone());
+    let etcd_tag = value(local_etcd, "imageTag").unwrap_or_else(|| "<tag>".to_owned());
+    let mut others: Vec<String> = [
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kube-proxy",
+    ]
+    .iter()
+    .map(|name| format!("{repository}/{name}:{version}"))
+    .collect();
+    others.push(format!("{etcd_repository}/etcd:{etcd_tag}"));
+    KubeadmImages {
+        coredns: format!("{dns_repository}/coredns:{coredns_tag}"),
+        coredns_tag,
+        others,
+    }
+}
+
+/// `image` with a leading legacy host replaced by registry.k8s.io. kubeadm joins a repository
+/// spelled with a trailing `/` into `k8s.gcr.io//name`; the fix writes the repository without
+/// the slash, so the doubled slash goes too.
+fn kubeadm_host_swapped(image: &str) -> String {
+    match image.strip_prefix("k8s.gcr.io/") {
+        Some(rest) => format!("{NEW_REGISTRY}/{}", rest.trim_start_matches('/')),
+        None => image.to_owned(),
+    }
+}
+
+/// What is wrong with the images of `after` compared with those of `before`, for one file.
+/// Returns the number of configurations compared, and the problems.
+fn kubeadm_problems(file: &str, before: &str, after: &str) -> (usize, Vec<String>) {
+    let before_documents = yaml::documents(before);
+    let after_documents = yaml::documents(after);
+    let before_configs = cluster_configs(&before_documents);
+    let after_configs = cluster_configs(&after_documents);
+    if before_configs.len() != after_configs.len() {
+        return (
+            before_configs.len(),
+            vec![format!(
+                "{file}: {} cluster configurations before the fix, {} after it",
+                before_configs.len(),
+                after_configs.len()
+            )],
+        );
+    }
+    let mut problems = Vec::new();
+    for (old, new) in before_configs.iter().zip(&after_configs) {
+        let versions: Vec<&str> = match old.version.as_deref() {
+            Some(version) if kubeadm_minor_patch(version).is_some() => vec![version],
+            _ => KUBEADM_VERSION_CLASSES.to_vec(),
+        };
+        for version in versions {
+            let old_images = kubeadm_images(old.node, version);
+            let new_images = kubeadm_images(new.node, version);
+            let place = format!("{file} {} with kubeadm {version}", old.label);
+            let works = |image: &str| {
+                image
+                    .split_once('/')
+                    .is_some_and(|(_, path)| path.starts_with("coredns/coredns:"))
+            };
+            let wanted_coredns =
+                if old_images.coredns.starts_with("k8s.gcr.io/") && !works(&old_images.coredns) {
+                    format!("{NEW_REGISTRY}/coredns/coredns:{}", old_images.coredns_tag)
+                } else {
+                    kubeadm_host_swapped(&old_images.coredns)
+                };
+            if new_images.coredns != wanted_coredns {
+                problems.push(format!(
+                    "{place}: CoreDNS was {}, is {} after the fix, expected {wanted_coredns}",
+                    old_images.coredns, new_images.coredns
+                ));
+            }
+            if new_images.coredns.starts_with("registry.k8s.io/coredns:") {
+                problems.push(format!(
+                    "{place}: CoreDNS becomes {}, which does not exist (kubernetes/kubeadm#2761)",
+                    new_images.coredns
+                ));
+            }
+            for (old_image, new_image) in old_images.others.iter().zip(&new_images.others) {
+                let wanted = kubeadm_host_swapped(old_image);
+                if *new_image != wanted {
+                    problems.push(format!(
+                        "{place}: {old_image} becomes {new_image} after the fix, expected {wanted}"
+                    ));
+                }
+            }
+        }
+    }
+    (before_configs.len(), problems)
+}
+
+#[test]
+fn every_kubeadm_fixture_holds_a_cluster_configuration() {
+    for relative in files_under(&kubeadm_fixtures()) {
+        let text = fs::read_to_string(kubeadm_fixtures().join(&relative)).expect("a text fixture");
+        let documents = yaml::documents(&text);
+        let configs = cluster_configs(&documents);
+        assert!(
+            !configs.is_empty(),
+            "fixtures/kubeadm/{}: no ClusterConfiguration the oracle can read",
+            relative.display()
+        );
+        for config in configs {
+            let images = kubeadm_images(config.node, KUBEADM_VERSION_CLASSES[0]);
+            assert!(
+                images.coredns.starts_with("k8s.gcr.io/")
+                    || images
+                        .others
+                        .iter()
+                        .any(|image| image.starts_with("k8s.gcr.io/")),
+                "fixtures/kubeadm/{} {}: no image on k8s.gcr.io, so the fix has nothing to prove",
+                relative.display(),
+                config.label
+            );
+        }
+    }
+}
+
+#[test]
+fn kubeadm_images_differ_only_by_the_host_after_fix() {
+    let sandbox = TempDir::new().expect("a temporary folder");
+    let copy = sandbox.path().join("kubeadm");
+    copy_tree(&kubeadm_fixtures(), &copy);
+    let fix = run_regshift_fix(&copy, FixMode::Safe);
+    let mut problems = Vec::new();
+    if !matches!(fix.status.code(), Some(0 | 1)) {
+        problems.push(format!("`regshift fix .` exited with {}", fix.status));
+    }
+    let mut compared = 0;
+    for relative in files_under(&kubeadm_fixtures()) {
+        let before =
+            fs::read_to_string(kubeadm_fixtures().join(&relative)).expect("a text fixture");
+        let after = fs::read_to_string(copy.join(&relative)).expect("the fixed copy");
+        let (count, file_problems) = kubeadm_problems(
+            &format!("fixtures/kubeadm/{}", relative.display()),
+            &before,
+            &after,
+        );
+        compared += count;
+        problems.extend(file_problems);
+    }
+    assert!(
+        compared >= 12,
+        "only {compared} configurations were compared"
+    );
+    assert!(
+        problems.is_empty(),
+        "after `regshift fix .` kubeadm would pull other images:\n\n{}\n\n`regshift fix` printed:\n{}{}",
+        problems.join("\n"),
+        String::from_utf8_lossy(&fix.stdout),
+        String::from_utf8_lossy(&fix.stderr)
+    );
+}
+
+/// The oracle must catch trap 7 of the domain reference: a plain host swap gives kubeadm
+/// before v1.22.17/v1.23.15/v1.24.9 the CoreDNS image `registry.k8s.io/coredns:<tag>`, and a
+/// repository written `k8s.gcr.io/` keeps its slash.
+#[test]
+fn kubeadm_oracle_catches_a_naive_host_swap() {
+    let mut problems = Vec::new();
+    for relative in files_under(&kubeadm_fixtures()) {
+        let before =
+            fs::read_to_string(kubeadm_fixtures().join(&relative)).expect("a text fixture");
+        let after = before.replace("k8s.gcr.io", NEW_REGISTRY);
+        problems.extend(kubeadm_problems(&relative.display().to_string(), &before, &after).1);
+    }
+    for telltale in [
+        "v1beta2-v1.21.yaml document 2 (ClusterConfiguration) with kubeadm v1.21.14: CoreDNS was k8s.gcr.io/coredns/coredns:v1.8.0, is registry.k8s.io/coredns:v1.8.0",
+        "v1beta3-trailing-slash.yaml document 1 (ClusterConfiguration) with kubeadm v1.25.3: CoreDNS was k8s.gcr.io//coredns:v1.9.3, is registry.k8s.io//coredns:v1.9.3",
+    ] {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(telltale)),
+            "the kubeadm oracle let a naive host swap through; expected a problem starting with\n  {telltale}\nit reported:\n{}",
+            problems.join("\n")
+        );
     }
 }
