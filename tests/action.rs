@@ -363,3 +363,56 @@ fn a_source_build_with_fix_rewrites_and_reports_what_remains() {
     let relaxed = runner.run(&[("fix", "true"), ("fail-on", "error")]);
     assert_eq!(relaxed.status, 0, "{}", relaxed.log);
 }
+
+/// The YAML block of README.md whose first line is the comment `# NAME`.
+fn readme_example(name: &str) -> String {
+    let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
+    let marker = format!("```yaml\n# {name}\n");
+    let start = readme.find(&marker).unwrap_or_else(|| panic!("no README example {name}")) + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    readme[start..end].to_string()
+}
+
+#[test]
+fn readme_workflow_example_matches_the_github_workflow_schema() {
+    let Some(check) = common::require_tool("check-jsonschema", "REGSHIFT_CHECK_JSONSCHEMA") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = dir.path().join("regshift.yml");
+    let example = readme_example(".github/workflows/regshift.yml");
+    assert!(example.contains("steps.regshift.outputs.sarif-file"), "uses the action's output");
+    std::fs::write(&workflow, example).unwrap();
+    let output = Command::new(check)
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+}
+
+#[test]
+fn readme_hook_example_and_the_manifest_validate_with_pre_commit() {
+    let Some(pre_commit) = common::require_tool("pre-commit", "REGSHIFT_PRE_COMMIT") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join(".pre-commit-config.yaml");
+    std::fs::write(&config, readme_example(".pre-commit-config.yaml")).unwrap();
+    for (command, file) in [
+        ("validate-config", config),
+        ("validate-manifest", repository().join(".pre-commit-hooks.yaml")),
+    ] {
+        let output = Command::new(&pre_commit)
+            .arg(command)
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{command}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
