@@ -16,6 +16,7 @@ use crate::cli::Format;
 use crate::config::Config;
 use crate::detect::{Detection, Detector, RuleFilter, archive, yaml};
 use crate::fix::{self, FixLevel, write::persist_atomically};
+use crate::images::ImagesReporter;
 use crate::kustomize;
 use crate::path::RepoPath;
 use crate::report::concise::ConciseReporter;
@@ -366,16 +367,96 @@ fn parent_chart_aliases(archive: &Path) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
+/// A finished scan: every file's report, the run's totals, and how to render them.
+#[derive(Debug)]
+pub struct Scanned {
+    pub reports: Vec<FileReport>,
+    pub run: RunReport,
+    pub options: RenderOptions,
+}
+
+impl Scanned {
+    /// The exit status this scan calls for.
+    pub fn outcome(&self, mode: Mode) -> Outcome {
+        let changes = self.reports.iter().any(|report| report.fixed > 0);
+        if self.run.summary.io_errors > 0 {
+            Outcome::Error
+        } else if mode == Mode::Images {
+            // A listing, not a check: success is exit 0.
+            Outcome::Clean
+        } else if mode == Mode::Diff {
+            if changes {
+                Outcome::Findings
+            } else {
+                Outcome::Clean
+            }
+        } else if self.run.summary.failing > 0 {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        }
+    }
+}
+
 /// Run the whole pipeline and render its output. I/O errors on the output propagate (the
 /// caller stops quietly on a broken pipe).
 pub fn run(settings: &Settings) -> io::Result<Outcome> {
+    let scanned = scan(settings)?;
+    let Scanned {
+        reports,
+        run,
+        options,
+    } = &scanned;
+    let options = *options;
+    print_messages(run)?;
+    // The main report (stdout or --output), then each --report, all from the same results.
+    let main_reporter: Box<dyn Reporter> = match &settings.images {
+        Some(images) => Box::new(ImagesReporter::new(images.clone())),
+        None => reporter_for(settings.mode, settings.format, options),
+    };
+    let mut outputs: Vec<(Box<dyn Reporter>, Box<dyn Write>)> =
+        vec![(main_reporter, open_output(settings.output.as_deref())?)];
+    for (format, path) in &settings.reports {
+        outputs.push((
+            reporter_for(Mode::Check, *format, options),
+            open_output(Some(path))?,
+        ));
+    }
+    for (reporter, out) in &mut outputs {
+        reporter.begin(out)?;
+        for report in reports {
+            reporter.file(out, report)?;
+        }
+        reporter.end(out, run)?;
+        out.flush()?;
+    }
+    if settings.mode == Mode::Diff {
+        print_diff_summary(&run.summary, settings.fix_level)?;
+    }
+    Ok(scanned.outcome(settings.mode))
+}
+
+/// Walk, read, detect and (for fix) write: everything but rendering.
+pub fn scan(settings: &Settings) -> io::Result<Scanned> {
     let walked = walk::collect_candidates(
         &settings.roots,
         &settings.cwd,
         settings.force_exclude,
         settings.threads,
     );
-    let detector = Detector::new();
+    // One detector per configuration: each may move its own registries ([[move]]).
+    let mut detectors: Vec<(Arc<Config>, Detector)> = Vec::new();
+    for root in &settings.roots {
+        if !detectors
+            .iter()
+            .any(|(config, _)| Arc::ptr_eq(config, &root.config))
+        {
+            detectors.push((
+                root.config.clone(),
+                Detector::with_moves(root.config.moves.clone()),
+            ));
+        }
+    }
     let canonical_roots = settings.canonical_roots();
     // Components take their bases from whatever includes them: index that once.
     let includers = kustomize::Includers::build(
@@ -386,7 +467,7 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
             .map(|candidate| candidate.path.as_path()),
     );
     let mode: Box<dyn FileMode> = match settings.mode {
-        Mode::Check => Box::new(Check),
+        Mode::Check | Mode::Images => Box::new(Check),
         Mode::Fix => Box::new(Fix {
             level: settings.fix_level,
             write: true,
@@ -406,8 +487,13 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
             .par_iter()
             .map(|candidate| {
                 let root = &settings.roots[candidate.root];
+                let detector = detectors
+                    .iter()
+                    .find(|(config, _)| Arc::ptr_eq(config, &root.config))
+                    .map(|(_, detector)| detector)
+                    .expect("a detector per configuration");
                 let job = Job {
-                    detector: &detector,
+                    detector,
                     candidate,
                     config: &root.config,
                     filter: root.config.rule_filter(&candidate.path),
@@ -454,44 +540,10 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         }
     }
     run.summary.io_errors += walked.errors.len();
-
-    print_messages(&run)?;
-    // The main report (stdout or --output), then each --report, all from the same results.
-    let mut outputs: Vec<(Box<dyn Reporter>, Box<dyn Write>)> = vec![(
-        reporter_for(settings.mode, settings.format, options),
-        open_output(settings.output.as_deref())?,
-    )];
-    for (format, path) in &settings.reports {
-        outputs.push((
-            reporter_for(Mode::Check, *format, options),
-            open_output(Some(path))?,
-        ));
-    }
-    for (reporter, out) in &mut outputs {
-        reporter.begin(out)?;
-        for report in &reports {
-            reporter.file(out, report)?;
-        }
-        reporter.end(out, &run)?;
-        out.flush()?;
-    }
-    if settings.mode == Mode::Diff {
-        print_diff_summary(&run.summary, settings.fix_level)?;
-    }
-
-    let changes = reports.iter().any(|report| report.fixed > 0);
-    Ok(if run.summary.io_errors > 0 {
-        Outcome::Error
-    } else if settings.mode == Mode::Diff {
-        if changes {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        }
-    } else if run.summary.failing > 0 {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
+    Ok(Scanned {
+        reports,
+        run,
+        options,
     })
 }
 

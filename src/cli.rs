@@ -39,6 +39,143 @@ pub enum Command {
     /// Apply safe fixes in place (with --diff: print what would change and write nothing)
     #[command(after_help = EXIT_CODES)]
     Fix(FixArgs),
+    /// Scan (and with --fix, fix) every git repository under each DIR
+    Sweep(SweepArgs),
+    /// List the legacy images in use with their registry.k8s.io names (a mirroring plan)
+    Images(ImagesArgs),
+    /// Explain a rule: what it finds, why it matters, what its fix does
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule to explain (see --list)
+    #[arg(value_name = "RULE")]
+    pub rule: Option<String>,
+
+    /// List every rule
+    #[arg(long, conflicts_with = "rule")]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Print `crane copy` commands that copy each image from registry.k8s.io into HOST
+    #[arg(long, value_name = "HOST")]
+    pub mirror: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ImagesFormat::Text)]
+    pub format: ImagesFormat,
+
+    /// Write the list to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImagesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Exit codes:
+  0  no repository has findings at or above the failing severity
+  1  at least one has
+  2  a usage error, or a repository could not be scanned or fixed (its row says why)")]
+pub struct SweepArgs {
+    /// Folders to search for git repositories
+    #[arg(value_name = "DIR", required_unless_present = "repos_from")]
+    pub dirs: Vec<PathBuf>,
+
+    /// How many folders deep to look for repositories below each DIR
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub depth: usize,
+
+    /// Read repository paths from FILE, one per line (`#` starts a comment)
+    #[arg(long, value_name = "FILE")]
+    pub repos_from: Option<PathBuf>,
+
+    /// Take a stable share of the repositories: shard K of N (1-based), to split a sweep
+    /// across CI jobs
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SweepFormat::Human)]
+    pub format: SweepFormat,
+
+    /// Write the table to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Fix each repository (safe fixes; with --unsafe-fixes, unsafe ones too)
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: create a branch and one commit in each repository that changed (never
+    /// pushes; refuses repositories with uncommitted changes)
+    #[arg(long, requires = "fix")]
+    pub commit: bool,
+
+    /// The branch --commit creates
+    #[arg(long, default_value = "regshift/registry-k8s-io", value_name = "NAME")]
+    pub branch: String,
+
+    /// Also apply unsafe fixes, or count them as fixable
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Lowest severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+
+    /// Exclude files matching GLOB in every repository; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Ignore configuration files in the repositories
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Number of threads [default: number of CPUs]
+    #[arg(long, short = 'j', visible_alias = "threads", value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepFormat {
+    /// An aligned table
+    Human,
+    Markdown,
+    Csv,
+    /// One JSON document
+    Json,
+    /// One repository object per line
+    Jsonl,
+}
+
+/// `K/N` for `--shard`.
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let (shard, shards) = text
+        .split_once('/')
+        .ok_or_else(|| format!("expected K/N, got `{text}`"))?;
+    let shard: usize = shard
+        .parse()
+        .map_err(|_| format!("`{shard}` is not a number"))?;
+    let shards: usize = shards
+        .parse()
+        .map_err(|_| format!("`{shards}` is not a number"))?;
+    if shards == 0 || shard == 0 || shard > shards {
+        return Err(format!(
+            "shard must be between 1/{shards} and {shards}/{shards}"
+        ));
+    }
+    Ok((shard, shards))
 }
 
 #[derive(Debug, Args)]
@@ -57,28 +194,12 @@ pub struct FixArgs {
     pub diff: bool,
 }
 
-/// Options shared by every scanning command.
+/// What to scan: shared by check, fix and images.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub struct WalkArgs {
     /// Files or folders to scan [default: .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-
-    /// Output format
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<Format>,
-
-    /// Write the report to FILE instead of standard output
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-
-    /// Also write a report in FORMAT to FILE (repeatable): `--report sarif=regshift.sarif`
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
-    pub report: Vec<(Format, PathBuf)>,
-
-    /// Also apply unsafe fixes (`fix`), or count them as fixable (`check`)
-    #[arg(long)]
-    pub unsafe_fixes: bool,
 
     /// Exclude files matching GLOB (gitignore syntax, relative to the current directory); repeatable
     #[arg(long, value_name = "GLOB")]
@@ -96,13 +217,36 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// Lowest severity that makes the exit code 1 [default: warning]
-    #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub fail_on: Option<FailOn>,
-
     /// Number of threads [default: number of CPUs]
     #[arg(long, short = 'j', visible_alias = "threads", value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+/// Options shared by check and fix.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+
+    /// Output format
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Also write a report in FORMAT to FILE (repeatable): `--report sarif=regshift.sarif`
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_report)]
+    pub report: Vec<(Format, PathBuf)>,
+
+    /// Also apply unsafe fixes (`fix`), or count them as fixable (`check`)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Lowest severity that makes the exit code 1 [default: warning]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -21,6 +21,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
 
 use crate::detect::RuleFilter;
+use crate::detect::hosts::Move;
 use crate::path::RepoPath;
 use crate::rules::{Rule, Severity};
 
@@ -63,6 +64,18 @@ struct RawConfig {
     fail_on: Option<String>,
     #[serde(default)]
     rules: RawRules,
+    #[serde(default, rename = "move")]
+    moves: Vec<RawMove>,
+}
+
+/// `[[move]] from = "…" to = "…" applicability = "safe|unsafe"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMove {
+    from: String,
+    to: String,
+    #[serde(default)]
+    applicability: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,6 +98,8 @@ pub struct Config {
     excluder: Excluder,
     ignore: Vec<Rule>,
     per_path_ignore: Vec<(GlobMatcher, Vec<Rule>)>,
+    /// Registry moves beyond the built-in k8s.gcr.io one.
+    pub moves: Vec<Move>,
 }
 
 impl Config {
@@ -176,7 +191,17 @@ impl Config {
             .add(cwd, extra_excludes, false)
             .map_err(|error| invalid(format!("--exclude: {error}")))?;
 
+        let moves = raw
+            .moves
+            .iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                parse_move(raw).map_err(|error| invalid(format!("move[{index}]: {error}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
         Ok(Config {
+            moves,
             source: source.map(|(path, _)| path),
             base: base.to_path_buf(),
             fail_on,
@@ -205,6 +230,62 @@ impl Config {
         }
         RuleFilter::ignoring(rules)
     }
+}
+
+/// A move's `from` is a registry host (letters, digits, dots and dashes, with a dot),
+/// optionally followed by whole path segments; `to` must not start with `from` again, or a
+/// second `fix` would move it once more.
+fn parse_move(raw: &RawMove) -> Result<Move, String> {
+    let from = raw.from.trim().trim_end_matches('/');
+    let mut parts = from.split('/');
+    let host = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let host_ok = host.contains('.')
+        && host
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-'));
+    if !host_ok {
+        return Err(format!(
+            "`from = \"{}\"` does not start with a registry host",
+            raw.from
+        ));
+    }
+    let path: Vec<String> = parts.map(str::to_string).collect();
+    if path.iter().any(|segment| {
+        segment.is_empty()
+            || !segment
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
+    }) {
+        return Err(format!(
+            "`from = \"{}\"` has an invalid path segment",
+            raw.from
+        ));
+    }
+    let to = raw.to.trim().trim_end_matches('/').to_string();
+    if to.is_empty() || to.chars().any(char::is_whitespace) {
+        return Err(format!("`to = \"{}\"` is not a registry", raw.to));
+    }
+    let lower_to = to.to_ascii_lowercase();
+    let lower_from = from.to_ascii_lowercase();
+    if lower_to == lower_from || lower_to.starts_with(&format!("{lower_from}/")) {
+        return Err(format!(
+            "`to = \"{}\"` starts with `from`, so every fix would match again",
+            raw.to
+        ));
+    }
+    let safe = match raw.applicability.as_deref() {
+        None | Some("safe") => true,
+        Some("unsafe") => false,
+        Some(other) => {
+            return Err(format!("applicability `{other}` is not `safe` or `unsafe`"));
+        }
+    };
+    Ok(Move {
+        host,
+        path,
+        to,
+        safe,
+    })
 }
 
 fn parse_rules(names: &[String]) -> Result<Vec<Rule>, String> {
@@ -358,6 +439,35 @@ mod tests {
         .unwrap();
         assert!(!replaced.is_excluded(Path::new("/repo/CHANGELOG.md"), false, false));
         assert!(replaced.is_excluded(Path::new("/repo/generated"), true, false));
+    }
+
+    #[test]
+    fn moves_are_validated() {
+        let config = load("[[move]]\nfrom = \"Registry.Old.Example.com/team/\"\nto = \"registry.example.com/team\"\napplicability = \"unsafe\"\n").unwrap();
+        assert_eq!(config.moves[0].host, "registry.old.example.com");
+        assert_eq!(config.moves[0].path, ["team"]);
+        assert!(!config.moves[0].safe);
+        for (text, message) in [
+            (
+                "[[move]]\nfrom = \"not a host\"\nto = \"x.example\"\n",
+                "does not start with a registry host",
+            ),
+            (
+                "[[move]]\nfrom = \"quay.io/org\"\nto = \"quay.io/org/sub\"\n",
+                "every fix would match again",
+            ),
+            (
+                "[[move]]\nfrom = \"quay.io/org\"\nto = \"quay.io/new\"\napplicability = \"maybe\"\n",
+                "not `safe` or `unsafe`",
+            ),
+            (
+                "[[move]]\nfrom = \"quay.io/org\"\nto = \"quay.io/new\"\nsafe = true\n",
+                "unknown field `safe`",
+            ),
+        ] {
+            let error = load(text).unwrap_err().to_string();
+            assert!(error.contains(message), "{error}");
+        }
     }
 
     #[test]

@@ -5,18 +5,32 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use regshift::app;
-use regshift::cli::Cli;
+use regshift::cli::{Cli, Command};
 use regshift::settings::Settings;
+use regshift::{app, explain, sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli.color.write_global();
-    let settings = match Settings::from_cli(&cli.command) {
-        Ok(settings) => settings,
-        Err(error) => return fatal(&error.to_string()),
+    let result = match &cli.command {
+        Command::Explain(args) => {
+            match explain::run(args.rule.as_deref(), args.list, &mut anstream::stdout()) {
+                Ok(Ok(())) => Ok(app::Outcome::Clean),
+                Ok(Err(usage)) => return fatal(&usage),
+                Err(error) => Err(error),
+            }
+        }
+        Command::Sweep(args) => match sweep::run(args) {
+            Ok(result) => result,
+            Err(usage) => return fatal(&usage.to_string()),
+        },
+        command => match Settings::from_cli(command) {
+            Some(Ok(settings)) => app::run(&settings),
+            Some(Err(error)) => return fatal(&error.to_string()),
+            None => unreachable!("every other command is a scan"),
+        },
     };
-    match app::run(&settings) {
+    match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         // `regshift check | head` closes the pipe early: stop quietly, as ripgrep does.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -75,6 +75,8 @@ rules! {
         "a staging registry that is not meant to be pulled from";
     ProxyPath = "proxy-path", Warning,
         "k8s.gcr.io as a path component of another registry (a pull-through cache)";
+    RegistryMove = "registry-move", Error,
+        "a registry that the configuration moves elsewhere ([[move]] in regshift.toml)";
     MirrorKey = "mirror-key", Info,
         "a mirror or registry setting keyed by the legacy host (containerd, CRI-O, k3s, Talos, kOps)";
     PolicyList = "policy-list", Info,
@@ -125,6 +127,11 @@ impl Rule {
                 fix: "None: the remedy is in the proxy's configuration. Point the proxy project at registry.k8s.io (or create one that does) and reference that project.",
                 example: "image: harbor.example.com/k8s.gcr.io/pause:3.9    (reported; no fix)",
             },
+            Rule::RegistryMove => RuleDoc {
+                why: "The configuration says this registry (or registry path) has moved: a company leaving a retired internal registry, an image project that changed its namespace. References to it keep working only as long as the old location does.",
+                fix: "As the [[move]] entry says: safe or unsafe. The matched host and path become the move's `to`; everything after them stays. Every guard of the built-in rules applies: whole-token matching, proxy paths, URL and file paths, program source, lines that already name the destination, mirror keys and policies.",
+                example: "[[move]] from = \"registry.old.example.com\" to = \"registry.example.com\"\nimage: registry.old.example.com/team/app:1.2  ->  image: registry.example.com/team/app:1.2",
+            },
             Rule::MirrorKey => RuleDoc {
                 why: "A containerd mirrors.\"k8s.gcr.io\" table, a certs.d/k8s.gcr.io/hosts.toml, or a k3s, Talos or kOps mirror map is keyed by the host written in image references. Renaming the key stops the mirror from applying to references that still use the old host, and can collide with an existing registry.k8s.io entry.",
                 fix: "None: keep the key and add a sibling registry.k8s.io entry with the same endpoints, so both spellings are mirrored.",
@@ -145,6 +152,18 @@ impl Rule {
                 fix: "None: remove the comment, or correct its rule list.",
                 example: "# regshift:ignore[proxy-path]    on a line without a proxy path",
             },
+        }
+    }
+
+    /// What `fix` does with findings of this rule: `safe`, `unsafe` or `none` (some carriers
+    /// refine this: program source makes a safe fix unsafe, a line that names the new host
+    /// withholds it).
+    pub fn fix_class(self) -> &'static str {
+        match self {
+            Rule::LegacyHost | Rule::LegacyBackend => "safe",
+            Rule::LegacyGcrProject => "unsafe",
+            Rule::RegistryMove => "config",
+            _ => "none",
         }
     }
 

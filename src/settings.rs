@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::{self, Command, FailOn, Format, ScanArgs};
+use crate::cli::{Command, FailOn, Format, ImagesArgs, ImagesFormat, ScanArgs, WalkArgs};
 use crate::config::{self, Config, ConfigError};
 use crate::fix::FixLevel;
 use crate::path::normalize;
@@ -18,6 +18,15 @@ pub enum Mode {
     Check,
     Fix,
     Diff,
+    /// `regshift images`: a check whose report is the list of legacy images.
+    Images,
+}
+
+/// `regshift images` options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImagesOptions {
+    pub mirror: Option<String>,
+    pub format: ImagesFormat,
 }
 
 #[derive(Debug)]
@@ -33,6 +42,7 @@ pub struct Settings {
     pub fail_on: Severity,
     pub force_exclude: bool,
     pub threads: usize,
+    pub images: Option<ImagesOptions>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,19 +55,76 @@ pub enum SettingsError {
     ZeroJobs,
 }
 
-impl Settings {
-    pub fn from_cli(command: &Command) -> Result<Settings, SettingsError> {
-        let cwd = std::env::current_dir().map_err(SettingsError::CurrentDir)?;
-        Self::resolve(command, &cwd)
+/// A scan's options, whichever command asks for it (check, fix, images, each repository of a
+/// sweep).
+#[derive(Debug)]
+pub struct ScanRequest<'a> {
+    pub walk: &'a WalkArgs,
+    pub mode: Mode,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub reports: Vec<(Format, PathBuf)>,
+    pub unsafe_fixes: bool,
+    pub fail_on: Option<FailOn>,
+    pub images: Option<ImagesOptions>,
+}
+
+impl<'a> ScanRequest<'a> {
+    /// The request of `check` or `fix`.
+    pub fn from_scan(scan: &'a ScanArgs, mode: Mode) -> ScanRequest<'a> {
+        ScanRequest {
+            walk: &scan.walk,
+            mode,
+            format: scan.format.unwrap_or(Format::Human),
+            output: scan.output.clone(),
+            reports: scan.report.clone(),
+            unsafe_fixes: scan.unsafe_fixes,
+            fail_on: scan.fail_on,
+            images: None,
+        }
     }
 
-    pub fn resolve(command: &Command, cwd: &Path) -> Result<Settings, SettingsError> {
-        let (scan, mode) = match command {
-            Command::Check(args) => (&args.scan, Mode::Check),
-            Command::Fix(args) => (&args.scan, if args.diff { Mode::Diff } else { Mode::Fix }),
+    /// The request of `images`.
+    pub fn from_images(args: &'a ImagesArgs) -> ScanRequest<'a> {
+        ScanRequest {
+            walk: &args.walk,
+            mode: Mode::Images,
+            format: Format::Human,
+            output: args.output.clone(),
+            reports: Vec::new(),
+            unsafe_fixes: false,
+            fail_on: None,
+            images: Some(ImagesOptions {
+                mirror: args.mirror.clone(),
+                format: args.format,
+            }),
+        }
+    }
+}
+
+impl Settings {
+    /// Settings for `check`, `fix` and `images` in the current directory; `None` for the
+    /// commands that are not a scan.
+    pub fn from_cli(command: &Command) -> Option<Result<Settings, SettingsError>> {
+        let request = match command {
+            Command::Check(args) => ScanRequest::from_scan(&args.scan, Mode::Check),
+            Command::Fix(args) => {
+                ScanRequest::from_scan(&args.scan, if args.diff { Mode::Diff } else { Mode::Fix })
+            }
+            Command::Images(args) => ScanRequest::from_images(args),
+            Command::Sweep(_) | Command::Explain(_) => return None,
         };
-        let roots = resolve_roots(scan, cwd)?;
-        let fail_on = match scan.fail_on {
+        Some(
+            std::env::current_dir()
+                .map_err(SettingsError::CurrentDir)
+                .and_then(|cwd| Self::resolve(&request, &cwd)),
+        )
+    }
+
+    pub fn resolve(request: &ScanRequest<'_>, cwd: &Path) -> Result<Settings, SettingsError> {
+        let walk = request.walk;
+        let roots = resolve_roots(walk, cwd)?;
+        let fail_on = match request.fail_on {
             Some(FailOn::Error) => Severity::Error,
             Some(FailOn::Warning) => Severity::Warning,
             Some(FailOn::Info) => Severity::Info,
@@ -66,26 +133,22 @@ impl Settings {
                 .find_map(|root| root.config.fail_on)
                 .unwrap_or(Severity::Warning),
         };
-        let threads = match scan.jobs {
-            Some(0) => return Err(SettingsError::ZeroJobs),
-            Some(jobs) => jobs,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
-        };
         Ok(Settings {
-            mode,
+            mode: request.mode,
             cwd: cwd.to_path_buf(),
             roots,
-            format: scan.format.unwrap_or(cli::Format::Human),
-            output: scan.output.clone(),
-            reports: scan.report.clone(),
-            fix_level: if scan.unsafe_fixes {
+            format: request.format,
+            output: request.output.clone(),
+            reports: request.reports.clone(),
+            fix_level: if request.unsafe_fixes {
                 FixLevel::IncludeUnsafe
             } else {
                 FixLevel::SafeOnly
             },
             fail_on,
-            force_exclude: scan.force_exclude,
-            threads,
+            force_exclude: walk.force_exclude,
+            threads: threads(walk.jobs)?,
+            images: request.images.clone(),
         })
     }
 
@@ -109,7 +172,7 @@ impl Settings {
 
 /// Each PATH with the configuration that applies to it: `--config`, none with `--no-config`,
 /// or the nearest `regshift.toml` above it. Configurations are loaded once each.
-fn resolve_roots(scan: &ScanArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError> {
+fn resolve_roots(scan: &WalkArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError> {
     let given: Vec<PathBuf> = if scan.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -169,6 +232,15 @@ fn resolve_roots(scan: &ScanArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError
         });
     }
     Ok(roots)
+}
+
+/// `--jobs`, or the number of CPUs.
+pub fn threads(jobs: Option<usize>) -> Result<usize, SettingsError> {
+    match jobs {
+        Some(0) => Err(SettingsError::ZeroJobs),
+        Some(jobs) => Ok(jobs),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
 }
 
 /// Without a configuration file, default excludes are relative to the repository root (the

@@ -166,6 +166,14 @@ fn walk_directories(
             if is_dir && VCS_DIRS.iter().any(|name| entry.file_name() == *name) {
                 return false;
             }
+            // regshift's own configuration names the registries it moves or ignores.
+            if !is_dir
+                && crate::config::CONFIG_FILE_NAMES
+                    .iter()
+                    .any(|name| entry.file_name() == *name)
+            {
+                return false;
+            }
             match owning_root(&filter_roots, entry.path()) {
                 Some((_, config)) => !config.is_excluded(entry.path(), is_dir, false),
                 None => true,

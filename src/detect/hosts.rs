@@ -29,6 +29,31 @@ pub enum HostForm {
     GcrProject,
     /// `staging-k8s.gcr.io`, `gcr.io/k8s-staging-*`, `<region>-docker.pkg.dev/k8s-staging-images`.
     Staging,
+    /// A registry moved by the configuration (`[[move]]`), by index.
+    Move(usize),
+}
+
+/// A registry move from the configuration: `from` (a host, optionally with path segments)
+/// becomes `to`. Matched with the same whole-token rule as the built-in hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Lowercase host.
+    pub host: String,
+    /// Path segments after the host that must follow as whole segments.
+    pub path: Vec<String>,
+    pub to: String,
+    /// Whether `fix` applies it without `--unsafe-fixes`.
+    pub safe: bool,
+}
+
+impl Move {
+    /// `from` as written in the configuration.
+    pub fn from(&self) -> String {
+        std::iter::once(self.host.as_str())
+            .chain(self.path.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
 }
 
 /// What stands left of the host.
@@ -69,6 +94,7 @@ pub struct HostHit {
 #[derive(Debug, Clone)]
 pub struct HostScanner {
     needles: AhoCorasick,
+    moves: Vec<Move>,
 }
 
 /// The needles every host form contains. Also the byte gate: a file without any of them has
@@ -83,12 +109,23 @@ impl Default for HostScanner {
 
 impl HostScanner {
     pub fn new() -> HostScanner {
+        Self::with_moves(Vec::new())
+    }
+
+    /// A scanner that also finds the configured moves (which win over built-in forms).
+    pub fn with_moves(moves: Vec<Move>) -> HostScanner {
+        let mut needles: Vec<&str> = HOST_NEEDLES.to_vec();
+        needles.extend(moves.iter().map(|moved| moved.host.as_str()));
         let needles = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
-            .build(HOST_NEEDLES)
-            .expect("static needles build");
-        HostScanner { needles }
+            .build(needles)
+            .expect("needles are plain strings");
+        HostScanner { needles, moves }
+    }
+
+    pub fn moves(&self) -> &[Move] {
+        &self.moves
     }
 
     /// Whether `bytes` may contain a host form at all.
@@ -108,7 +145,7 @@ impl HostScanner {
             let run_start = extend_left(bytes, needle.start(), is_host_byte);
             let run_end = extend_right(bytes, needle.end(), is_host_byte);
             resume_at = run_end;
-            if let Some(hit) = classify_run(bytes, run_start..run_end) {
+            if let Some(hit) = classify_run(bytes, run_start..run_end, &self.moves) {
                 hits.push(hit);
             }
         }
@@ -116,7 +153,7 @@ impl HostScanner {
     }
 }
 
-fn classify_run(bytes: &[u8], run: Range<usize>) -> Option<HostHit> {
+fn classify_run(bytes: &[u8], run: Range<usize>, moves: &[Move]) -> Option<HostHit> {
     let token = trim_token(bytes, run);
     if token.is_empty() {
         return None;
@@ -125,7 +162,8 @@ fn classify_run(bytes: &[u8], run: Range<usize>) -> Option<HostHit> {
     if token.start > 0 && bytes[token.start - 1] == b'_' {
         return None;
     }
-    let (form, range) = classify_token(bytes, token)?;
+    let (form, range) =
+        classify_move(bytes, token.clone(), moves).or_else(|| classify_token(bytes, token))?;
     let (mut position, reference_start) = left_position(bytes, range.start);
     let (shape, reference_end) = if position == Position::UrlHost {
         url_shape(bytes, range.end)
@@ -161,6 +199,29 @@ fn trim_token(bytes: &[u8], run: Range<usize>) -> Range<usize> {
         end -= 1;
     }
     start..end
+}
+
+/// A configured move whose host is the token and whose path segments follow it whole.
+fn classify_move(
+    bytes: &[u8],
+    token: Range<usize>,
+    moves: &[Move],
+) -> Option<(HostForm, Range<usize>)> {
+    let text = &bytes[token.clone()];
+    moves.iter().enumerate().find_map(|(index, moved)| {
+        if !text.eq_ignore_ascii_case(moved.host.as_bytes()) {
+            return None;
+        }
+        let mut end = token.end;
+        for segment in &moved.path {
+            let found = path_segment_after(bytes, end)?;
+            if !bytes[found.clone()].eq_ignore_ascii_case(segment.as_bytes()) {
+                return None;
+            }
+            end = found.end;
+        }
+        Some((HostForm::Move(index), token.start..end))
+    })
 }
 
 /// Which form a token is, and the range a fix replaces (host plus any project prefix).
@@ -488,7 +549,13 @@ fn starts_with_ignore_case(text: &[u8], prefix: &[u8]) -> bool {
 /// Whether `bytes` names `registry.k8s.io` as a whole token (used by the "already migrated"
 /// refinement).
 pub fn contains_new_host(bytes: &[u8]) -> bool {
-    let finder = memmem::Finder::new(NEW_HOST.as_bytes());
+    contains_host(bytes, NEW_HOST)
+}
+
+/// Whether `bytes` names `host` (lowercase; a host optionally followed by a path) with whole
+/// tokens at both ends.
+pub fn contains_host(bytes: &[u8], host: &str) -> bool {
+    let finder = memmem::Finder::new(host.as_bytes());
     let lower;
     let haystack = if bytes.iter().any(u8::is_ascii_uppercase) {
         lower = bytes.to_ascii_lowercase();
@@ -497,7 +564,7 @@ pub fn contains_new_host(bytes: &[u8]) -> bool {
         bytes
     };
     finder.find_iter(haystack).any(|at| {
-        let end = at + NEW_HOST.len();
+        let end = at + host.len();
         let left_ok = at == 0 || !is_host_byte(haystack[at - 1]);
         let right_ok = end == haystack.len()
             || !is_host_byte(haystack[end])

@@ -63,10 +63,14 @@ pub fn image_names(
 fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) -> Option<ImageName> {
     let (key, value) = entry.entry("name")?;
     let name = value.as_str()?;
-    let hit: HostHit = scanner
-        .scan(name.as_bytes())
-        .into_iter()
-        .find(|hit| hit.range.start == 0 && hit.form != super::hosts::HostForm::Staging)?;
+    let hit: HostHit = scanner.scan(name.as_bytes()).into_iter().find(|hit| {
+        use super::hosts::HostForm;
+        hit.range.start == 0
+            && matches!(
+                hit.form,
+                HostForm::Legacy | HostForm::Backend | HostForm::GcrProject
+            )
+    })?;
     let raw = value.range();
     let hit_start = raw.start + text[raw.clone()].find(name)?;
     let new_name = format!("{NEW_HOST}{}", &name[hit.range.end..]);

@@ -20,7 +20,7 @@ use memchr::memmem;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, Packaged, SourceFile, is_kustomization};
-use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, NEW_HOST, Position, Shape};
+use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
 use yaml::{Place, YamlSite};
@@ -67,6 +67,14 @@ impl Detector {
         Detector::default()
     }
 
+    /// A detector that also finds the configured registry moves.
+    pub fn with_moves(moves: Vec<Move>) -> Detector {
+        Detector {
+            scanner: HostScanner::with_moves(moves),
+            text: TextAnalyzer::new(),
+        }
+    }
+
     /// The host scanner, for callers that look at other files (kustomize bases).
     pub fn scanner(&self) -> &HostScanner {
         &self.scanner
@@ -104,7 +112,13 @@ impl Detector {
             let yaml_site = structure
                 .as_ref()
                 .and_then(|structure| structure.sites[index].as_ref());
-            findings.extend(classify(source, hit, &text_site, yaml_site));
+            findings.extend(classify(
+                source,
+                hit,
+                &text_site,
+                yaml_site,
+                self.scanner.moves(),
+            ));
         }
         if let Some(structure) = &structure {
             findings.extend(
@@ -320,6 +334,7 @@ fn classify(
     hit: &HostHit,
     text: &TextSite,
     yaml: Option<&YamlSite>,
+    moves: &[Move],
 ) -> Option<Finding> {
     if yaml.is_some_and(|site| site.place == Place::History) {
         return None;
@@ -402,9 +417,13 @@ fn classify(
         .with_note("no automatic fix: the path must keep naming the folder it names"),
         (_, Position::ProxyPath, _) => {
             let proxy = reference.split('/').next().unwrap_or_default();
+            let upstream = match hit.form {
+                HostForm::Move(_) => format!("still pulls from {host}"),
+                _ => "still pulls from the frozen registry".to_string(),
+            };
             Verdict::none(
                 Rule::ProxyPath,
-                format!("{host} is a project on the registry proxy {proxy}, which still pulls from the frozen registry"),
+                format!("{host} is a project on the registry proxy {proxy}, which {upstream}"),
             )
             .with_note("no automatic fix: point the proxy project at registry.k8s.io and reference that project")
         }
@@ -415,29 +434,29 @@ fn classify(
         .with_note("no automatic fix: staging images reach registry.k8s.io only when promoted, at a path set by the promotion"),
         (form, Position::UrlHost, _) => Verdict::fix(
             form_rule(form),
-            format!("URL points at {}", describe_form(form, &host)),
+            format!("URL points at {}", describe_form(form, &host, moves)),
             Applicability::Unsafe,
         )
         .with_note("unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)"),
         (form, Position::Registry, Shape::Image) => Verdict::fix(
             form_rule(form),
             if repository_field {
-                format!("repository points at {}", describe_form(form, &host))
+                format!("repository points at {}", describe_form(form, &host, moves))
             } else {
-                format!("image is pulled from {}", describe_form(form, &host))
+                format!("image is pulled from {}", describe_form(form, &host, moves))
             },
-            form_applicability(form),
+            form_applicability(form, moves),
         ),
         (form, Position::Registry, Shape::BareHost { .. }) if text.template_comparison => {
             Verdict::none(
                 form_rule(form),
-                format!("the template compares with {}", describe_form(form, &host)),
+                format!("the template compares with {}", describe_form(form, &host, moves)),
             )
         }
         (form, Position::Registry, Shape::BareHost { .. }) if registry_field => Verdict::fix(
             form_rule(form),
-            format!("registry is set to {}", describe_form(form, &host)),
-            form_applicability(form),
+            format!("registry is set to {}", describe_form(form, &host, moves)),
+            form_applicability(form, moves),
         ),
         // Code that holds the bare host as a value (`[ "$x" = "k8s.gcr.io" ]`,
         // `source := "k8s.gcr.io"` before building a name) names the registry; whether to
@@ -448,14 +467,14 @@ fn classify(
         {
             Verdict::fix(
                 form_rule(form),
-                format!("code names {}", describe_form(form, &host)),
+                format!("code names {}", describe_form(form, &host, moves)),
                 Applicability::Unsafe,
             )
             .with_note("unsafe: code holds the host as a value (a comparison, a default, a name being built); review before applying")
         }
-        (_, Position::Registry, Shape::BareHost { .. }) => Verdict::none(
+        (form, Position::Registry, Shape::BareHost { .. }) => Verdict::none(
             Rule::LegacyMention,
-            format!("mentions the frozen registry {host}"),
+            format!("mentions {}", describe_form(form, &host, moves)),
         )
         .with_note("no automatic fix: the host alone names no image here; edit the text by hand if it should change"),
     };
@@ -474,7 +493,9 @@ fn classify(
     }
     if verdict.applicability != Applicability::DisplayOnly {
         let line = source.line_range_at(hit.range.start);
-        if hosts::contains_new_host(&bytes[line]) {
+        // The destination already on the line: a mapping from old to new, a comparison.
+        let destination = destination(hit.form, moves).to_ascii_lowercase();
+        if hosts::contains_host(&bytes[line], &destination) {
             verdict.applicability = Applicability::DisplayOnly;
             verdict.note = Some(
                 "no automatic fix: this line already names registry.k8s.io (a migration note, a mirror or a comparison)".into(),
@@ -519,7 +540,7 @@ fn classify(
         edits: vec![Edit {
             range: hit.range.clone(),
             original: matched.clone(),
-            replacement: NEW_HOST.to_string(),
+            replacement: destination(hit.form, moves).to_string(),
         }],
         applicability: verdict.applicability,
     });
@@ -594,20 +615,33 @@ fn form_rule(form: HostForm) -> Rule {
         HostForm::Backend => Rule::LegacyBackend,
         HostForm::GcrProject => Rule::LegacyGcrProject,
         HostForm::Staging => Rule::StagingRegistry,
+        HostForm::Move(_) => Rule::RegistryMove,
     }
 }
 
 /// Legacy host and backends are guaranteed to serve the same images (domain reference §2);
-/// the gcr.io project is not.
-fn form_applicability(form: HostForm) -> Applicability {
+/// the gcr.io project is not; a configured move says itself.
+fn form_applicability(form: HostForm, moves: &[Move]) -> Applicability {
     match form {
         HostForm::Legacy | HostForm::Backend => Applicability::Safe,
         HostForm::GcrProject => Applicability::Unsafe,
         HostForm::Staging => Applicability::DisplayOnly,
+        HostForm::Move(index) => match moves.get(index) {
+            Some(moved) if moved.safe => Applicability::Safe,
+            _ => Applicability::Unsafe,
+        },
     }
 }
 
-fn describe_form(form: HostForm, host: &str) -> String {
+/// What a fix writes in place of the matched bytes.
+fn destination(form: HostForm, moves: &[Move]) -> &str {
+    match form {
+        HostForm::Move(index) => moves.get(index).map_or(NEW_HOST, |moved| moved.to.as_str()),
+        _ => NEW_HOST,
+    }
+}
+
+fn describe_form(form: HostForm, host: &str, moves: &[Move]) -> String {
     match form {
         HostForm::Legacy => format!("the frozen registry {host}"),
         HostForm::Backend => {
@@ -615,6 +649,10 @@ fn describe_form(form: HostForm, host: &str) -> String {
         }
         HostForm::GcrProject => format!("{host}, the old project behind k8s.gcr.io"),
         HostForm::Staging => format!("the staging registry {host}"),
+        HostForm::Move(_) => format!(
+            "{host}, which the configuration moves to {}",
+            destination(form, moves)
+        ),
     }
 }
 

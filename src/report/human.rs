@@ -115,7 +115,7 @@ impl HumanReporter {
         let summary = &run.summary;
         let files = plural(summary.files_with_findings, "file", "files");
         let mut line = match self.options.mode {
-            Mode::Check | Mode::Diff => {
+            Mode::Check | Mode::Diff | Mode::Images => {
                 if summary.findings == 0 && summary.io_errors > 0 {
                     // A partial scan never reads as an all-clear.
                     format!(
