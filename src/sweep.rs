@@ -429,6 +429,21 @@ struct JsonSummary {
     errors: usize,
 }
 
+impl JsonSummary {
+    /// The closing line of the human and Markdown tables.
+    fn line(&self) -> String {
+        format!(
+            "{} repositories, {} files, {} findings ({} fixable), {} fixed, {} with errors",
+            self.repositories,
+            self.files_scanned,
+            self.findings,
+            self.fixable,
+            self.fixed,
+            self.errors
+        )
+    }
+}
+
 fn summary(rows: &[Row]) -> JsonSummary {
     JsonSummary {
         repositories: rows.len(),
@@ -524,16 +539,7 @@ fn print(args: &SweepArgs, rows: &[Row]) -> io::Result<()> {
                     .collect();
                 writeln!(out, "| {} |", line.join(" | "))?;
             }
-            writeln!(
-                out,
-                "\n{} repositories, {} files, {} findings ({} fixable), {} fixed, {} with errors",
-                totals.repositories,
-                totals.files_scanned,
-                totals.findings,
-                totals.fixable,
-                totals.fixed,
-                totals.errors
-            )?;
+            writeln!(out, "\n{}", totals.line())?;
         }
         SweepFormat::Human => {
             let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
@@ -568,16 +574,7 @@ fn print(args: &SweepArgs, rows: &[Row]) -> io::Result<()> {
                 let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
                 writeln!(out, "{}", line(&cells))?;
             }
-            writeln!(
-                out,
-                "\n{} repositories, {} files, {} findings ({} fixable), {} fixed, {} with errors",
-                totals.repositories,
-                totals.files_scanned,
-                totals.findings,
-                totals.fixable,
-                totals.fixed,
-                totals.errors
-            )?;
+            writeln!(out, "\n{}", totals.line())?;
         }
     }
     out.flush()

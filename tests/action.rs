@@ -368,7 +368,10 @@ fn a_source_build_with_fix_rewrites_and_reports_what_remains() {
 fn readme_example(name: &str) -> String {
     let readme = std::fs::read_to_string(repository().join("README.md")).unwrap();
     let marker = format!("```yaml\n# {name}\n");
-    let start = readme.find(&marker).unwrap_or_else(|| panic!("no README example {name}")) + 8;
+    let start = readme
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no README example {name}"))
+        + 8;
     let end = start + readme[start..].find("```").unwrap();
     readme[start..end].to_string()
 }
@@ -381,14 +384,21 @@ fn readme_workflow_example_matches_the_github_workflow_schema() {
     let dir = tempfile::tempdir().unwrap();
     let workflow = dir.path().join("regshift.yml");
     let example = readme_example(".github/workflows/regshift.yml");
-    assert!(example.contains("steps.regshift.outputs.sarif-file"), "uses the action's output");
+    assert!(
+        example.contains("steps.regshift.outputs.sarif-file"),
+        "uses the action's output"
+    );
     std::fs::write(&workflow, example).unwrap();
     let output = Command::new(check)
         .args(["--builtin-schema", "vendor.github-workflows"])
         .arg(&workflow)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
@@ -401,7 +411,10 @@ fn readme_hook_example_and_the_manifest_validate_with_pre_commit() {
     std::fs::write(&config, readme_example(".pre-commit-config.yaml")).unwrap();
     for (command, file) in [
         ("validate-config", config),
-        ("validate-manifest", repository().join(".pre-commit-hooks.yaml")),
+        (
+            "validate-manifest",
+            repository().join(".pre-commit-hooks.yaml"),
+        ),
     ] {
         let output = Command::new(&pre_commit)
             .arg(command)
