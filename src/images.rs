@@ -57,9 +57,13 @@ pub fn image_of(finding: &Finding) -> Option<(String, String)> {
         return None;
     }
     let path = &reference[matched.len()..];
+    // One image: a path with a tag or a digest, no template or variable in it. A bare
+    // repository (`repository: k8s.gcr.io/x` with the tag in another key) names no version.
+    let last = path.rsplit('/').next().unwrap_or("");
     let complete = path.len() > 1
         && path.starts_with('/')
         && !path.ends_with(['/', ':', '@'])
+        && (last.contains(':') || last.contains('@'))
         && path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-:@".contains(c));

@@ -469,11 +469,52 @@ fn image_reference_end(bytes: &[u8], at: usize) -> usize {
             }
         }
     }
+    end = templated_end(bytes, end);
     // A sentence may end right after a reference: `pull k8s.gcr.io/pause.`
     while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-' | b'/' | b'_') {
         end -= 1;
     }
     end
+}
+
+/// A reference may go on in a template or a variable (`:{{ .Values.tag }}`,
+/// `-${ARCH}:${VERSION}`, `$(ARCH)`): its extent takes them in, so the reference reads as
+/// templated rather than as a shorter image name.
+fn templated_end(bytes: &[u8], mut end: usize) -> usize {
+    const MAX_EXPRESSION: usize = 200;
+    loop {
+        let mut at = end;
+        if bytes.get(at) == Some(&b':') {
+            at += 1;
+        }
+        let rest = &bytes[at.min(bytes.len())..];
+        let close = if rest.starts_with(b"{{") {
+            memmem::find(&rest[..rest.len().min(MAX_EXPRESSION)], b"}}").map(|close| close + 2)
+        } else if rest.starts_with(b"${") {
+            memchr::memchr(b'}', &rest[..rest.len().min(MAX_EXPRESSION)]).map(|close| close + 1)
+        } else if rest.starts_with(b"$(") {
+            memchr::memchr(b')', &rest[..rest.len().min(MAX_EXPRESSION)]).map(|close| close + 1)
+        } else if rest.first() == Some(&b'$')
+            && rest
+                .get(1)
+                .is_some_and(|byte| byte.is_ascii_alphabetic() || *byte == b'_')
+        {
+            Some(
+                1 + rest[1..]
+                    .iter()
+                    .take_while(|byte| byte.is_ascii_alphanumeric() || **byte == b'_')
+                    .count(),
+            )
+        } else {
+            None
+        };
+        let Some(length) = close.filter(|length| !rest[..*length].contains(&b'\n')) else {
+            return end;
+        };
+        end = extend_right(bytes, at + length, |byte| {
+            is_path_byte(byte) || matches!(byte, b'/' | b':' | b'@')
+        });
+    }
 }
 
 /// Whether an image path (after the host) is really a file path: its last component has a
@@ -796,6 +837,34 @@ mod tests {
         assert_eq!(
             one(r#""harbor.example.com\/k8s.gcr.io\/pause""#).2,
             Position::ProxyPath
+        );
+    }
+
+    #[test]
+    fn templated_references_take_their_templates_in() {
+        assert_eq!(
+            one("image: \"k8s.gcr.io/pause:{{ .Values.tag }}\"").4,
+            "k8s.gcr.io/pause:{{ .Values.tag }}"
+        );
+        assert_eq!(
+            one("FROM k8s.gcr.io/etcd:${ETCD_VERSION} AS etcd").4,
+            "k8s.gcr.io/etcd:${ETCD_VERSION}"
+        );
+        assert_eq!(
+            one("docker pull k8s.gcr.io/pause-$(ARCH):3.9").4,
+            "k8s.gcr.io/pause-$(ARCH):3.9"
+        );
+        assert_eq!(
+            one("k8s.gcr.io/kube-proxy-${ARCH}:v1.24.0 next").4,
+            "k8s.gcr.io/kube-proxy-${ARCH}:v1.24.0"
+        );
+        assert_eq!(
+            one("k8s.gcr.io/agnhost:2.40-$ARCH").4,
+            "k8s.gcr.io/agnhost:2.40-$ARCH"
+        );
+        assert_eq!(
+            one("image: k8s.gcr.io/pause:3.9 # {{ not this }}").4,
+            "k8s.gcr.io/pause:3.9"
         );
     }
 
