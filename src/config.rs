@@ -21,7 +21,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde::Deserialize;
 
 use crate::detect::RuleFilter;
-use crate::detect::hosts::Move;
+use crate::detect::hosts::{HostForm, HostScanner, Move};
 use crate::path::RepoPath;
 use crate::rules::{Rule, Severity};
 
@@ -199,6 +199,7 @@ impl Config {
                 parse_move(raw).map_err(|error| invalid(format!("move[{index}]: {error}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        check_moves_converge(&moves).map_err(invalid)?;
 
         Ok(Config {
             moves,
@@ -286,6 +287,40 @@ fn parse_move(raw: &RawMove) -> Result<Move, String> {
         to,
         safe,
     })
+}
+
+/// A destination that another move (or the built-in k8s.gcr.io move) would move again makes
+/// fixes chase each other; two moves of one source are ambiguous.
+fn check_moves_converge(moves: &[Move]) -> Result<(), String> {
+    for (index, moved) in moves.iter().enumerate() {
+        if let Some(first) = moves[..index]
+            .iter()
+            .position(|other| other.from() == moved.from())
+        {
+            return Err(format!(
+                "move[{index}]: `from = \"{}\"` is already moved by move[{first}]",
+                moved.from()
+            ));
+        }
+    }
+    let scanner = HostScanner::with_moves(moves.to_vec());
+    for (index, moved) in moves.iter().enumerate() {
+        let again = scanner
+            .scan(moved.to.as_bytes())
+            .into_iter()
+            .find(|hit| hit.range.start == 0 && hit.form != HostForm::Staging);
+        if let Some(hit) = again {
+            let by = match hit.form {
+                HostForm::Move(other) => format!("move[{other}]"),
+                _ => "the built-in k8s.gcr.io move".to_string(),
+            };
+            return Err(format!(
+                "move[{index}]: `to = \"{}\"` would be moved again by {by}; moves must not chain",
+                moved.to
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parse_rules(names: &[String]) -> Result<Vec<Rule>, String> {
@@ -463,6 +498,18 @@ mod tests {
             (
                 "[[move]]\nfrom = \"quay.io/org\"\nto = \"quay.io/new\"\nsafe = true\n",
                 "unknown field `safe`",
+            ),
+            (
+                "[[move]]\nfrom = \"a.example.com\"\nto = \"b.example.com\"\n[[move]]\nfrom = \"b.example.com\"\nto = \"a.example.com\"\n",
+                "would be moved again by move[1]",
+            ),
+            (
+                "[[move]]\nfrom = \"registry.k8s.io\"\nto = \"k8s.gcr.io\"\n",
+                "the built-in k8s.gcr.io move",
+            ),
+            (
+                "[[move]]\nfrom = \"a.example.com\"\nto = \"b.example.com\"\n[[move]]\nfrom = \"a.example.com\"\nto = \"c.example.com\"\n",
+                "already moved by move[0]",
             ),
         ] {
             let error = load(text).unwrap_err().to_string();

@@ -437,7 +437,10 @@ fn classify(
             format!("URL points at {}", describe_form(form, &host, moves)),
             Applicability::Unsafe,
         )
-        .with_note("unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)"),
+        .with_note(match form {
+            HostForm::Move(_) => "unsafe: a URL names a server path, which the new registry may not serve the same way",
+            _ => "unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)",
+        }),
         (form, Position::Registry, Shape::Image) => Verdict::fix(
             form_rule(form),
             if repository_field {
@@ -534,6 +537,12 @@ fn classify(
         verdict.note = Some(
             "kubeadm before v1.22.17, v1.23.15 and v1.24.9 treats registry.k8s.io as a custom registry and drops CoreDNS's /coredns sub-path (kubernetes/kubeadm#2761): with an older kubeadm, also set dns.imageRepository: registry.k8s.io/coredns in a config file".into(),
         );
+    }
+
+    // Notes are written for the built-in move; a configured move has its own destination.
+    if let HostForm::Move(_) = hit.form {
+        let target = destination(hit.form, moves);
+        verdict.note = verdict.note.map(|note| note.replace(NEW_HOST, target));
     }
 
     let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
