@@ -170,7 +170,10 @@ fn parse_shard(text: &str) -> Result<(usize, usize), String> {
     let shards: usize = shards
         .parse()
         .map_err(|_| format!("`{shards}` is not a number"))?;
-    if shards == 0 || shard == 0 || shard > shards {
+    if shards == 0 {
+        return Err("the number of shards must be at least 1".to_owned());
+    }
+    if shard == 0 || shard > shards {
         return Err(format!(
             "shard must be between 1/{shards} and {shards}/{shards}"
         ));

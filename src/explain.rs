@@ -23,7 +23,7 @@ pub fn explanation(rule: Rule) -> String {
         text.push('\n');
     }
     text.push_str(&format!(
-        "\nSuppress one finding with a `regshift:ignore[{id}]` comment on its line, or the rule with\n`[rules] ignore = [\"{id}\"]` in regshift.toml.\n",
+        "\nSuppress one finding with a `regshift:ignore[{id}]` comment on its line,\nor the rule with `[rules] ignore = [\"{id}\"]` in regshift.toml.\n",
         id = rule.id()
     ));
     text

@@ -30,6 +30,8 @@ pub enum SweepError {
     NotAFolder(String),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error("--branch `{0}` is not a valid branch name")]
+    Branch(String),
 }
 
 /// A repository to sweep.
@@ -143,7 +145,7 @@ pub fn in_shard(repository: &Repository, k: usize, n: usize) -> bool {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes().chain([0]).chain(repository.display.bytes()) {
+    for byte in name.bytes() {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
@@ -163,6 +165,15 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         repositories.retain(|repository| in_shard(repository, k, n));
     }
     crate::settings::threads(args.jobs)?;
+    if args.commit
+        && git(
+            Path::new("."),
+            &["check-ref-format", "--branch", &args.branch],
+        )
+        .is_err()
+    {
+        return Err(SweepError::Branch(args.branch.clone()));
+    }
 
     let progress = Progress::new(repositories.len());
     let mut rows = Vec::with_capacity(repositories.len());
@@ -201,19 +212,11 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
         row.error = Some("not a folder".into());
         return row;
     }
-    if args.commit {
-        match git(&repository.path, &["status", "--porcelain"]) {
-            Ok(status) if !status.trim().is_empty() => {
-                row.error =
-                    Some("uncommitted changes: not fixed (--commit needs a clean tree)".into());
-                return row;
-            }
-            Ok(_) => {}
-            Err(error) => {
-                row.error = Some(error);
-                return row;
-            }
-        }
+    if args.commit
+        && let Err(refusal) = ready_to_commit(&repository.path, &args.branch)
+    {
+        row.error = Some(refusal);
+        return row;
     }
     let walk = WalkArgs {
         paths: vec![repository.path.clone()],
@@ -269,14 +272,22 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
             .collect();
         match commit(&repository.path, &args.branch, &changed, &scanned) {
             Ok(()) => row.branch = Some(args.branch.clone()),
-            Err(error) => row.error = Some(error),
+            Err(error) => {
+                row.error = Some(match roll_back(&repository.path, &args.branch, &changed) {
+                    Ok(()) => format!("{error} (the fix was rolled back)"),
+                    Err(rollback) => format!("{error}; rolling back failed too: {rollback}"),
+                });
+            }
         }
     }
     row.scanned = Some(scanned);
     row
 }
 
-/// git in `dir` with the repository's hooks and fsmonitor off; stdout, or stderr as the error.
+/// git in `dir` with everything that could run a program the repository names switched off:
+/// hooks, fsmonitor, commit signing. Filter drivers cannot be switched off by name, so
+/// `ready_to_commit` refuses repositories whose own configuration defines any. Returns stdout,
+/// or the line of stderr that says what went wrong.
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new("git")
         .arg("-C")
@@ -286,20 +297,77 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
             "core.hooksPath=/dev/null",
             "-c",
             "core.fsmonitor=false",
+            "-c",
+            "commit.gpgsign=false",
         ])
         .args(args)
         .output()
         .map_err(|error| format!("cannot run git: {error}"))?;
     if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-    } else {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        Err(format!(
-            "git {}: {}",
-            args.first().unwrap_or(&""),
-            stderr.trim().lines().last().unwrap_or("failed")
-        ))
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let reason = lines
+        .iter()
+        .find(|line| line.starts_with("fatal:") || line.starts_with("error:"))
+        .or_else(|| lines.iter().rev().find(|line| !line.starts_with("hint:")))
+        .copied()
+        .unwrap_or("failed");
+    Err(format!("git {}: {reason}", args.first().unwrap_or(&"")))
+}
+
+/// Before anything is written: no filter driver programs in the repository's own
+/// configuration, a clean tree, a new branch name, an identity to commit with.
+fn ready_to_commit(dir: &Path, branch: &str) -> Result<(), String> {
+    let filters = git(
+        dir,
+        &[
+            "config",
+            "--local",
+            "--includes",
+            "--get-regexp",
+            r"^filter\.",
+        ],
+    )
+    .unwrap_or_default();
+    if !filters.trim().is_empty() {
+        return Err(
+            "the repository's own git configuration names filter drivers (programs): not fixed"
+                .into(),
+        );
+    }
+    if !git(dir, &["status", "--porcelain"])?.trim().is_empty() {
+        return Err("uncommitted changes: not fixed (--commit needs a clean tree)".into());
+    }
+    let reference = format!("refs/heads/{branch}");
+    if git(dir, &["rev-parse", "--verify", "--quiet", &reference]).is_ok() {
+        return Err(format!("branch {branch} already exists: not fixed"));
+    }
+    git(dir, &["var", "GIT_COMMITTER_IDENT"]).map_err(|_| {
+        "no git identity to commit with (set user.name and user.email): not fixed".to_string()
+    })?;
+    Ok(())
+}
+
+/// Undo a fix whose commit failed: the files back to HEAD, the original branch checked out,
+/// the new branch deleted.
+fn roll_back(dir: &Path, branch: &str, changed: &[String]) -> Result<(), String> {
+    let on_new_branch = git(dir, &["symbolic-ref", "--quiet", "--short", "HEAD"])
+        .is_ok_and(|current| current.trim() == branch);
+    let _ = git(dir, &["reset", "--quiet"]);
+    let mut restore = vec!["checkout", "--quiet", "--"];
+    restore.extend(changed.iter().map(String::as_str));
+    git(dir, &restore)?;
+    if on_new_branch {
+        git(dir, &["switch", "--quiet", "-"])?;
+        git(dir, &["branch", "--quiet", "-D", branch])?;
+    }
+    Ok(())
 }
 
 fn commit(dir: &Path, branch: &str, changed: &[String], scanned: &Scanned) -> Result<(), String> {
@@ -320,7 +388,7 @@ fn commit(dir: &Path, branch: &str, changed: &[String], scanned: &Scanned) -> Re
     );
     if summary.findings > 0 {
         message.push_str(&format!(
-            "Left for review: {} without an automatic fix (`regshift check` lists them).\n",
+            "Left for review: {} that this fix did not change (`regshift check` lists them).\n",
             crate::report::plural(summary.findings, "finding", "findings")
         ));
     }
@@ -464,7 +532,10 @@ fn status(row: &Row) -> String {
         (Some(error), _, _) => format!("error: {error}"),
         (None, Some(branch), _) => format!("committed on {branch}"),
         (None, None, 0) => String::new(),
-        (None, None, errors) => format!("{errors} files not scanned"),
+        (None, None, errors) => format!(
+            "{} not scanned",
+            crate::report::plural(errors, "file", "files")
+        ),
     }
 }
 
