@@ -1,0 +1,1238 @@
+//! `regshift sweep`: discovery, `--repos-from`, every format, broken repositories, shards, the
+//! equality of each row with `regshift check` inside that repository, `--fix` and
+//! `--fix --commit` (one commit per changed repository on its own branch, nothing pushed, no
+//! repository code run). Every repository is created here with the git CLI.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+const BRANCH: &str = "regshift/registry-k8s-io";
+const SUBJECT: &str = "Move container images from k8s.gcr.io to registry.k8s.io";
+
+const LEGACY_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: k8s.gcr.io/pause:3.9
+";
+
+const CLEAN_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+    - name: web
+      image: registry.k8s.io/pause:3.9
+";
+
+/// git without the machine's global and system configuration.
+fn git_command(dir: &Path) -> std::process::Command {
+    let mut command = std::process::Command::new("git");
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = git_command(dir).args(args).output().expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// A repository at `path` with one commit holding `files`, on branch `main`.
+fn init_repo(path: &Path, files: &[(&str, &str)]) {
+    fs::create_dir_all(path).unwrap();
+    git(path, &["init", "-q", "-b", "main"]);
+    git(path, &["config", "user.name", "regshift test"]);
+    git(path, &["config", "user.email", "test@example.com"]);
+    git(path, &["config", "commit.gpgsign", "false"]);
+    for (name, text) in files {
+        write(&path.join(name), text);
+    }
+    if files.is_empty() {
+        write(&path.join("README.md"), "# empty\n");
+    }
+    git(path, &["add", "-A"]);
+    git(path, &["commit", "-q", "-m", "initial"]);
+}
+
+/// A bare repository under `remotes/` as `origin`, with `main` pushed to it.
+fn add_remote(root: &Path, repo: &Path) -> PathBuf {
+    let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+    let bare = root.join("remotes").join(format!("{name}.git"));
+    fs::create_dir_all(&bare).unwrap();
+    git(&bare, &["init", "-q", "--bare"]);
+    git(repo, &["remote", "add", "origin", bare.to_str().unwrap()]);
+    git(repo, &["push", "-q", "origin", "main"]);
+    bare
+}
+
+fn regshift(dir: &Path) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("regshift"));
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .timeout(TIMEOUT);
+    command
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    regshift(dir).args(args).output().unwrap()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("regshift exits normally")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text)
+        .unwrap_or_else(|error| panic!("not one JSON document ({error}):\n{text}"))
+}
+
+/// `regshift sweep ARGS --format json` in `dir`: the document and the exit code.
+fn sweep_json(dir: &Path, args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["sweep"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let output = run(dir, &all);
+    (parse(&stdout(&output)), code(&output))
+}
+
+fn repos(document: &Value) -> &Vec<Value> {
+    document["repos"].as_array().expect("`repos` is a list")
+}
+
+fn paths(document: &Value) -> Vec<String> {
+    repos(document)
+        .iter()
+        .map(|row| row["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn row<'a>(document: &'a Value, path: &str) -> &'a Value {
+    repos(document)
+        .iter()
+        .find(|row| row["path"] == path)
+        .unwrap_or_else(|| panic!("no row for {path} in {document:#}"))
+}
+
+fn branches(repo: &Path) -> Vec<String> {
+    git(repo, &["branch", "--format=%(refname:short)"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn refs(repo: &Path) -> String {
+    git(repo, &["for-each-ref", "--format=%(refname) %(objectname)"])
+}
+
+/// Files under `dir` (not `.git`) and their bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                walk(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_path_buf();
+                files.insert(relative, fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+#[test]
+fn discovery_follows_depth_and_skips_plain_and_hidden_folders() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("a"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(&root.join("group/b"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(&root.join("group/sub/c"), &[("pod.yaml", CLEAN_POD)]);
+    init_repo(&root.join("deep/x/y/z/d"), &[("pod.yaml", LEGACY_POD)]);
+    // A repository inside a repository is part of the outer one's row.
+    init_repo(&root.join("a/nested"), &[("pod.yaml", LEGACY_POD)]);
+    // Folders that are not repositories hold findings that belong to no row.
+    write(&root.join("notrepo/plain/pod.yaml"), LEGACY_POD);
+    write(&root.join("loose.yaml"), LEGACY_POD);
+    init_repo(&root.join(".hidden/e"), &[("pod.yaml", LEGACY_POD)]);
+
+    let (document, exit) = sweep_json(root, &["."]);
+    assert_eq!(exit, 1);
+    assert_eq!(paths(&document), ["a", "group/b", "group/sub/c"]);
+    assert_eq!(document["summary"]["repositories"], 3);
+
+    for (depth, expected) in [
+        ("0", vec![]),
+        ("1", vec!["a"]),
+        ("2", vec!["a", "group/b"]),
+        ("3", vec!["a", "group/b", "group/sub/c"]),
+        ("5", vec!["a", "deep/x/y/z/d", "group/b", "group/sub/c"]),
+    ] {
+        let (document, _) = sweep_json(root, &[".", "--depth", depth]);
+        assert_eq!(paths(&document), expected, "--depth {depth}");
+    }
+
+    // DIR may be a repository itself; two DIRs naming one repository give one row; paths are
+    // relative to the current directory.
+    let (document, _) = sweep_json(&root.join("group"), &["../a", "b", "."]);
+    assert_eq!(paths(&document), ["../a", "b", "sub/c"]);
+    let (document, _) = sweep_json(root, &["a", "a", "./a"]);
+    assert_eq!(paths(&document), ["a"]);
+
+    // A DIR that does not exist is a usage error.
+    let output = run(root, &["sweep", "missing"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("missing"), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn repos_from_reads_one_path_per_line() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("a"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(&root.join("group/b"), &[("pod.yaml", CLEAN_POD)]);
+    init_repo(&root.join("c"), &[("pod.yaml", LEGACY_POD)]);
+    let absolute_c = root.join("c");
+    write(
+        &root.join("lists/repos.txt"),
+        &format!(
+            "# repositories to migrate\n\na\n   group/b   # trailing comment\n\t\n{}\n# c is listed twice\nc\n",
+            absolute_c.display()
+        ),
+    );
+    let (document, exit) = sweep_json(root, &["--repos-from", "lists/repos.txt"]);
+    assert_eq!(exit, 1);
+    assert_eq!(paths(&document), ["a", "c", "group/b"]);
+
+    // With DIRs as well: the union, each repository once.
+    let (document, _) = sweep_json(root, &["group", "--repos-from", "lists/repos.txt"]);
+    assert_eq!(paths(&document), ["a", "c", "group/b"]);
+
+    // A listed path that does not exist is a row error; the others are swept.
+    write(&root.join("lists/more.txt"), "a\nmissing\n");
+    let (document, exit) = sweep_json(root, &["--repos-from", "lists/more.txt"]);
+    assert_eq!(exit, 2);
+    assert_eq!(paths(&document), ["a", "missing"]);
+    assert!(row(&document, "missing")["error"].is_string());
+    assert_eq!(row(&document, "a")["error"], Value::Null);
+    assert_eq!(row(&document, "a")["findings"].as_array().unwrap().len(), 1);
+
+    // A list that cannot be read is a usage error.
+    let output = run(root, &["sweep", "--repos-from", "lists/none.txt"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("none.txt"), "{}", stderr(&output));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+/// Two repositories with findings, one clean, one with a broken configuration.
+fn format_tree() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    init_repo(
+        &root.path().join("alpha"),
+        &[
+            ("pod.yaml", LEGACY_POD),
+            ("docs/notes.md", "Images used to come from k8s.gcr.io.\n"),
+            (
+                "main.go",
+                "package main\n\nconst image = \"k8s.gcr.io/pause:3.9\"\n",
+            ),
+        ],
+    );
+    init_repo(&root.path().join("beta"), &[("pod.yaml", CLEAN_POD)]);
+    init_repo(
+        &root.path().join("gamma"),
+        &[
+            ("pod.yaml", LEGACY_POD),
+            ("regshift.toml", "fail-on = \"sometimes\"\n"),
+        ],
+    );
+    root
+}
+
+#[test]
+fn json_is_one_document_with_a_row_per_repository() {
+    let root = format_tree();
+    let output = run(root.path(), &["sweep", ".", "--format", "json"]);
+    assert_eq!(code(&output), 2, "gamma's configuration is broken");
+    assert!(
+        stderr(&output).is_empty(),
+        "machine formats print nothing else: {}",
+        stderr(&output)
+    );
+    let document = parse(&stdout(&output));
+    assert_eq!(document["version"], 1);
+    assert_eq!(paths(&document), ["alpha", "beta", "gamma"]);
+    for row in repos(&document) {
+        for key in ["path", "files_scanned", "findings", "error"] {
+            assert!(row.get(key).is_some(), "row without `{key}`: {row}");
+        }
+    }
+    let alpha = row(&document, "alpha");
+    assert_eq!(alpha["files_scanned"], 3);
+    assert_eq!(alpha["error"], Value::Null);
+    let rules: Vec<(&str, &str, &str)> = alpha["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| {
+            (
+                finding["path"].as_str().unwrap(),
+                finding["rule"].as_str().unwrap(),
+                finding["applicability"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("docs/notes.md", "legacy-mention", "none"),
+            ("main.go", "legacy-host", "unsafe"),
+            ("pod.yaml", "legacy-host", "safe"),
+        ]
+    );
+    assert_eq!(
+        (&alpha["safe"], &alpha["unsafe"], &alpha["none"]),
+        (&Value::from(1), &Value::from(1), &Value::from(1))
+    );
+    assert_eq!(alpha["fixable"], 1);
+    let beta = row(&document, "beta");
+    assert_eq!(beta["findings"], Value::Array(vec![]));
+    let gamma = row(&document, "gamma");
+    let error = gamma["error"].as_str().expect("gamma's row has an error");
+    assert!(error.contains("regshift.toml"), "{error}");
+    assert_eq!(gamma["findings"], Value::Array(vec![]));
+
+    let summary = &document["summary"];
+    assert_eq!(summary["repositories"], 3);
+    assert_eq!(summary["files_scanned"], 4);
+    assert_eq!(summary["findings"], 3);
+    assert_eq!(summary["fixable"], 1);
+    assert_eq!(summary["errors"], 1);
+}
+
+#[test]
+fn jsonl_is_one_row_object_per_line() {
+    let root = format_tree();
+    let (document, _) = sweep_json(root.path(), &["."]);
+    let output = run(root.path(), &["sweep", ".", "--format", "jsonl"]);
+    assert_eq!(code(&output), 2);
+    let lines: Vec<Value> = stdout(&output).lines().map(parse).collect();
+    assert_eq!(&lines, repos(&document));
+}
+
+/// A minimal CSV reader: quoted fields with doubled quotes.
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        field.is_empty() && record.is_empty(),
+        "CSV ends with a newline"
+    );
+    records
+}
+
+const COLUMNS: [&str; 9] = [
+    "repository",
+    "files",
+    "findings",
+    "safe",
+    "unsafe",
+    "none",
+    "fixable",
+    "fixed",
+    "status",
+];
+
+#[test]
+fn csv_has_a_header_and_a_quoted_row_per_repository() {
+    let root = format_tree();
+    // An error with a comma and quotes in it must survive quoting.
+    write(
+        &root.path().join("gamma/regshift.toml"),
+        "bogus = \"a, \\\"b\\\"\"\n",
+    );
+    git(&root.path().join("gamma"), &["commit", "-qam", "bogus key"]);
+    let output = run(root.path(), &["sweep", ".", "--format", "csv"]);
+    assert_eq!(code(&output), 2);
+    let records = csv_records(&stdout(&output));
+    assert_eq!(records[0], COLUMNS);
+    assert_eq!(records.len(), 4);
+    assert!(records.iter().all(|record| record.len() == COLUMNS.len()));
+    assert_eq!(
+        records[1][..8],
+        ["alpha", "3", "3", "1", "1", "1", "1", "0"]
+    );
+    assert_eq!(records[1][8], "");
+    assert_eq!(records[2][..3], ["beta", "1", "0"]);
+    assert_eq!(records[3][0], "gamma");
+    assert!(
+        records[3][8].starts_with("error: ") && records[3][8].contains("bogus"),
+        "{:?}",
+        records[3]
+    );
+}
+
+#[test]
+fn markdown_and_human_tables() {
+    let root = format_tree();
+    let output = run(root.path(), &["sweep", ".", "--format", "markdown"]);
+    assert_eq!(code(&output), 2);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("| {} |", COLUMNS.join(" | ")));
+    assert!(lines[1].starts_with("|---|"), "{text}");
+    assert_eq!(
+        lines[1].matches('|').count(),
+        COLUMNS.len() + 1,
+        "one separator cell per column: {text}"
+    );
+    assert_eq!(lines[2], "| alpha | 3 | 3 | 1 | 1 | 1 | 1 | 0 |  |");
+    assert_eq!(lines[3], "| beta | 1 | 0 | 0 | 0 | 0 | 0 | 0 |  |");
+    assert!(lines[4].starts_with("| gamma | 0 | 0 |") && lines[4].contains("error: "));
+    assert_eq!(lines[5], "");
+    assert_eq!(
+        lines[6],
+        "3 repositories, 4 files, 3 findings (1 fixable), 0 fixed, 1 with errors"
+    );
+
+    let output = run(root.path(), &["sweep", ".", "--color", "never"]);
+    assert_eq!(code(&output), 2);
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, COLUMNS);
+    let alpha: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(alpha, ["alpha", "3", "3", "1", "1", "1", "1", "0"]);
+    assert!(lines[3].starts_with("gamma") && lines[3].contains("error: "));
+    assert_eq!(
+        lines.last().unwrap(),
+        &"3 repositories, 4 files, 3 findings (1 fixable), 0 fixed, 1 with errors"
+    );
+    // Piped: no progress bar, nothing on stderr.
+    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+
+    // --output writes the table to a file and nothing to stdout.
+    let output = run(
+        root.path(),
+        &["sweep", ".", "--format", "csv", "--output", "table.csv"],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(stdout(&output).is_empty());
+    let written = fs::read_to_string(root.path().join("table.csv")).unwrap();
+    assert_eq!(csv_records(&written)[0], COLUMNS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken repositories
+
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+#[test]
+fn broken_repositories_are_reported_and_the_sweep_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    fs::set_permissions(root, fs::Permissions::from_mode(0o755)).unwrap();
+    init_repo(
+        &root.join("a-bad-config"),
+        &[
+            ("pod.yaml", LEGACY_POD),
+            ("regshift.toml", "[rules]\nignore = [\"legacy-hots\"]\n"),
+        ],
+    );
+    init_repo(
+        &root.join("b-unreadable"),
+        &[("pod.yaml", LEGACY_POD), ("secret/pod.yaml", LEGACY_POD)],
+    );
+    init_repo(&root.join("c-fine"), &[("pod.yaml", LEGACY_POD)]);
+    let secret = root.join("b-unreadable/secret/pod.yaml");
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o000)).unwrap();
+
+    // root reads any file: run regshift as `nobody` so the file is really unreadable.
+    let binary = assert_cmd::cargo::cargo_bin!("regshift");
+    let mut command = if is_root() {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        command.arg(binary);
+        command
+    } else {
+        Command::new(binary)
+    };
+    let output = command
+        .current_dir(root)
+        .args(["sweep", ".", "--format", "json"])
+        .timeout(TIMEOUT)
+        .output()
+        .unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let document = parse(&stdout(&output));
+    assert_eq!(paths(&document), ["a-bad-config", "b-unreadable", "c-fine"]);
+
+    let bad = row(&document, "a-bad-config");
+    let error = bad["error"].as_str().expect("an error in the row");
+    assert!(
+        error.contains("regshift.toml") && error.contains("legacy-hots"),
+        "{error}"
+    );
+
+    let unreadable = row(&document, "b-unreadable");
+    assert_eq!(unreadable["file_errors"], 1);
+    assert_eq!(unreadable["files_scanned"], 1);
+    assert_eq!(unreadable["findings"].as_array().unwrap().len(), 1);
+
+    let fine = row(&document, "c-fine");
+    assert_eq!(fine["error"], Value::Null);
+    assert_eq!(fine["file_errors"], 0);
+    assert_eq!(fine["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(document["summary"]["errors"], 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shards
+
+#[test]
+fn shards_cover_every_repository_exactly_once_and_stay_put() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let names: Vec<String> = (0..14)
+        .map(|index| format!("team-{}/svc-{index:02}", index % 3))
+        .collect();
+    for (index, name) in names.iter().enumerate() {
+        let pod = if index % 2 == 0 {
+            LEGACY_POD
+        } else {
+            CLEAN_POD
+        };
+        init_repo(&root.join(name), &[("pod.yaml", pod)]);
+    }
+    let (whole, _) = sweep_json(root, &["."]);
+    let all: BTreeSet<String> = paths(&whole).into_iter().collect();
+    assert_eq!(all.len(), names.len());
+
+    let shard_sets = |root: &Path| -> Vec<BTreeSet<String>> {
+        let (whole, _) = sweep_json(root, &["."]);
+        (1..=3)
+            .map(|k| {
+                let (document, _) = sweep_json(root, &[".", "--shard", &format!("{k}/3")]);
+                // A row in a shard is the row of the whole sweep.
+                for shard_row in repos(&document) {
+                    let path = shard_row["path"].as_str().unwrap();
+                    assert_eq!(shard_row, row(&whole, path));
+                }
+                paths(&document).into_iter().collect()
+            })
+            .collect()
+    };
+    let shards = shard_sets(root);
+    let mut seen = BTreeMap::new();
+    for (k, shard) in shards.iter().enumerate() {
+        for path in shard {
+            assert!(
+                seen.insert(path.clone(), k).is_none(),
+                "{path} is in two shards"
+            );
+        }
+    }
+    assert_eq!(seen.keys().cloned().collect::<BTreeSet<_>>(), all);
+    assert!(
+        shards.iter().filter(|shard| !shard.is_empty()).count() >= 2,
+        "14 repositories spread over more than one shard: {shards:?}"
+    );
+
+    // Adding a repository moves no other repository to another shard.
+    init_repo(&root.join("team-9/svc-new"), &[("pod.yaml", LEGACY_POD)]);
+    let grown = shard_sets(root);
+    let mut grown_seen = BTreeMap::new();
+    for (k, shard) in grown.iter().enumerate() {
+        for path in shard {
+            assert!(grown_seen.insert(path.clone(), k).is_none());
+        }
+    }
+    assert_eq!(grown_seen.len(), names.len() + 1);
+    for (path, k) in &seen {
+        assert_eq!(grown_seen.get(path), Some(k), "{path} moved shard");
+    }
+
+    // --shard 1/1 is the whole sweep.
+    let (one, _) = sweep_json(root, &[".", "--shard", "1/1"]);
+    assert_eq!(paths(&one).len(), names.len() + 1);
+
+    for bad in ["0/3", "4/3", "1/0", "x/3", "3", "1/3/3"] {
+        let output = run(root, &["sweep", ".", "--shard", bad]);
+        assert_eq!(code(&output), 2, "--shard {bad}");
+        assert!(stdout(&output).is_empty());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Equality with `check`
+
+#[test]
+fn each_row_equals_check_inside_the_repository() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(
+        &root.join("plain"),
+        &[
+            ("deploy/pod.yaml", LEGACY_POD),
+            ("Dockerfile", "FROM k8s.gcr.io/pause:3.9\n"),
+            (
+                "README.md",
+                "# App\n\nPull `k8s.gcr.io/pause:3.9`; k8s.gcr.io is frozen.\n",
+            ),
+            (
+                "cmd/main.go",
+                "package main\n\nconst image = \"k8s.gcr.io/pause:3.9\"\n",
+            ),
+            ("CHANGELOG.md", "- moved off k8s.gcr.io/pause:3.9\n"),
+            ("vendor/lib/pod.yaml", LEGACY_POD),
+            (".gitignore", "generated/\n"),
+            (
+                "etc/containerd/config.toml",
+                "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]\n  endpoint = [\"https://registry.k8s.io\"]\n",
+            ),
+        ],
+    );
+    // Ignored by git: in neither report.
+    write(&root.join("plain/generated/pod.yaml"), LEGACY_POD);
+    init_repo(
+        &root.join("configured"),
+        &[
+            ("deploy/pod.yaml", LEGACY_POD),
+            (
+                "deploy/app.yaml",
+                "image: registry.old.example.com/team/app:1.2\nother: quay.io/oldorg/tool:v1\n",
+            ),
+            ("docs/notes.md", "Images moved from k8s.gcr.io.\n"),
+            (
+                "regshift.toml",
+                "fail-on = \"error\"\nextend-exclude = [\"skipped/\"]\n\n[rules.per-path-ignore]\n\"docs/**\" = [\"legacy-mention\"]\n\n[[move]]\nfrom = \"registry.old.example.com\"\nto = \"registry.example.com\"\n\n[[move]]\nfrom = \"quay.io/oldorg\"\nto = \"quay.io/neworg\"\napplicability = \"unsafe\"\n",
+            ),
+            ("skipped/pod.yaml", LEGACY_POD),
+        ],
+    );
+    init_repo(
+        &root.join("nested/kustomize"),
+        &[
+            (
+                "base/deployment.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: k8s.gcr.io/pause:3.9\n",
+            ),
+            (
+                "base/kustomization.yaml",
+                "resources:\n  - deployment.yaml\n",
+            ),
+            (
+                "overlay/kustomization.yaml",
+                "resources:\n  - ../base\n  - https://github.com/example/remote//base?ref=v1\nimages:\n  - name: k8s.gcr.io/pause\n    newTag: \"3.9\"\n  - name: k8s.gcr.io/ingress-nginx/controller\n    newTag: v1.2.1\n",
+            ),
+        ],
+    );
+    init_repo(&root.join("empty"), &[]);
+
+    for extra in [
+        &[][..],
+        &["--exclude", "docs/**"][..],
+        &["--no-config"][..],
+        &["--unsafe-fixes"][..],
+        &["--fail-on", "info"][..],
+    ] {
+        let mut sweep_args = vec!["."];
+        sweep_args.extend_from_slice(extra);
+        let (document, _) = sweep_json(root, &sweep_args);
+        assert_eq!(
+            paths(&document),
+            ["configured", "empty", "nested/kustomize", "plain"]
+        );
+        for sweep_row in repos(&document) {
+            let path = sweep_row["path"].as_str().unwrap();
+            let mut check_args = vec!["check", "--format", "json"];
+            check_args.extend_from_slice(extra);
+            let output = run(&root.join(path), &check_args);
+            let check = parse(&stdout(&output));
+            assert_eq!(
+                sweep_row["findings"], check["findings"],
+                "{path} with {extra:?}: sweep row and check differ"
+            );
+            assert_eq!(
+                sweep_row["files_scanned"], check["summary"]["files_scanned"],
+                "{path} with {extra:?}"
+            );
+            assert_eq!(
+                sweep_row["fixable"], check["summary"]["fixable"],
+                "{path} with {extra:?}"
+            );
+        }
+    }
+    // A sanity check that the trees produce what they were built for.
+    let (document, _) = sweep_json(root, &["."]);
+    let plain = row(&document, "plain");
+    let files: BTreeSet<&str> = plain["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["path"].as_str().unwrap())
+        .collect();
+    assert!(files.contains("deploy/pod.yaml") && files.contains("cmd/main.go"));
+    assert!(!files.iter().any(|path| path.starts_with("generated/")
+        || path.starts_with("vendor/")
+        || path.starts_with("CHANGELOG")));
+    let configured = row(&document, "configured");
+    let rules: BTreeSet<&str> = configured["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains("registry-move"), "{rules:?}");
+    assert!(!rules.contains("legacy-mention"), "{rules:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// --fix and --commit
+
+#[test]
+fn fix_fixes_each_repository_without_committing() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(
+        &root.join("one"),
+        &[
+            ("pod.yaml", LEGACY_POD),
+            ("Dockerfile", "FROM k8s.gcr.io/pause:3.9\n"),
+            (
+                "main.go",
+                "package main\n\nconst image = \"k8s.gcr.io/pause:3.9\"\n",
+            ),
+        ],
+    );
+    init_repo(&root.join("two"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(&root.join("three"), &[("pod.yaml", CLEAN_POD)]);
+    let heads: Vec<String> = ["one", "two", "three"]
+        .iter()
+        .map(|name| git(&root.join(name), &["rev-parse", "HEAD"]))
+        .collect();
+
+    let (document, exit) = sweep_json(root, &[".", "--fix"]);
+    assert_eq!(exit, 1, "the unsafe Go finding remains and fails");
+    let one = row(&document, "one");
+    assert_eq!(one["fixed"], 2);
+    assert_eq!(one["safe"], 0);
+    assert_eq!(one["unsafe"], 1);
+    assert_eq!(one["branch"], Value::Null);
+    assert_eq!(row(&document, "two")["fixed"], 1);
+    assert_eq!(row(&document, "three")["fixed"], 0);
+    assert_eq!(document["summary"]["fixed"], 3);
+    assert_eq!(
+        fs::read_to_string(root.join("one/pod.yaml")).unwrap(),
+        CLEAN_POD
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("one/Dockerfile")).unwrap(),
+        "FROM registry.k8s.io/pause:3.9\n"
+    );
+    assert!(
+        fs::read_to_string(root.join("one/main.go"))
+            .unwrap()
+            .contains("k8s.gcr.io")
+    );
+    for (name, head) in ["one", "two", "three"].iter().zip(&heads) {
+        let repo = root.join(name);
+        assert_eq!(
+            &git(&repo, &["rev-parse", "HEAD"]),
+            head,
+            "{name}: no commit"
+        );
+        assert_eq!(branches(&repo), ["main"], "{name}: no branch");
+    }
+    assert_eq!(
+        git(&root.join("one"), &["diff", "--name-only"]),
+        "Dockerfile\npod.yaml",
+        "fixed in the work tree"
+    );
+
+    // A second sweep --fix changes nothing.
+    let (document, exit) = sweep_json(root, &[".", "--fix"]);
+    assert_eq!(exit, 1);
+    assert_eq!(document["summary"]["fixed"], 0);
+
+    // --unsafe-fixes fixes the Go source too; then nothing fails.
+    let (document, exit) = sweep_json(root, &[".", "--fix", "--unsafe-fixes"]);
+    assert_eq!(exit, 0);
+    assert_eq!(row(&document, "one")["fixed"], 1);
+}
+
+/// Hooks that would leave a marker file (outside the repository, so the tree stays clean).
+fn install_hooks(repo: &Path, markers: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let hooks = repo.join(".git/hooks");
+    for hook in [
+        "pre-commit",
+        "prepare-commit-msg",
+        "commit-msg",
+        "post-commit",
+        "post-checkout",
+        "reference-transaction",
+        "pre-push",
+    ] {
+        let path = hooks.join(hook);
+        let marker = markers.join(format!(
+            "{}-{hook}",
+            repo.file_name().unwrap().to_string_lossy()
+        ));
+        fs::write(
+            &path,
+            format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display()),
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn fix_commit_makes_one_commit_per_changed_repository_and_nothing_else() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let markers = root.join("markers");
+    fs::create_dir_all(&markers).unwrap();
+    let repos_dir = root.join("repos");
+
+    let changed = repos_dir.join("changed");
+    init_repo(
+        &changed,
+        &[
+            ("deploy/pod.yaml", LEGACY_POD),
+            ("Dockerfile", "FROM k8s.gcr.io/pause:3.9\n"),
+            ("docs/notes.md", "The old registry is k8s.gcr.io.\n"),
+            ("README.md", "# untouched\n"),
+        ],
+    );
+    let hooked = repos_dir.join("hooked");
+    init_repo(&hooked, &[("pod.yaml", LEGACY_POD)]);
+    install_hooks(&hooked, &markers);
+    // A hooks path in the repository's own configuration is ignored as well.
+    let hooks_path = repos_dir.join("hooks-path");
+    init_repo(&hooks_path, &[("pod.yaml", LEGACY_POD)]);
+    install_hooks(&hooks_path, &markers);
+    git(&hooks_path, &["config", "core.hooksPath", ".git/hooks"]);
+    let unchanged = repos_dir.join("unchanged");
+    init_repo(&unchanged, &[("pod.yaml", CLEAN_POD)]);
+    install_hooks(&unchanged, &markers);
+    let mention_only = repos_dir.join("mention-only");
+    init_repo(
+        &mention_only,
+        &[("README.md", "We used to pull from k8s.gcr.io.\n")],
+    );
+    let dirty = repos_dir.join("dirty");
+    init_repo(
+        &dirty,
+        &[("pod.yaml", LEGACY_POD), ("other.yaml", "a: 1\n")],
+    );
+    write(&dirty.join("other.yaml"), "a: 2\n");
+    let untracked = repos_dir.join("untracked");
+    init_repo(&untracked, &[("pod.yaml", LEGACY_POD)]);
+    write(&untracked.join("new.yaml"), LEGACY_POD);
+
+    let all = [
+        &changed,
+        &hooked,
+        &hooks_path,
+        &unchanged,
+        &mention_only,
+        &dirty,
+        &untracked,
+    ];
+    let mut remotes = Vec::new();
+    let mut before = Vec::new();
+    for repo in all {
+        let bare = add_remote(root, repo);
+        remotes.push((refs(&bare), bare));
+        before.push((
+            git(repo, &["rev-parse", "HEAD"]),
+            snapshot(repo),
+            git(repo, &["status", "--porcelain"]),
+        ));
+    }
+
+    // The setup's own pushes ran some hooks; only the sweep counts.
+    fs::remove_dir_all(&markers).unwrap();
+    fs::create_dir_all(&markers).unwrap();
+
+    let (document, exit) = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    assert_eq!(exit, 2, "the dirty repositories are errors: {document:#}");
+    assert_eq!(
+        paths(&document),
+        [
+            "changed",
+            "dirty",
+            "hooked",
+            "hooks-path",
+            "mention-only",
+            "unchanged",
+            "untracked"
+        ]
+    );
+
+    for (repo, (head, files, status)) in all.iter().zip(&before) {
+        let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+        let sweep_row = row(&document, &name);
+        match name.as_str() {
+            "changed" | "hooked" | "hooks-path" => {
+                assert_eq!(sweep_row["branch"], BRANCH, "{name}: {sweep_row}");
+                assert_eq!(sweep_row["error"], Value::Null, "{name}");
+                assert_eq!(branches(repo), ["main", BRANCH], "{name}");
+                assert_eq!(git(repo, &["branch", "--show-current"]), BRANCH);
+                assert_eq!(
+                    &git(repo, &["rev-parse", "main"]),
+                    head,
+                    "{name}: main moved"
+                );
+                assert_eq!(
+                    git(repo, &["rev-list", "--count", &format!("main..{BRANCH}")]),
+                    "1",
+                    "{name}: exactly one commit"
+                );
+                assert_eq!(git(repo, &["rev-parse", &format!("{BRANCH}^")]), *head);
+                assert_eq!(git(repo, &["status", "--porcelain"]), "", "{name}: clean");
+                let message = git(repo, &["log", "-1", "--format=%B", BRANCH]);
+                assert_eq!(message.lines().next(), Some(SUBJECT), "{message}");
+                assert_eq!(
+                    git(repo, &["log", "-1", "--format=%an <%ae>", BRANCH]),
+                    "regshift test <test@example.com>"
+                );
+            }
+            "unchanged" | "mention-only" => {
+                assert_eq!(sweep_row["branch"], Value::Null, "{name}");
+                assert_eq!(sweep_row["error"], Value::Null, "{name}");
+                assert_eq!(sweep_row["fixed"], 0, "{name}");
+                assert_eq!(branches(repo), ["main"], "{name}: no branch");
+                assert_eq!(
+                    &git(repo, &["rev-parse", "HEAD"]),
+                    head,
+                    "{name}: no commit"
+                );
+                assert_eq!(&snapshot(repo), files, "{name}: untouched");
+            }
+            "dirty" | "untracked" => {
+                let error = sweep_row["error"].as_str().expect("a refused repository");
+                assert!(error.contains("uncommitted changes"), "{name}: {error}");
+                assert_eq!(sweep_row["fixed"], 0, "{name}");
+                assert_eq!(branches(repo), ["main"], "{name}: no branch");
+                assert_eq!(
+                    &git(repo, &["rev-parse", "HEAD"]),
+                    head,
+                    "{name}: no commit"
+                );
+                assert_eq!(&snapshot(repo), files, "{name}: not one byte changed");
+                assert_eq!(&git(repo, &["status", "--porcelain"]), status, "{name}");
+            }
+            other => unreachable!("{other}"),
+        }
+    }
+    // The commit holds exactly the fixed files.
+    let touched = git(
+        &changed,
+        &["diff", "--name-only", &format!("main..{BRANCH}")],
+    );
+    assert_eq!(touched, "Dockerfile\ndeploy/pod.yaml");
+    assert_eq!(row(&document, "changed")["fixed"], 2);
+    assert!(
+        git(&changed, &["log", "-1", "--format=%B", BRANCH])
+            .contains("Rewritten: 2 references in 2 files."),
+        "{}",
+        git(&changed, &["log", "-1", "--format=%B", BRANCH])
+    );
+
+    // Nothing was pushed.
+    for (refs_before, bare) in &remotes {
+        assert_eq!(
+            &refs(bare),
+            refs_before,
+            "{} received something",
+            bare.display()
+        );
+    }
+    // No hook ran.
+    let ran: Vec<String> = fs::read_dir(&markers)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(ran.is_empty(), "hooks ran: {ran:?}");
+    assert_eq!(document["summary"]["fixed"], 4);
+
+    // A second run makes no further commit anywhere.
+    let counts: Vec<String> = all
+        .iter()
+        .map(|repo| git(repo, &["rev-list", "--all", "--count"]))
+        .collect();
+    let _ = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    for (repo, count) in all.iter().zip(&counts) {
+        assert_eq!(
+            &git(repo, &["rev-list", "--all", "--count"]),
+            count,
+            "{}",
+            repo.display()
+        );
+    }
+}
+
+#[test]
+fn branch_names_the_branch() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    init_repo(&repo, &[("pod.yaml", LEGACY_POD)]);
+    let (document, exit) = sweep_json(
+        root.path(),
+        &[".", "--fix", "--commit", "--branch", "chore/registry-move"],
+    );
+    assert_eq!(exit, 0, "{document:#}");
+    assert_eq!(row(&document, "repo")["branch"], "chore/registry-move");
+    assert_eq!(branches(&repo), ["chore/registry-move", "main"]);
+    assert_eq!(
+        git(&repo, &["rev-list", "--count", "main..chore/registry-move"]),
+        "1"
+    );
+    let output = run(
+        root.path(),
+        &["sweep", ".", "--fix", "--commit", "--format", "csv"],
+    );
+    // Nothing left to fix: no further branch.
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(branches(&repo), ["chore/registry-move", "main"]);
+}
+
+#[test]
+fn commit_needs_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    init_repo(&repo, &[("pod.yaml", LEGACY_POD)]);
+    let files = snapshot(&repo);
+    let output = run(root.path(), &["sweep", ".", "--commit"]);
+    assert_eq!(code(&output), 2);
+    assert!(stderr(&output).contains("--fix"), "{}", stderr(&output));
+    assert_eq!(snapshot(&repo), files);
+    assert_eq!(branches(&repo), ["main"]);
+}
+
+/// When the commit cannot be made, the repository is left as it was: a fix without its commit
+/// would leave a dirty tree that the next sweep refuses.
+#[test]
+fn a_commit_that_cannot_be_made_leaves_the_repository_as_it_was() {
+    let root = tempfile::tempdir().unwrap();
+    let existing = root.path().join("existing-branch");
+    init_repo(&existing, &[("pod.yaml", LEGACY_POD)]);
+    git(&existing, &["branch", BRANCH]);
+    let bad_name = root.path().join("bad-name");
+    init_repo(&bad_name, &[("pod.yaml", LEGACY_POD)]);
+
+    let (document, exit) = sweep_json(root.path(), &["existing-branch", "--fix", "--commit"]);
+    assert_eq!(exit, 2);
+    let error = row(&document, "existing-branch")["error"]
+        .as_str()
+        .expect("an error in the row");
+    assert!(error.contains("already exists"), "{error}");
+    assert_eq!(git(&existing, &["branch", "--show-current"]), "main");
+    assert_eq!(
+        git(&existing, &["status", "--porcelain"]),
+        "",
+        "the fix was written but not committed"
+    );
+
+    let output = run(
+        root.path(),
+        &[
+            "sweep",
+            "bad-name",
+            "--fix",
+            "--commit",
+            "--branch",
+            "bad..name",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code(&output), 2);
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        !text.contains("hint:"),
+        "the error names the problem: {text}"
+    );
+    assert_eq!(
+        git(&bad_name, &["status", "--porcelain"]),
+        "",
+        "the fix was written but not committed"
+    );
+    assert_eq!(branches(&bad_name), ["main"]);
+}
+
+/// `--commit` runs no program named by the repository's configuration: hooks are off, and so
+/// must be filter drivers and signing programs.
+#[test]
+fn commit_runs_no_program_from_the_repository_configuration() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let markers = root.join("markers");
+    fs::create_dir_all(&markers).unwrap();
+    let script = |name: &str, body: &str| -> PathBuf {
+        let path = root.join(name);
+        fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\ntouch '{}'\n{body}\n",
+                markers.join(name).display()
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    let filter = script("filter", "cat");
+    let repo = root.join("repos/filtered");
+    init_repo(
+        &repo,
+        &[
+            ("pod.yaml", LEGACY_POD),
+            (".gitattributes", "*.yaml filter=x\n"),
+        ],
+    );
+    git(
+        &repo,
+        &["config", "filter.x.clean", filter.to_str().unwrap()],
+    );
+    let signer = script("gpg", "cat > /dev/null\nexit 1");
+    let signed = root.join("repos/signed");
+    init_repo(&signed, &[("pod.yaml", LEGACY_POD)]);
+    git(&signed, &["config", "commit.gpgsign", "true"]);
+    git(
+        &signed,
+        &["config", "gpg.program", signer.to_str().unwrap()],
+    );
+
+    let _ = sweep_json(&root.join("repos"), &[".", "--fix", "--commit"]);
+    let ran: Vec<String> = fs::read_dir(&markers)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(ran.is_empty(), "programs from .git/config ran: {ran:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes
+
+#[test]
+fn exit_codes() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("clean/a"), &[("pod.yaml", CLEAN_POD)]);
+    init_repo(
+        &root.join("mentions/a"),
+        &[("README.md", "We used to pull from k8s.gcr.io.\n")],
+    );
+    init_repo(
+        &root.join("staging/a"),
+        &[("Makefile", "REGISTRY ?= staging-k8s.gcr.io\n")],
+    );
+    init_repo(&root.join("legacy/a"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(
+        &root.join("broken/a"),
+        &[("pod.yaml", CLEAN_POD), ("regshift.toml", "nonsense = 1\n")],
+    );
+    fs::create_dir_all(root.join("none/plain")).unwrap();
+
+    let exit = |args: &[&str]| -> i32 {
+        let mut all = vec!["sweep"];
+        all.extend_from_slice(args);
+        code(&run(root, &all))
+    };
+    assert_eq!(exit(&["clean"]), 0);
+    assert_eq!(exit(&["none"]), 0, "no repository: nothing to report");
+    assert_eq!(exit(&["mentions"]), 0, "info does not fail by default");
+    assert_eq!(exit(&["mentions", "--fail-on", "info"]), 1);
+    assert_eq!(exit(&["staging"]), 1, "a warning fails by default");
+    assert_eq!(exit(&["staging", "--fail-on", "error"]), 0);
+    assert_eq!(exit(&["legacy"]), 1);
+    assert_eq!(exit(&["clean", "legacy"]), 1);
+    assert_eq!(exit(&["broken"]), 2);
+    assert_eq!(exit(&["legacy", "broken"]), 2, "an error wins");
+    assert_eq!(exit(&["missing"]), 2);
+    assert_eq!(exit(&["clean", "--format", "yaml"]), 2);
+    assert_eq!(exit(&["legacy", "--fix"]), 0, "everything fixed");
+    assert_eq!(exit(&["legacy"]), 0);
+}
