@@ -6,6 +6,7 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use crate::chart;
 use crate::cli::Format;
 use crate::config::Config;
 use crate::detect::{Detection, Detector, RuleFilter, archive, yaml};
+use crate::finding::{Edit, Finding};
 use crate::fix::{self, FixLevel, write::persist_atomically};
 use crate::images::ImagesReporter;
 use crate::kustomize;
@@ -162,8 +164,9 @@ fn fixed_source(
             "fix not applied: {still_fixable} fixable findings remain after fixing (a regshift bug; please report it)"
         ));
     }
+    let (before, after) = edit_spans(&detection.findings, &applied.fixed);
     if source.kind.is_yaml_like()
-        && job.detector.yaml_failures(&fixed) > job.detector.yaml_failures(source)
+        && job.detector.yaml_failures(&fixed, &after) > job.detector.yaml_failures(source, &before)
     {
         return Err("fix not applied: the fixed file would not parse as YAML (a regshift bug; please report it)".into());
     }
@@ -172,6 +175,28 @@ fn fixed_source(
         bytes: fixed.bytes,
         remaining,
     })
+}
+
+/// Where the applied edits lie in the original file and in the fixed one: the documents to
+/// parse again when verifying a fix.
+fn edit_spans(findings: &[Finding], fixed: &[usize]) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let mut edits: Vec<&Edit> = fixed
+        .iter()
+        .filter_map(|&index| findings[index].fix.as_ref())
+        .flat_map(|fix| &fix.edits)
+        .collect();
+    edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    // Identical edits from two findings were applied once.
+    edits.dedup_by(|a, b| a.range == b.range && a.replacement == b.replacement);
+    let mut shift: isize = 0;
+    let mut after = Vec::with_capacity(edits.len());
+    for edit in &edits {
+        let start = edit.range.start.saturating_add_signed(shift);
+        after.push(start..start + edit.replacement.len());
+        shift += edit.replacement.len() as isize - edit.range.len() as isize;
+    }
+    let before = edits.iter().map(|edit| edit.range.clone()).collect();
+    (before, after)
 }
 
 fn scanned_report(path: RepoPath, detection: Detection) -> FileReport {
@@ -189,13 +214,24 @@ fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, Fil
         reason: format!("cannot read: {error}"),
         is_error: true,
     };
-    let metadata = std::fs::metadata(&candidate.path).map_err(unreadable)?;
+    let not_regular = || FileStatus::Skipped {
+        reason: "not a regular file".into(),
+        is_error: false,
+    };
+    // A FIFO or device named on the command line would block on open or never end: check
+    // before opening. A walked entry is a regular file by its directory entry, so it is opened
+    // at once and checked on the open file (one path lookup instead of two).
+    if candidate.explicit
+        && !std::fs::metadata(&candidate.path)
+            .map_err(unreadable)?
+            .is_file()
+    {
+        return Err(not_regular());
+    }
+    let file = File::open(&candidate.path).map_err(unreadable)?;
+    let metadata = file.metadata().map_err(unreadable)?;
     if !metadata.is_file() {
-        // A FIFO or device named on the command line would block or never end.
-        return Err(FileStatus::Skipped {
-            reason: "not a regular file".into(),
-            is_error: false,
-        });
+        return Err(not_regular());
     }
     let too_large = || FileStatus::Skipped {
         reason: "larger than 10 MiB".into(),
@@ -204,10 +240,10 @@ fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, Fil
     if metadata.len() > MAX_FILE_SIZE {
         return Err(too_large());
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
     // `take` keeps the cap even if the file grows after `metadata`.
-    File::open(&candidate.path)
-        .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());
@@ -481,6 +517,9 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
         .num_threads(settings.threads)
         .build()
         .map_err(io::Error::other)?;
+    // Files with nothing to say are only counted: a tree of 100,000 clean files keeps no
+    // report for each.
+    let clean_files = std::sync::atomic::AtomicUsize::new(0);
     let reports: Vec<FileReport> = pool.install(|| {
         walked
             .candidates
@@ -500,7 +539,11 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
                     canonical_roots: &canonical_roots,
                     includers: &includers,
                 };
-                process_candidate(mode.as_ref(), &job)
+                let mut reports = process_candidate(mode.as_ref(), &job);
+                let before = reports.len();
+                reports.retain(|report| !report.is_clean());
+                clean_files.fetch_add(before - reports.len(), std::sync::atomic::Ordering::Relaxed);
+                reports
             })
             .flatten()
             .collect()
@@ -539,6 +582,7 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
             });
         }
     }
+    run.summary.files_scanned += clean_files.into_inner();
     run.summary.io_errors += walked.errors.len();
     Ok(Scanned {
         reports,

@@ -222,7 +222,12 @@ impl Config {
     /// The rules switched off for the file at absolute `path`.
     pub fn rule_filter(&self, path: &Path) -> RuleFilter {
         let mut rules = self.ignore.clone();
-        if let Ok(relative) = path.strip_prefix(&self.base) {
+        if self.per_path_ignore.is_empty() {
+            return RuleFilter::ignoring(rules);
+        }
+        let relative = crate::path::strip_dir_prefix(path, &self.base)
+            .or_else(|| path.strip_prefix(&self.base).ok());
+        if let Some(relative) = relative {
             for (glob, ignored) in &self.per_path_ignore {
                 if glob.is_match(relative) {
                     rules.extend(ignored.iter().copied());
@@ -379,7 +384,9 @@ impl Excluder {
 
     fn is_excluded(&self, path: &Path, is_dir: bool, check_parents: bool) -> bool {
         self.sets.iter().any(|(base, matcher)| {
-            let Ok(relative) = path.strip_prefix(base) else {
+            let Some(relative) =
+                crate::path::strip_dir_prefix(path, base).or_else(|| path.strip_prefix(base).ok())
+            else {
                 return false;
             };
             if matcher.matched(relative, is_dir).is_ignore() {

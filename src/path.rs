@@ -16,6 +16,12 @@ impl RepoPath {
 
     /// Name `path` relative to `cwd` (both as given; no file system access).
     pub fn from_path(path: &Path, cwd: &Path) -> RepoPath {
+        // The common case, once per walked file: a plain path below `cwd`.
+        if let Some(relative) = strip_dir_prefix(path, cwd)
+            && let Some(plain) = relative.to_str().filter(|text| is_plain(text))
+        {
+            return RepoPath(plain.to_string());
+        }
         let relative = if path.is_absolute() {
             relative_to(path, cwd)
         } else {
@@ -53,6 +59,30 @@ impl fmt::Display for RepoPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// `path` below the folder `base`, compared as bytes (no component parsing: this runs for
+/// every file of a walk). `None` when `path` is not below `base` or either is not plain
+/// (`.`/`..` components, doubled separators), so callers fall back to `Path::strip_prefix`.
+pub fn strip_dir_prefix<'a>(path: &'a Path, base: &Path) -> Option<&'a Path> {
+    let (full, base) = (path.to_str()?, base.to_str()?);
+    let prefix = base.strip_suffix('/').unwrap_or(base);
+    let body = prefix.strip_prefix('/').unwrap_or(prefix);
+    let base_ok = if body.is_empty() {
+        base == "/"
+    } else {
+        is_plain(body)
+    };
+    let rest = full.strip_prefix(prefix)?.strip_prefix('/')?;
+    (cfg!(unix) && base_ok && is_plain(rest)).then(|| Path::new(rest))
+}
+
+/// A relative `/`-separated path of normal components only.
+fn is_plain(path: &str) -> bool {
+    !path.is_empty()
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// Drop `.` components and fold `a/..` pairs where `a` is a normal component.
@@ -101,6 +131,46 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_prefixes_are_stripped_as_bytes_and_others_fall_back() {
+        fn strip<'a>(path: &'a str, base: &str) -> Option<&'a str> {
+            strip_dir_prefix(Path::new(path), Path::new(base)).map(|rest| rest.to_str().unwrap())
+        }
+        assert_eq!(strip("/work/a/b.yaml", "/work"), Some("a/b.yaml"));
+        assert_eq!(strip("/work/a/b.yaml", "/work/"), Some("a/b.yaml"));
+        assert_eq!(strip("/a/b.yaml", "/"), Some("a/b.yaml"));
+        assert_eq!(
+            strip("charts/x/values.yaml", "charts"),
+            Some("x/values.yaml")
+        );
+        assert_eq!(
+            strip("/workshop/a", "/work"),
+            None,
+            "a sibling sharing a prefix"
+        );
+        assert_eq!(strip("/work", "/work"), None);
+        assert_eq!(strip("/work/./a", "/work"), None);
+        assert_eq!(strip("/work/a/../b", "/work"), None);
+        assert_eq!(strip("/work//a", "/work"), None);
+        assert_eq!(strip("/w/../work/a", "/w/../work"), None);
+        // Where the fast path declines, the result is the same as before.
+        for (path, cwd) in [
+            ("/work/./a/b", "/work"),
+            ("/work//a", "/work"),
+            ("/x/a", "/work"),
+        ] {
+            let expected = RepoPath::from_path(&normalize(Path::new(path)), Path::new(cwd));
+            assert_eq!(
+                RepoPath::from_path(Path::new(path), Path::new(cwd)),
+                expected
+            );
+        }
+        assert_eq!(
+            RepoPath::from_path(Path::new("/work/a/b"), Path::new("/work")).as_str(),
+            "a/b"
+        );
+    }
 
     #[test]
     fn relative_paths_lose_dot_prefix() {

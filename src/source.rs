@@ -2,6 +2,7 @@
 //! offsets to the 1-based lines and Unicode-scalar columns shown at the output edge.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use memchr::memchr_iter;
 
@@ -216,6 +217,37 @@ pub struct SourceFile {
     pub kind: FileKind,
     pub origin: Origin,
     line_starts: Vec<usize>,
+    /// Every byte is ASCII: a column is a byte count.
+    ascii: bool,
+    /// Facts about the line of the last hit, for the next hit on the same line.
+    memo: Mutex<LineMemo>,
+}
+
+/// Lines at least this long remember their facts: a minified file is one line of megabytes,
+/// and each of its thousand hits must not read the whole line again.
+const MEMO_MIN_LINE: usize = 4096;
+
+/// A fact about one line that detection asks for once per hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineFact {
+    /// Where a comment starts on the line, for files of this kind.
+    CommentStart(FileKind),
+    /// The line names this host (whole tokens).
+    NamesHost(String),
+    /// The line is a TOML header of a registry mirror table.
+    MirrorHeader,
+    /// The mirror table whose header is this line names registry.k8s.io.
+    MirrorTableNamesNewHost,
+}
+
+/// What [`SourceFile`] remembers about its longest lines (see [`MEMO_MIN_LINE`]).
+#[derive(Debug, Default)]
+struct LineMemo {
+    /// (line index, offset, column of that offset): the next column on the line counts on.
+    column: Option<(usize, usize, usize)>,
+    /// Facts about one line, all of the same line.
+    line: usize,
+    facts: Vec<(LineFact, Option<usize>)>,
 }
 
 impl SourceFile {
@@ -226,12 +258,15 @@ impl SourceFile {
 
     pub fn with_kind(path: RepoPath, bytes: Vec<u8>, kind: FileKind) -> SourceFile {
         let line_starts = line_starts(&bytes);
+        let ascii = bytes.is_ascii();
         SourceFile {
             path,
             bytes,
             kind,
             origin: Origin::default(),
             line_starts,
+            ascii,
+            memo: Mutex::default(),
         }
     }
 
@@ -287,8 +322,63 @@ impl SourceFile {
         if index == 0 && self.has_bom() && offset >= UTF8_BOM.len() {
             line_start = UTF8_BOM.len();
         }
-        let column = 1 + count_columns(&self.bytes[line_start..offset.max(line_start)]);
+        let offset = offset.max(line_start);
+        if self.ascii {
+            return (index + 1, 1 + offset - line_start);
+        }
+        if offset - line_start < MEMO_MIN_LINE {
+            return (
+                index + 1,
+                1 + count_columns(&self.bytes[line_start..offset]),
+            );
+        }
+        // Count on from the last position located on this line when it lies before `offset`
+        // (findings are located in file order). It must not be a continuation byte: then no
+        // character, and no invalid sequence, spans it, and the counts add up.
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let (from, columns) = match memo.column {
+            Some((line, at, column))
+                if line == index
+                    && at <= offset
+                    && self.bytes.get(at).is_none_or(|byte| byte & 0xC0 != 0x80) =>
+            {
+                (at, column - 1)
+            }
+            _ => (line_start, 0),
+        };
+        let column = 1 + columns + count_columns(&self.bytes[from..offset]);
+        memo.column = Some((index, offset, column));
         (index + 1, column)
+    }
+
+    /// A fact about line `index`, computed by `compute` once for a long line and then
+    /// remembered until a hit on another line asks.
+    pub fn line_fact(
+        &self,
+        index: usize,
+        fact: LineFact,
+        compute: impl FnOnce() -> Option<usize>,
+    ) -> Option<usize> {
+        if self.line_range(index).len() < MEMO_MIN_LINE {
+            return compute();
+        }
+        let mut memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if memo.line != index {
+            memo.line = index;
+            memo.facts.clear();
+        }
+        if let Some((_, value)) = memo.facts.iter().find(|(known, _)| *known == fact) {
+            return *value;
+        }
+        let value = compute();
+        memo.facts.push((fact, value));
+        value
     }
 
     pub fn locate(&self, range: &Range<usize>) -> Location {
@@ -418,6 +508,70 @@ mod tests {
         assert_eq!(source.line_column_at(3), (1, 4));
         let excerpt = source.excerpt(&(3..13));
         assert_eq!(&excerpt.text[excerpt.span.clone()], "k8s.gcr.io");
+    }
+
+    #[test]
+    fn columns_on_a_long_line_count_on_from_the_last_position() {
+        // Multi-byte text, invalid bytes and hits on one line longer than the memo threshold,
+        // located in order, out of order and twice: always the count from the line start.
+        let mut text = Vec::new();
+        let mut offsets = Vec::new();
+        for index in 0..400 {
+            text.extend_from_slice("é日\u{1F600}".as_bytes());
+            if index % 7 == 0 {
+                text.push(0xFF);
+            }
+            offsets.push(text.len());
+            text.extend_from_slice(b" k8s.gcr.io/pause ");
+        }
+        text.extend_from_slice(b"\nsecond line");
+        let source = file(&text);
+        let expected = |offset: usize| (1, 1 + count_columns(&text[..offset]));
+        for &offset in offsets.iter().chain(offsets.iter().rev()).chain(&offsets) {
+            assert_eq!(source.line_column_at(offset), expected(offset));
+            assert_eq!(source.line_column_at(offset + 10), expected(offset + 10));
+        }
+        // Inside a character: counted from the line start, not from the memo.
+        assert_eq!(
+            source.line_column_at(offsets[200] - 1),
+            expected(offsets[200] - 1)
+        );
+        assert_eq!(source.line_column_at(text.len() - 4), (2, 8));
+    }
+
+    #[test]
+    fn line_facts_are_computed_once_per_long_line() {
+        let mut text = "x".repeat(10_000);
+        text.push_str("\nshort\n");
+        let source = file(text.as_bytes());
+        let calls = std::cell::Cell::new(0);
+        let compute = || {
+            calls.set(calls.get() + 1);
+            Some(7)
+        };
+        for _ in 0..3 {
+            assert_eq!(
+                source.line_fact(0, LineFact::MirrorHeader, compute),
+                Some(7)
+            );
+        }
+        assert_eq!(calls.get(), 1, "a long line remembers");
+        for _ in 0..3 {
+            assert_eq!(
+                source.line_fact(1, LineFact::MirrorHeader, compute),
+                Some(7)
+            );
+        }
+        assert_eq!(calls.get(), 4, "a short line computes each time");
+        assert_eq!(
+            source.line_fact(0, LineFact::NamesHost("a".into()), || None),
+            None
+        );
+        assert_eq!(
+            source.line_fact(0, LineFact::MirrorHeader, compute),
+            Some(7)
+        );
+        assert_eq!(calls.get(), 4);
     }
 
     #[test]

@@ -186,10 +186,15 @@ fn walk_directories(
         .map(|&index| (roots[index].absolute.clone(), index))
         .collect();
     builder.build_parallel().run(|| {
-        let found = &found;
         let owners = &owners;
+        // Each walker thread collects alone and hands its share over once, when it ends.
+        let mut share = Share {
+            found: &found,
+            candidates: Vec::new(),
+            errors: Vec::new(),
+        };
         Box::new(move |entry| {
-            let mut local = match entry {
+            match entry {
                 Ok(entry) => {
                     // Symlinks are not followed: `file_type` is the link's own type.
                     if !entry.file_type().is_some_and(|kind| kind.is_file()) {
@@ -197,29 +202,17 @@ fn walk_directories(
                     }
                     let root = owners
                         .iter()
-                        .filter(|(root, _)| entry.path().starts_with(root))
+                        .filter(|(root, _)| is_below(entry.path(), root))
                         .max_by_key(|(root, _)| root.as_os_str().len())
                         .map_or(0, |(_, index)| *index);
-                    (
-                        Some(Candidate {
-                            display: RepoPath::from_path(entry.path(), cwd),
-                            path: entry.into_path(),
-                            root,
-                            explicit: false,
-                        }),
-                        None,
-                    )
+                    share.candidates.push(Candidate {
+                        display: RepoPath::from_path(entry.path(), cwd),
+                        path: entry.into_path(),
+                        root,
+                        explicit: false,
+                    });
                 }
-                Err(error) => (None, Some(walk_error(&error, cwd))),
-            };
-            let mut guard = found
-                .lock()
-                .expect("no worker panics while holding the lock");
-            if let Some(candidate) = local.0.take() {
-                guard.0.push(candidate);
-            }
-            if let Some(error) = local.1.take() {
-                guard.1.push(error);
+                Err(error) => share.errors.push(walk_error(&error, cwd)),
             }
             WalkState::Continue
         })
@@ -229,14 +222,38 @@ fn walk_directories(
     walked.errors.extend(errors);
 }
 
+/// One walker thread's findings, added to the shared lists when the thread's visitor is
+/// dropped (one lock per thread instead of one per file).
+struct Share<'a> {
+    found: &'a Mutex<(Vec<Candidate>, Vec<WalkError>)>,
+    candidates: Vec<Candidate>,
+    errors: Vec<WalkError>,
+}
+
+impl Drop for Share<'_> {
+    fn drop(&mut self) {
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        found.0.append(&mut self.candidates);
+        found.1.append(&mut self.errors);
+    }
+}
+
 fn owning_root<'a>(
     roots: &'a [(PathBuf, Arc<Config>)],
     path: &Path,
 ) -> Option<&'a (PathBuf, Arc<Config>)> {
     roots
         .iter()
-        .filter(|(root, _)| path.starts_with(root))
+        .filter(|(root, _)| is_below(path, root))
         .max_by_key(|(root, _)| root.as_os_str().len())
+}
+
+/// `path` is `root` or below it (byte comparison first: this runs for every entry).
+fn is_below(path: &Path, root: &Path) -> bool {
+    crate::path::strip_dir_prefix(path, root).is_some() || path.starts_with(root)
 }
 
 /// `ignore` errors carry the path in some variants; name it relative to the current directory.

@@ -10,8 +10,8 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use memchr::memmem;
+use memchr::memmem::Finder;
 
 /// The frozen registry.
 pub const LEGACY_HOST: &str = "k8s.gcr.io";
@@ -93,7 +93,9 @@ pub struct HostHit {
 /// Finds host hits. Built once and shared by every worker.
 #[derive(Debug, Clone)]
 pub struct HostScanner {
-    needles: AhoCorasick,
+    /// The lowercase needles, searched in a lowercase copy (SIMD substring search; a
+    /// case-insensitive automaton falls back to a slow rare-byte prefilter).
+    needles: Vec<Finder<'static>>,
     moves: Vec<Move>,
 }
 
@@ -114,13 +116,12 @@ impl HostScanner {
 
     /// A scanner that also finds the configured moves (which win over built-in forms).
     pub fn with_moves(moves: Vec<Move>) -> HostScanner {
-        let mut needles: Vec<&str> = HOST_NEEDLES.to_vec();
-        needles.extend(moves.iter().map(|moved| moved.host.as_str()));
-        let needles = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(needles)
-            .expect("needles are plain strings");
+        let needles = HOST_NEEDLES
+            .iter()
+            .copied()
+            .chain(moves.iter().map(|moved| moved.host.as_str()))
+            .map(|needle| Finder::new(&needle.to_ascii_lowercase()).into_owned())
+            .collect();
         HostScanner { needles, moves }
     }
 
@@ -128,9 +129,13 @@ impl HostScanner {
         &self.moves
     }
 
-    /// Whether `bytes` may contain a host form at all.
-    pub fn may_contain_host(&self, bytes: &[u8]) -> bool {
-        self.needles.is_match(bytes)
+    /// The needles that every host form this scanner finds contains (ignoring ASCII case):
+    /// a file without any of them has no hit.
+    pub fn gate_needles(&self) -> impl Iterator<Item = &str> {
+        HOST_NEEDLES
+            .iter()
+            .copied()
+            .chain(self.moves.iter().map(|moved| moved.host.as_str()))
     }
 
     /// Every host hit in `bytes`, in order of position.
@@ -138,12 +143,26 @@ impl HostScanner {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
-        for needle in self.needles.find_iter(bytes) {
-            if needle.start() < resume_at {
+        let lower;
+        let haystack = if bytes.iter().any(u8::is_ascii_uppercase) {
+            lower = bytes.to_ascii_lowercase();
+            &lower[..]
+        } else {
+            bytes
+        };
+        // Every needle match, leftmost first; at one start, the first needle wins.
+        let mut matches: Vec<(usize, usize, usize)> = Vec::new();
+        for (index, needle) in self.needles.iter().enumerate() {
+            let len = needle.needle().len();
+            matches.extend(needle.find_iter(haystack).map(|at| (at, index, at + len)));
+        }
+        matches.sort_unstable();
+        for (start, _, end) in matches {
+            if start < resume_at {
                 continue;
             }
-            let run_start = extend_left(bytes, needle.start(), is_host_byte);
-            let run_end = extend_right(bytes, needle.end(), is_host_byte);
+            let run_start = extend_left(bytes, start, is_host_byte);
+            let run_end = extend_right(bytes, end, is_host_byte);
             resume_at = run_end;
             if let Some(hit) = classify_run(bytes, run_start..run_end, &self.moves) {
                 hits.push(hit);

@@ -7,6 +7,7 @@
 //! 5. suppressions, then locations for the renderers.
 
 pub mod archive;
+pub mod gate;
 pub mod hosts;
 pub mod kubeadm;
 pub mod kustomize;
@@ -15,11 +16,14 @@ pub mod suppress;
 pub mod text;
 pub mod yaml;
 
+use std::ops::Range;
+
 use memchr::memmem;
 
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
-use crate::source::{ChartRole, FileKind, Packaged, SourceFile, is_kustomization};
+use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
+use gate::Gate;
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -56,10 +60,18 @@ pub struct Detection {
 }
 
 /// Built once per run and shared by every worker.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Detector {
     scanner: HostScanner,
     text: TextAnalyzer,
+    /// The host needles and the suppression marker.
+    gate: Gate,
+}
+
+impl Default for Detector {
+    fn default() -> Self {
+        Self::with_moves(Vec::new())
+    }
 }
 
 impl Detector {
@@ -69,9 +81,17 @@ impl Detector {
 
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
+        let scanner = HostScanner::with_moves(moves);
+        let gate = Gate::new(
+            scanner
+                .gate_needles()
+                .map(str::as_bytes)
+                .chain([suppress::MARKER]),
+        );
         Detector {
-            scanner: HostScanner::with_moves(moves),
+            scanner,
             text: TextAnalyzer::new(),
+            gate,
         }
     }
 
@@ -82,7 +102,7 @@ impl Detector {
 
     /// The byte gate: only files that pass it are analysed.
     pub fn may_match(&self, bytes: &[u8]) -> bool {
-        self.scanner.may_contain_host(bytes) || memmem::find(bytes, suppress::MARKER).is_some()
+        self.gate.is_match(bytes)
     }
 
     pub fn detect(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
@@ -164,7 +184,20 @@ impl Detector {
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
             return;
         };
-        let documents = yaml::documents(text);
+        // Only the documents with a finding: each structural fix rewrites one of them.
+        let mut spans: Vec<Range<usize>> = findings
+            .iter()
+            .map(|finding| finding.range.clone())
+            .collect();
+        if may_split(source) {
+            // A split pair holds no hit: its documents are those that name a legacy project.
+            for needle in split::NEEDLES {
+                spans.extend(
+                    memmem::find_iter(&source.bytes, needle).map(|at| at..at + needle.len()),
+                );
+            }
+        }
+        let documents = yaml::documents_holding(text, &spans);
         if may_split(source) {
             for mut finding in split::split_references(text, &documents, dialect(source).label) {
                 if findings
@@ -248,10 +281,13 @@ impl Detector {
         }
     }
 
-    /// How many YAML documents of a file fail to parse (0 for files that are not YAML).
-    pub fn yaml_failures(&self, source: &SourceFile) -> usize {
+    /// How many of the YAML documents of a file that hold one of `spans` fail to parse (0 for
+    /// files that are not YAML).
+    pub fn yaml_failures(&self, source: &SourceFile, spans: &[Range<usize>]) -> usize {
         match std::str::from_utf8(&source.bytes) {
-            Ok(text) if source.kind.is_yaml_like() => yaml::failure_count(text, &self.scanner),
+            Ok(text) if source.kind.is_yaml_like() => {
+                yaml::failure_count(text, spans, &self.scanner)
+            }
             _ => 0,
         }
     }
@@ -399,12 +435,11 @@ fn classify(
         }
         // A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps).
         _ if mirror => {
-            let line = &bytes[source.line_range_at(hit.range.start)];
             Verdict::none(
                 Rule::MirrorKey,
                 format!("a registry mirror or setting is keyed by {host}"),
             )
-            .with_note(if text.mirror_names_new_host || hosts::contains_new_host(line) {
+            .with_note(if text.mirror_names_new_host || line_names_host(source, hit, NEW_HOST) {
                 "no automatic fix: this mirror already sends the old host to registry.k8s.io; keep it while references to the old host remain"
             } else {
                 "no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"
@@ -495,10 +530,9 @@ fn classify(
         );
     }
     if verdict.applicability != Applicability::DisplayOnly {
-        let line = source.line_range_at(hit.range.start);
         // The destination already on the line: a mapping from old to new, a comparison.
         let destination = destination(hit.form, moves).to_ascii_lowercase();
-        if hosts::contains_host(&bytes[line], &destination) {
+        if line_names_host(source, hit, &destination) {
             verdict.applicability = Applicability::DisplayOnly;
             verdict.note = Some(
                 "no automatic fix: this line already names registry.k8s.io (a migration note, a mirror or a comparison)".into(),
@@ -706,6 +740,16 @@ fn is_registry_key(key: &str) -> bool {
 
 /// When a fix edits lines beyond the finding's own (kubeadm's CoreDNS repository under an
 /// existing `dns:`), the lines that cover both, so renderers can show the change.
+/// Whether the line of `hit` names `host` (lowercase) with whole tokens.
+fn line_names_host(source: &SourceFile, hit: &HostHit, host: &str) -> bool {
+    let index = source.line_index(hit.range.start);
+    source
+        .line_fact(index, LineFact::NamesHost(host.to_owned()), || {
+            hosts::contains_host(&source.bytes[source.line_range(index)], host).then_some(0)
+        })
+        .is_some()
+}
+
 fn fix_excerpt(source: &SourceFile, finding: &Finding) -> Option<crate::source::Excerpt> {
     let edits = &finding.fix.as_ref()?.edits;
     let start = edits

@@ -10,7 +10,7 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::hosts::{self, HostHit};
-use crate::source::{FileKind, SourceFile};
+use crate::source::{FileKind, LineFact, SourceFile};
 
 /// The longest stretch of a line before a hit that the prefix patterns look at. Keeps the
 /// cost per hit bounded on pathological single-line files.
@@ -102,8 +102,12 @@ impl TextAnalyzer {
         let prefix = &bytes[prefix_start..hit.range.start];
         let line_bytes = &bytes[line.start..line.end];
 
+        let line_index = source.line_index(hit.range.start);
+        let comment = source.line_fact(line_index, LineFact::CommentStart(source.kind), || {
+            comment_start(source.kind, line_bytes)
+        });
         let mut site = TextSite {
-            in_comment: layout.in_comment(source.kind, line_bytes, hit.range.start - line.start),
+            in_comment: comment.is_some_and(|start| start <= hit.range.start - line.start),
             ..TextSite::default()
         };
 
@@ -156,12 +160,17 @@ impl TextAnalyzer {
         }
 
         if site.detail.is_none() {
-            site.detail = layout.markdown_detail(source, hit.range.start, line_bytes, line.start);
+            site.detail =
+                layout.markdown_detail(source, hit.range.start, line_bytes, line.start, comment);
         }
         let mirror_table = self.mirror_table(source, hit.range.start);
-        site.mirror_names_new_host = mirror_table
-            .as_ref()
-            .is_some_and(|table| hosts::contains_new_host(&source.bytes[table.clone()]));
+        site.mirror_names_new_host = mirror_table.as_ref().is_some_and(|(header, table)| {
+            source
+                .line_fact(*header, LineFact::MirrorTableNamesNewHost, || {
+                    hosts::contains_new_host(&source.bytes[table.clone()]).then_some(0)
+                })
+                .is_some()
+        });
         site.mirror = mirror_table.is_some() || is_certs_d_namespace(source.path.as_str(), prefix);
         if site.mirror && site.detail.is_none() {
             site.detail = Some("mirror".into());
@@ -185,7 +194,8 @@ impl TextAnalyzer {
     /// The bytes of the TOML mirror table that holds `offset`, if any: the nearest line above
     /// (or at) it that starts with `[` is a `mirrors."…"` or `configs."…"` header, and the
     /// table runs to the next header.
-    fn mirror_table(&self, source: &SourceFile, offset: usize) -> Option<Range<usize>> {
+    /// The TOML mirror table around `offset`: its header line and its byte range.
+    fn mirror_table(&self, source: &SourceFile, offset: usize) -> Option<(usize, Range<usize>)> {
         let is_header = |index: usize| {
             source.bytes[source.line_range(index)]
                 .trim_ascii_start()
@@ -200,17 +210,20 @@ impl TextAnalyzer {
             }
             header -= 1;
         }
-        if !self
-            .mirror_header
-            .is_match(&source.bytes[source.line_range(header)])
-        {
-            return None;
-        }
+        let is_mirror = source.line_fact(header, LineFact::MirrorHeader, || {
+            self.mirror_header
+                .is_match(&source.bytes[source.line_range(header)])
+                .then_some(0)
+        });
+        is_mirror?;
         let last = (header + 1..source.line_count().min(header + TABLE_LOOKBACK))
             .find(|&index| is_header(index))
             .map_or(source.line_count() - 1, |next| next - 1)
             .max(header);
-        Some(source.line_range(header).start..source.line_range(last).end)
+        Some((
+            header,
+            source.line_range(header).start..source.line_range(last).end,
+        ))
     }
 }
 
@@ -367,17 +380,13 @@ impl Layout {
             .is_ok()
     }
 
-    /// Whether the byte at `column` (offset into `line`) sits in a comment.
-    fn in_comment(&self, kind: FileKind, line: &[u8], column: usize) -> bool {
-        comment_start(kind, line).is_some_and(|start| start <= column)
-    }
-
     fn markdown_detail(
         &self,
         source: &SourceFile,
         offset: usize,
         line: &[u8],
         line_start: usize,
+        comment: Option<usize>,
     ) -> Option<String> {
         if source.kind != FileKind::Markdown {
             return None;
@@ -387,7 +396,7 @@ impl Layout {
             "code block"
         } else if line[..column].iter().filter(|byte| **byte == b'`').count() % 2 == 1 {
             "inline code"
-        } else if comment_start(FileKind::Markdown, line).is_some_and(|start| start <= column) {
+        } else if comment.is_some_and(|start| start <= column) {
             "comment"
         } else {
             "text"

@@ -10,6 +10,10 @@
 //! spans still pointing at the outer file. Values under history keys (`artifacthub.io/changes`)
 //! are history and never reported.
 //!
+//! Only the documents that hold a hit are parsed: a stream is cut into documents at its
+//! markers first ([`document_chunks`]), so a generated manifest of thousands of documents with
+//! a handful of hits costs a handful of document parses.
+//!
 //! Spans come from `Span::byte_range()` only; `Marker::index()` counts chars.
 
 use std::fmt::Write as _;
@@ -110,10 +114,49 @@ pub struct YamlIndex {
     pub escaped: Vec<EscapedScalar>,
 }
 
-/// Parse `text` and place each of `hits` (sorted by start) in its structure.
+/// Parse the documents of `text` that hold one of `hits` (sorted by start) and place each hit
+/// in its structure.
+/// Documents with an escape that could spell a host are parsed too: only the parser decodes
+/// them (see [`EscapedScalar`]).
 pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScanner) -> YamlIndex {
+    let starts = span_starts(hits.iter().map(|hit| &hit.range));
+    let mut chunks = document_chunks(text);
+    chunks.retain(|chunk| {
+        holds_any(chunk, &starts) || may_hide_host(&text.as_bytes()[chunk.clone()])
+    });
+    index_documents(text, hits, dialect, scanner, &merge_adjacent(chunks))
+}
+
+/// Adjacent documents are parsed together: one parser for a run of documents costs less than
+/// one per document.
+fn merge_adjacent(chunks: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(chunks.len());
+    for chunk in chunks {
+        match merged.last_mut() {
+            Some(last) if last.end == chunk.start => last.end = chunk.end,
+            _ => merged.push(chunk),
+        }
+    }
+    merged
+}
+
+/// A double-quoted scalar escape that can spell a host's bytes (`\x2e`, `\u002e`), or an
+/// escaped line break that folds one across lines.
+fn may_hide_host(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', bytes)
+        .any(|at| matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
+}
+
+fn index_documents(
+    text: &str,
+    hits: &[HostHit],
+    dialect: Dialect,
+    scanner: &HostScanner,
+    chunks: &[Range<usize>],
+) -> YamlIndex {
     let mut walker = Walker {
         text,
+        chunk: 0..text.len(),
         hits,
         dialect,
         scanner,
@@ -123,8 +166,108 @@ pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScann
         },
         document: Document::default(),
     };
-    walker.run();
-    walker.result
+    for chunk in chunks {
+        walker.chunk = chunk.clone();
+        walker.document = Document {
+            start: chunk.start,
+            ..Document::default()
+        };
+        walker.run();
+    }
+    // Hits inside failed documents keep no structural site.
+    let mut result = walker.result;
+    for failure in &result.failures {
+        let first = hits.partition_point(|hit| hit.range.start < failure.range.start);
+        for (site, hit) in result.sites[first..].iter_mut().zip(&hits[first..]) {
+            if !failure.range.contains(&hit.range.start) {
+                break;
+            }
+            *site = None;
+        }
+    }
+    result
+}
+
+/// The byte ranges of the documents of a YAML stream, cut at its markers without parsing.
+///
+/// YAML forbids `---` and `...` at the start of a line inside any node (`c-forbidden`), so such
+/// a line, followed by a space, a tab or the line's end, always ends a document. A range
+/// starts at its `---` line, or at the directives before it; one ends after a `...` line. The
+/// ranges cover `text` without gaps, in order.
+pub fn document_chunks(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let is_marker = |at: usize, marker: &[u8]| {
+        bytes[at..].starts_with(marker)
+            && bytes
+                .get(at + 3)
+                .is_none_or(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n'))
+    };
+    // Lines that start with three dashes or dots: found by SIMD search, not line by line.
+    let mut lines: Vec<usize> = memchr::memmem::find_iter(bytes, b"\n---")
+        .chain(memchr::memmem::find_iter(bytes, b"\n..."))
+        .map(|newline| newline + 1)
+        .collect();
+    if bytes.starts_with(b"---") || bytes.starts_with(b"...") {
+        lines.push(0);
+    }
+    lines.sort_unstable();
+
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    // The current range holds more than comments, blank lines and directives.
+    let mut content = false;
+    for at in lines {
+        if is_marker(at, b"---") {
+            if content || has_content(&bytes[start..at]) {
+                chunks.push(start..at);
+                start = at;
+            }
+            content = true;
+        } else if is_marker(at, b"...") {
+            let line_end =
+                memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |end| at + end + 1);
+            chunks.push(start..line_end);
+            start = line_end;
+            content = false;
+        }
+    }
+    if start < bytes.len() || chunks.is_empty() {
+        chunks.push(start..bytes.len());
+    }
+    chunks
+}
+
+/// Whether the start of a document holds more than blank lines, comments and directives.
+fn has_content(region: &[u8]) -> bool {
+    region.split(|&byte| byte == b'\n').any(|line| {
+        let trimmed = line.trim_ascii();
+        !(trimmed.is_empty() || trimmed.starts_with(b"#") || line.starts_with(b"%"))
+    })
+}
+
+/// The documents of `text` that hold (or touch, for an empty span) one of `spans`.
+pub fn chunks_holding(text: &str, spans: &[Range<usize>]) -> Vec<Range<usize>> {
+    if spans.is_empty() {
+        return Vec::new();
+    }
+    let starts = span_starts(spans);
+    let mut chunks = document_chunks(text);
+    chunks.retain(|chunk| holds_any(chunk, &starts));
+    merge_adjacent(chunks)
+}
+
+/// The sorted starts of `spans`: a span belongs to the document it starts in (spans are
+/// hits and edits, which never cross a document marker).
+fn span_starts<'a>(spans: impl IntoIterator<Item = &'a Range<usize>>) -> Vec<usize> {
+    let mut starts: Vec<usize> = spans.into_iter().map(|span| span.start).collect();
+    starts.sort_unstable();
+    starts
+}
+
+/// Whether a span starts in `chunk` or right at its end (an insertion after its last line).
+fn holds_any(chunk: &Range<usize>, starts: &[usize]) -> bool {
+    let first = starts.partition_point(|&start| start < chunk.start);
+    starts.get(first).is_some_and(|&start| start <= chunk.end)
 }
 
 /// The `dependencies` of a `Chart.yaml` (or Helm 2 `requirements.yaml`): each one's `name`
@@ -241,11 +384,28 @@ impl Node {
 
 /// The root node of every document of `text` that parses.
 pub fn documents(text: &str) -> Vec<Node> {
+    let mut documents = Vec::new();
+    parse_nodes(text, 0..text.len(), &mut documents);
+    documents
+}
+
+/// The root node of every document that parses among those holding one of `spans`.
+pub fn documents_holding(text: &str, spans: &[Range<usize>]) -> Vec<Node> {
+    let mut documents = Vec::new();
+    for chunk in chunks_holding(text, spans) {
+        parse_nodes(text, chunk, &mut documents);
+    }
+    documents
+}
+
+/// Parse `text[chunk]` and push the root node of each document that parses; spans are
+/// offsets into `text`.
+fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
     let options = granit_parser::options! {
         emit_unresolved_aliases: true,
     };
-    let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut documents = Vec::new();
+    let base = chunk.start;
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
     // Open collections: the node being built and, for mappings, a pending key.
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
     let mut failed = false;
@@ -265,6 +425,7 @@ pub fn documents(text: &str) -> Vec<Node> {
         let Some(range) = span.byte_range() else {
             continue;
         };
+        let range = range.start + base..range.end + base;
         let node = match event {
             Event::DocumentStart(..) => {
                 stack.clear();
@@ -323,12 +484,13 @@ pub fn documents(text: &str) -> Vec<Node> {
             Some(_) => {}
         }
     }
-    documents
 }
 
-/// How many documents of `text` fail to parse (for verifying that a fix broke nothing).
-pub fn failure_count(text: &str, scanner: &HostScanner) -> usize {
-    index(text, &[], Dialect::plain("yaml"), scanner)
+/// How many of the documents of `text` that hold one of `spans` fail to parse (for verifying
+/// that a fix broke nothing: the spans are its edits).
+pub fn failure_count(text: &str, spans: &[Range<usize>], scanner: &HostScanner) -> usize {
+    let chunks = chunks_holding(text, spans);
+    index_documents(text, &[], Dialect::plain("yaml"), scanner, &chunks)
         .failures
         .len()
 }
@@ -395,7 +557,10 @@ struct Pending {
 }
 
 struct Walker<'a> {
+    /// The whole file: every range is an offset into it.
     text: &'a str,
+    /// The documents being parsed now.
+    chunk: Range<usize>,
     hits: &'a [HostHit],
     dialect: Dialect,
     scanner: &'a HostScanner,
@@ -411,7 +576,9 @@ impl Walker<'_> {
         let options = granit_parser::options! {
             emit_unresolved_aliases: true,
         };
-        let mut parser = Parser::new_from_str_with_options(self.text, options);
+        let base = self.chunk.start;
+        let end = self.chunk.end;
+        let mut parser = Parser::new_from_str_with_options(&self.text[self.chunk.clone()], options);
         let mut open_failure: Option<DocumentFailure> = None;
         let mut errors = 0;
         loop {
@@ -421,6 +588,7 @@ impl Walker<'_> {
                     let Some(range) = span.byte_range() else {
                         continue;
                     };
+                    let range = range.start + base..range.end + base;
                     if let Event::DocumentStart(..) = event
                         && let Some(mut failure) = open_failure.take()
                     {
@@ -435,14 +603,17 @@ impl Walker<'_> {
                     // broken region: keep the first message.
                     if open_failure.is_none() {
                         open_failure = Some(DocumentFailure {
-                            range: self.document.start..self.text.len(),
-                            at: error.marker().byte_offset().unwrap_or(self.document.start),
+                            range: self.document.start..end,
+                            at: error
+                                .marker()
+                                .byte_offset()
+                                .map_or(self.document.start, |at| at + base),
                             message: error.info(),
                         });
                     }
                     // Structure collected for the broken document is not trusted.
                     self.document = Document {
-                        start: self.text.len(),
+                        start: end,
                         ..Document::default()
                     };
                     let resumed = matches!(parser.proceed_next_document(), Ok(true));
@@ -454,14 +625,6 @@ impl Walker<'_> {
         }
         if let Some(failure) = open_failure {
             self.result.failures.push(failure);
-        }
-        // Hits inside failed documents keep no structural site.
-        for failure in &self.result.failures {
-            for (site, hit) in self.result.sites.iter_mut().zip(self.hits) {
-                if failure.range.contains(&hit.range.start) {
-                    *site = None;
-                }
-            }
         }
     }
 
@@ -701,7 +864,7 @@ impl Walker<'_> {
             let outer = render_context(label, &path, &document.resources);
             self.place_embedded(&range, &outer, &render_path(&path), &value);
         }
-        self.document.start = self.text.len();
+        self.document.start = self.chunk.end;
     }
 
     /// Whether a key is a legacy host (optionally with a path or scheme), as in a mirror map.
@@ -969,6 +1132,66 @@ fn render_path(path: &[PathElem]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunk_texts(text: &str) -> Vec<&str> {
+        let chunks = document_chunks(text);
+        // Cover the text without gaps, in order.
+        assert_eq!(chunks.first().map(|chunk| chunk.start), Some(0));
+        assert_eq!(chunks.last().map(|chunk| chunk.end), Some(text.len()));
+        assert!(chunks.windows(2).all(|pair| pair[0].end == pair[1].start));
+        chunks.into_iter().map(|chunk| &text[chunk]).collect()
+    }
+
+    #[test]
+    fn streams_are_cut_at_document_markers_only() {
+        assert_eq!(chunk_texts(""), [""]);
+        assert_eq!(chunk_texts("a: 1\n"), ["a: 1\n"]);
+        // A leading marker, comments and directives stay with the document they precede.
+        assert_eq!(
+            chunk_texts("# c\n%YAML 1.2\n---\na: 1\n---\r\nb: 2\n--- |\n  x\n"),
+            [
+                "# c\n%YAML 1.2\n---\na: 1\n",
+                "---\r\nb: 2\n",
+                "--- |\n  x\n"
+            ]
+        );
+        // `...` ends a document; directives after it start the next one.
+        assert_eq!(
+            chunk_texts("a: 1\n...\n%YAML 1.2\n---\nb: 2\n...\n"),
+            ["a: 1\n...\n", "%YAML 1.2\n---\nb: 2\n...\n"]
+        );
+        // Not markers: indented, inside a word, empty documents in a row are each a document.
+        assert_eq!(
+            chunk_texts("a: |\n  ---\n----\n---x\n---\n---\n"),
+            ["a: |\n  ---\n----\n---x\n", "---\n", "---\n"]
+        );
+    }
+
+    #[test]
+    fn only_documents_with_hits_are_parsed_and_spans_stay_in_the_file() {
+        let text = "a: [unclosed\n---\nkind: Pod\napiVersion: v1\nspec:\n  image: k8s.gcr.io/pause:3.9\n---\nb: {broken\n";
+        let (placed, index) = sites(text);
+        // The broken documents hold no hit: they are not parsed, so they are not failures.
+        assert!(index.failures.is_empty(), "{:?}", index.failures);
+        let site = placed[0].as_ref().unwrap();
+        assert_eq!(site.context, "manifest: Pod spec.image");
+        // A broken document with a hit is one failure, with its own range.
+        let text = "a: 1\n---\nimage: k8s.gcr.io/pause:3.9\nb: [\n---\nc: 2\n";
+        let (placed, index) = sites(text);
+        assert!(placed[0].is_none());
+        assert_eq!(index.failures.len(), 1);
+        let failure = &index.failures[0];
+        assert_eq!(
+            &text[failure.range.clone()],
+            "---\nimage: k8s.gcr.io/pause:3.9\nb: [\n"
+        );
+        assert!(failure.range.contains(&failure.at), "{failure:?}");
+        // Escapes that could spell a host get their document parsed without any hit.
+        let text = "a: 1\n---\nimage: \"k8s\\x2egcr.io/pause:3.9\"\n";
+        let (_, index) = sites(text);
+        assert_eq!(index.escaped.len(), 1);
+        assert!(text[index.escaped[0].range.clone()].starts_with("\"k8s"));
+    }
 
     fn sites(text: &str) -> (Vec<Option<YamlSite>>, YamlIndex) {
         let scanner = HostScanner::new();

@@ -50,6 +50,17 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// Scanned, and nothing to report or count but the scan itself.
+    pub fn is_clean(&self) -> bool {
+        matches!(self.status, FileStatus::Scanned)
+            && self.findings.is_empty()
+            && self.notes.is_empty()
+            && self.suppressed == 0
+            && self.fixed == 0
+            && self.diff.is_none()
+            && self.error.is_none()
+    }
+
     pub fn new(path: RepoPath, status: FileStatus) -> FileReport {
         FileReport {
             path,
