@@ -165,10 +165,18 @@ fn fixed_source(
         ));
     }
     let (before, after) = edit_spans(&detection.findings, &applied.fixed);
-    if source.kind.is_yaml_like()
-        && job.detector.yaml_failures(&fixed, &after) > job.detector.yaml_failures(source, &before)
-    {
-        return Err("fix not applied: the fixed file would not parse as YAML (a regshift bug; please report it)".into());
+    if source.kind.is_yaml_like() {
+        let failed_after = job.detector.yaml_failures(&fixed, &after);
+        // Every edited document holds a hit, so detection parsed it: when none of those
+        // failed, none of the edited ones did, and the original needs no second parse.
+        let failed_before = match detection.yaml_failures {
+            Some(0) => 0,
+            _ if failed_after == 0 => 0,
+            _ => job.detector.yaml_failures(source, &before),
+        };
+        if failed_after > failed_before {
+            return Err("fix not applied: the fixed file would not parse as YAML (a regshift bug; please report it)".into());
+        }
     }
     Ok(Fixed {
         count: applied.fixed.len(),

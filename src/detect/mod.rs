@@ -57,6 +57,9 @@ pub struct Detection {
     pub notes: Vec<String>,
     /// Findings dropped by suppression comments.
     pub suppressed: usize,
+    /// How many of the YAML documents parsed for structure (those with a hit) failed, when the
+    /// file was parsed at all. Fix verification needs no second parse when this is `Some(0)`.
+    pub yaml_failures: Option<usize>,
 }
 
 /// Built once per run and shared by every worker.
@@ -126,6 +129,7 @@ impl Detector {
 
         let layout = Layout::new(source);
         let structure = self.structure(source, &hits, &mut detection.notes);
+        detection.yaml_failures = structure.as_ref().map(|structure| structure.failures.len());
         let mut findings = Vec::with_capacity(hits.len());
         for (index, hit) in hits.iter().enumerate() {
             let text_site = self.text.analyze(source, hit, &layout);

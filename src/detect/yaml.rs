@@ -501,6 +501,21 @@ enum PathElem {
     Index(usize),
 }
 
+/// One element at the end of a path, borrowed from the walker's stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail<'a> {
+    Key(&'a str),
+    Index,
+}
+
+/// The key name of a path element, if it is a key.
+fn key_of(elem: Option<Tail<'_>>) -> Option<&str> {
+    match elem {
+        Some(Tail::Key(key)) => Some(key),
+        _ => None,
+    }
+}
+
 #[derive(Debug)]
 enum Frame {
     Mapping {
@@ -683,73 +698,108 @@ impl Walker<'_> {
 
     fn scalar(&mut self, value: &str, style: ScalarStyle, range: Range<usize>) {
         let is_key = self.expecting_key();
-        let mut path = self.current_path();
-        if is_key {
-            path.push(PathElem::Key(value.to_string()));
-        }
-        let hits: Vec<usize> = self.hits_within(&range).collect();
-        if !is_key {
-            self.note_resource_field(&path, value);
-        }
-        let value_key = match path.last() {
-            Some(PathElem::Key(key)) if !is_key => Some(key.as_str()),
-            _ => None,
-        };
+        let hits = self.hits_within(&range);
+        // Most scalars hold no hit and name no resource field: they must not pay for a path
+        // (one string per level). Decide from the last two path elements first.
+        let (parent, last) = self.path_tail();
+        let value_key = if is_key { None } else { key_of(last) };
         let is_history = value_key.is_some_and(|key| self.dialect.history_keys.contains(&key));
-        let embedding_key = match path.as_slice() {
-            [.., PathElem::Key(key)] => Some(key.as_str()),
-            [.., PathElem::Key(key), PathElem::Index(_)] => Some(key.as_str()),
-            _ => None,
+        let embedding_key = match last {
+            Some(Tail::Index) => key_of(parent),
+            _ => value_key,
         };
-        if !is_key
+        let embeds = !is_key
             && style == ScalarStyle::Literal
             && embedding_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
-            && !hits.is_empty()
-        {
-            self.document
-                .embedded
-                .push((range.clone(), path.clone(), value.to_string()));
+            && !hits.is_empty();
+        let resource_field = !is_key
+            && (matches!(value_key, Some("kind" | "apiVersion"))
+                || (value_key == Some("name") && key_of(parent) == Some("metadata")));
+        let names_mapping = value_key == Some("name");
+        let may_escape = !is_key
+            && style == ScalarStyle::DoubleQuoted
+            && self.text[range.clone()].contains('\\');
+
+        if !hits.is_empty() || embeds || resource_field || may_escape {
+            let mut path = self.current_path();
+            if is_key {
+                path.push(PathElem::Key(value.to_string()));
+            }
+            if resource_field {
+                self.note_resource_field(&path, value);
+            }
+            if embeds {
+                self.document
+                    .embedded
+                    .push((range.clone(), path.clone(), value.to_string()));
+            }
+            let hit_list: Vec<usize> = hits.collect();
+            for &hit in &hit_list {
+                let place = if is_key {
+                    Place::Key
+                } else if is_history {
+                    Place::History
+                } else {
+                    let matched = &self.text[self.hits[hit].range.clone()];
+                    let trimmed = value.trim();
+                    let whole_value = trimmed.eq_ignore_ascii_case(matched)
+                        || trimmed
+                            .strip_suffix('/')
+                            .is_some_and(|host| host.eq_ignore_ascii_case(matched));
+                    Place::Value {
+                        key: match path.last() {
+                            Some(PathElem::Key(key)) => Some(key.clone()),
+                            _ => None,
+                        },
+                        whole_value,
+                        block: matches!(style, ScalarStyle::Literal | ScalarStyle::Folded),
+                    }
+                };
+                self.document.pending.push(Pending {
+                    hit,
+                    place,
+                    path: path.clone(),
+                    sibling_name: self.mapping_name(),
+                });
+            }
+            if may_escape {
+                self.check_escapes(value, &range, &hit_list, &path);
+            }
+            if is_key {
+                self.set_key(path.pop().expect("a key was pushed"));
+            }
+        } else if is_key {
+            self.set_key(PathElem::Key(value.to_string()));
         }
-        for &hit in &hits {
-            let place = if is_key {
-                Place::Key
-            } else if is_history {
-                Place::History
-            } else {
-                let matched = &self.text[self.hits[hit].range.clone()];
-                let trimmed = value.trim();
-                let whole_value = trimmed.eq_ignore_ascii_case(matched)
-                    || trimmed
-                        .strip_suffix('/')
-                        .is_some_and(|host| host.eq_ignore_ascii_case(matched));
-                Place::Value {
-                    key: match path.last() {
-                        Some(PathElem::Key(key)) => Some(key.clone()),
-                        _ => None,
-                    },
-                    whole_value,
-                    block: matches!(style, ScalarStyle::Literal | ScalarStyle::Folded),
-                }
-            };
-            self.document.pending.push(Pending {
-                hit,
-                place,
-                path: path.clone(),
-                sibling_name: self.mapping_name(),
-            });
-        }
-        if value_key == Some("name")
-            && let Some(Frame::Mapping { name, .. }) = self.document.stack.last_mut()
-        {
+        if names_mapping && let Some(Frame::Mapping { name, .. }) = self.document.stack.last_mut() {
             *name = Some(value.to_string());
         }
-        if !is_key && style == ScalarStyle::DoubleQuoted {
-            self.check_escapes(value, &range, &hits, &path);
-        }
-        if is_key {
-            self.set_key(path.pop().expect("a key was pushed"));
-        }
         self.advance();
+    }
+
+    /// The last two elements of [`Self::current_path`] (parent, last), without building it.
+    fn path_tail(&self) -> (Option<Tail<'_>>, Option<Tail<'_>>) {
+        let mut tail = self
+            .document
+            .stack
+            .iter()
+            .rev()
+            .filter_map(|frame| match frame {
+                Frame::Mapping {
+                    expect_key: false,
+                    key: Some(PathElem::Key(key)),
+                    ..
+                } => Some(Tail::Key(key)),
+                Frame::Mapping {
+                    expect_key: false,
+                    key: Some(PathElem::Index(_)),
+                    ..
+                }
+                | Frame::Sequence { .. } => Some(Tail::Index),
+                Frame::Mapping { .. } => None,
+            });
+        let last = tail.next();
+        (tail.next(), last)
     }
 
     /// A double-quoted scalar may spell the host with escapes that the raw bytes hide. The
@@ -920,7 +970,7 @@ impl Walker<'_> {
         }
     }
 
-    fn hits_within(&self, range: &Range<usize>) -> impl Iterator<Item = usize> + use<> {
+    fn hits_within(&self, range: &Range<usize>) -> Range<usize> {
         let first = self
             .hits
             .partition_point(|hit| hit.range.start < range.start);
