@@ -688,6 +688,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn edit_spans_point_at_the_replacements_in_the_fixed_file() {
+        // Host swaps of two lengths and kubeadm's inserted CoreDNS repository, in two documents.
+        let text = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nimageRepository: k8s.gcr.io\n---\nimage: k8s.gcr.io/pause:3.9 # é\nother: us.gcr.io/k8s-artifacts-prod/pause:3.9\n";
+        let source = SourceFile::new(RepoPath::new("kubeadm.yaml"), text.as_bytes().to_vec());
+        let detection = Detector::new().detect(&source, &RuleFilter::ignoring(Vec::new()));
+        let applied =
+            fix::apply_fixes(&source.bytes, &detection.findings, FixLevel::IncludeUnsafe).unwrap();
+        let (before, after) = edit_spans(&detection.findings, &applied.fixed);
+        assert!(before.len() >= 3, "{before:?}");
+        assert_eq!(before.len(), after.len());
+        let edits: Vec<&Edit> = applied
+            .fixed
+            .iter()
+            .flat_map(|&index| &detection.findings[index].fix.as_ref().unwrap().edits)
+            .collect();
+        for (old, new) in before.iter().zip(&after) {
+            let edit = edits.iter().find(|edit| edit.range == *old).unwrap();
+            assert_eq!(&text.as_bytes()[old.clone()], edit.original.as_bytes());
+            assert_eq!(&applied.output[new.clone()], edit.replacement.as_bytes());
+        }
+    }
+
+    #[test]
     fn packaged_members_name_their_override_prefix() {
         let roots = [
             "dep/",
