@@ -190,6 +190,8 @@ def parity(binary: Path, tree: Path, threads: int) -> str:
         ["rg", "--no-config", "-c", "--hidden", "-g", "!.git/", "--max-filesize", "10M", "-F", PATTERN],
         cwd=tree, capture_output=True, text=True, env=ENV).stdout.split())
     differ = len(found ^ hits)
+    if differ or len(found) == 0:
+        PROBLEMS.append(f"parity: {differ} files differ between rg and regshift")
     accounted = summary["files_scanned"] + len(report["skipped"])
     return (f"parity: rg --files lists {len(listed):,} files; regshift scanned {summary['files_scanned']:,} "
             f"+ skipped {len(report['skipped'])} (+ binary files, not counted) = {accounted:,}\n"
@@ -199,6 +201,9 @@ def parity(binary: Path, tree: Path, threads: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+
+# Problems that make the run fail (exit 1) after the table is printed.
+PROBLEMS: list[str] = []
 
 ENV = {key: value for key, value in os.environ.items() if key not in ("RIPGREP_CONFIG_PATH", "NO_COLOR")}
 
@@ -326,6 +331,8 @@ def main() -> int:
         left_count = sum(int(line.rsplit(":", 1)[1]) for line in left)
         after = json.loads(subprocess.run([str(binary), "check", "--format", "json", "generated"], cwd=work_root,
                                           capture_output=True, text=True, env=ENV).stdout)["summary"]
+        if after["fixable"]:
+            PROBLEMS.append(f"fix left {after['fixable']} fixable findings")
         rows.append((f"fix, same part (restored, synced)", str(len(results["fix"])), f"{fix_time * 1000:,.0f} ms",
                      spread(results["fix"]),
                      f"{rg_time * 1000:,.0f} ms", f"{fix_time / rg_time:.2f}x",
@@ -383,7 +390,9 @@ def main() -> int:
     out.append(f"total benchmark time {elapsed:.0f} s; other processes used {share:.0%} of the machine's CPU meanwhile"
                + ("  <-- the machine was not idle: numbers are noisy" if share > 0.05 else ""))
     print("\n".join(out))
-    return 0
+    for problem in PROBLEMS:
+        print(f"error: {problem}", file=sys.stderr)
+    return 1 if PROBLEMS else 0
 
 
 if __name__ == "__main__":
