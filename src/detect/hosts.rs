@@ -8,10 +8,10 @@
 //! `k8s.gcr.io`, ASCII case-insensitively, so `staging-k8s.gcr.io`, `notk8s.gcr.io`,
 //! `k8s.gcr.io.mirror.example.net` and `k8s.gcr.io-notes` never match.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use memchr::memmem;
-use memchr::memmem::Finder;
+use memchr::memmem::{self, Finder};
 
 /// The frozen registry.
 pub const LEGACY_HOST: &str = "k8s.gcr.io";
@@ -143,13 +143,8 @@ impl HostScanner {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
-        let lower;
-        let haystack = if bytes.iter().any(u8::is_ascii_uppercase) {
-            lower = bytes.to_ascii_lowercase();
-            &lower[..]
-        } else {
-            bytes
-        };
+        let haystack = lowercase(bytes);
+        let haystack = &haystack[..];
         // Every needle match, leftmost first; at one start, the first needle wins.
         let mut matches: Vec<(usize, usize, usize)> = Vec::new();
         for (index, needle) in self.needles.iter().enumerate() {
@@ -612,17 +607,22 @@ pub fn contains_new_host(bytes: &[u8]) -> bool {
     contains_host(bytes, NEW_HOST)
 }
 
+/// `bytes` with ASCII letters lowercased, copied only when it has an uppercase one (hosts are
+/// matched ignoring case).
+fn lowercase(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if bytes.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(bytes.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(bytes)
+    }
+}
+
 /// Whether `bytes` names `host` (lowercase; a host optionally followed by a path) with whole
 /// tokens at both ends.
 pub fn contains_host(bytes: &[u8], host: &str) -> bool {
     let finder = memmem::Finder::new(host.as_bytes());
-    let lower;
-    let haystack = if bytes.iter().any(u8::is_ascii_uppercase) {
-        lower = bytes.to_ascii_lowercase();
-        &lower[..]
-    } else {
-        bytes
-    };
+    let haystack = lowercase(bytes);
+    let haystack = &haystack[..];
     finder.find_iter(haystack).any(|at| {
         let end = at + host.len();
         let left_ok = at == 0 || !is_host_byte(haystack[at - 1]);
