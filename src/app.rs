@@ -20,7 +20,7 @@ use crate::finding::{Edit, Finding};
 use crate::fix::{self, FixLevel, write::persist_atomically};
 use crate::images::ImagesReporter;
 use crate::kustomize;
-use crate::path::RepoPath;
+use crate::path::{RepoPath, quoted};
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::{DiffReporter, unified_diff};
 use crate::report::github::GithubReporter;
@@ -643,17 +643,21 @@ fn print_messages(run: &RunReport) -> io::Result<()> {
             writeln!(
                 err,
                 "{error}error{error:#}: {}: {}",
-                failure.path, failure.message
+                quoted(&failure.path),
+                failure.message
             )?;
         }
     }
+    // Paths are quoted when they hold a line break: see `path::quoted`.
     for (path, reason) in &run.skipped {
+        let path = quoted(path.as_str());
         writeln!(
             err,
             "{warning}warning{warning:#}: {path}: skipped: {reason}"
         )?;
     }
     for (path, message) in &run.notes {
+        let path = quoted(path.as_str());
         writeln!(err, "{note}note{note:#}: {path}: {message}")?;
     }
     Ok(())

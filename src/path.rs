@@ -1,6 +1,7 @@
 //! `RepoPath`: how a file is named in every output. Relative to the current directory, `/`
 //! separated, never starting with `./`; members of archives are written `archive.tgz!member`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
@@ -59,6 +60,30 @@ impl fmt::Display for RepoPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A path as a line of text may show it: C-style quoted, as git quotes it, when it holds a
+/// control character. A file name with a line break must not start a line of its own in a CI
+/// log, where a line that starts with `::` is a workflow command.
+pub fn quoted(path: &str) -> Cow<'_, str> {
+    if !path.chars().any(char::is_control) {
+        return Cow::Borrowed(path);
+    }
+    let mut quoted = String::with_capacity(path.len() + 2);
+    quoted.push('"');
+    for c in path.chars() {
+        match c {
+            '\n' => quoted.push_str("\\n"),
+            '\r' => quoted.push_str("\\r"),
+            '\t' => quoted.push_str("\\t"),
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    Cow::Owned(quoted)
 }
 
 /// `path` below the folder `base`, compared as bytes (no component parsing: this runs for
@@ -131,6 +156,17 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_with_control_characters_are_quoted() {
+        assert_eq!(quoted("deploy/app.yaml"), "deploy/app.yaml");
+        assert_eq!(quoted("a b/é.yaml"), "a b/é.yaml");
+        assert_eq!(
+            quoted("evil\n::error file=x::y\\\".yaml"),
+            "\"evil\\n::error file=x::y\\\\\\\".yaml\""
+        );
+        assert_eq!(quoted("cr\r\u{1b}[31m"), "\"cr\\r\\u{1b}[31m\"");
+    }
 
     #[test]
     fn plain_prefixes_are_stripped_as_bytes_and_others_fall_back() {

@@ -4,6 +4,8 @@
 
 pub mod write;
 
+use std::collections::BTreeMap;
+
 use crate::finding::{Applicability, Edit, Finding};
 
 /// Which fixes `fix` applies.
@@ -79,7 +81,9 @@ pub fn apply_fixes(
         (first, *index)
     });
 
-    let mut accepted: Vec<&Edit> = Vec::new();
+    // Accepted edits by (start, end): they never overlap one another, so a new edit is
+    // checked against its neighbours only, not against every edit taken so far.
+    let mut accepted: BTreeMap<(usize, usize), &Edit> = BTreeMap::new();
     let mut fixed = Vec::new();
     let mut conflicts = 0;
     for (index, edits) in candidates {
@@ -88,25 +92,48 @@ pub fn apply_fixes(
         }
         let new_edits: Vec<&Edit> = edits
             .iter()
-            .filter(|edit| !accepted.contains(edit))
+            .filter(|edit| accepted.get(&key(edit)) != Some(edit))
             .collect();
         if new_edits
             .iter()
-            .any(|edit| accepted.iter().any(|taken| overlaps(taken, edit)))
+            .any(|edit| conflicts_with_accepted(&accepted, edit))
         {
             conflicts += 1;
             continue;
         }
-        accepted.extend(new_edits);
+        accepted.extend(new_edits.into_iter().map(|edit| (key(edit), edit)));
         fixed.push(index);
     }
-    accepted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let accepted: Vec<&Edit> = accepted.into_values().collect();
     fixed.sort_unstable();
     Ok(Applied {
         output: splice(source, &accepted),
         fixed,
         conflicts,
     })
+}
+
+fn key(edit: &Edit) -> (usize, usize) {
+    (edit.range.start, edit.range.end)
+}
+
+/// Whether `edit` overlaps an accepted edit. Going back from the last accepted edit that
+/// starts at or before its end, the first one that ends before it starts closes the search:
+/// accepted edits are disjoint, so every earlier one ends before that.
+fn conflicts_with_accepted(accepted: &BTreeMap<(usize, usize), &Edit>, edit: &Edit) -> bool {
+    for taken in accepted
+        .range(..=(edit.range.end, usize::MAX))
+        .rev()
+        .map(|(_, taken)| taken)
+    {
+        if overlaps(taken, edit) {
+            return true;
+        }
+        if taken.range.end < edit.range.start {
+            break;
+        }
+    }
+    false
 }
 
 fn verify_edit(source: &[u8], edit: &Edit) -> Result<(), ApplyError> {

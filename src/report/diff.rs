@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use similar::TextDiff;
 
 use super::{FileReport, Reporter, RunReport};
+use crate::path::quoted;
 
 /// The unified diff of one file, with `a/` and `b/` prefixes as `git diff` writes them.
 pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
@@ -15,7 +16,7 @@ pub fn unified_diff(path: &str, old: &[u8], new: &[u8]) -> Vec<u8> {
     let mut text = Vec::new();
     diff.unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(&quoted(&format!("a/{path}")), &quoted(&format!("b/{path}")))
         .to_writer(&mut text)
         .expect("writing to a Vec cannot fail");
     text
