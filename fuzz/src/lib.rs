@@ -33,7 +33,7 @@ use regshift::detect::kustomize::Bases;
 use regshift::detect::yaml::document_chunks;
 use regshift::detect::{Detection, Detector, RuleFilter};
 use regshift::finding::{Edit, Finding};
-use regshift::fix::{FixLevel, apply_fixes};
+use regshift::fix::{Applied, FixLevel, apply_fixes};
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
 use regshift::report::diff::{DiffReporter, unified_diff};
@@ -179,6 +179,20 @@ pub fn check(data: &[u8]) {
         });
         let accepted = accepted_edits(&detection.findings, &applied.fixed);
         check_accepted(bytes, &accepted, level);
+        // The spans `fix` hands to its YAML guard: the accepted edits, and their
+        // replacements in the output.
+        let edited: Vec<Range<usize>> = accepted.iter().map(|edit| edit.range.clone()).collect();
+        assert_eq!(
+            applied.edited, edited,
+            "{level:?}: applied spans are not the accepted edits"
+        );
+        for (edit, written) in accepted.iter().zip(&applied.written) {
+            assert_eq!(
+                applied.output.get(written.clone()),
+                Some(edit.replacement.as_bytes()),
+                "{level:?}: a written span does not hold its replacement"
+            );
+        }
         let expected = independent_splice(bytes, &accepted);
         assert!(
             applied.output == expected,
@@ -207,7 +221,14 @@ pub fn check(data: &[u8]) {
             .with_origin(source.origin.clone());
         let remaining = detector.detect(&fixed, &filter);
         check_findings(&fixed, &remaining.findings, utf8, "re-detection");
-        check_yaml_guard(detector, &source, &fixed, &accepted, level);
+        check_yaml_guard(
+            detector,
+            &source,
+            &fixed,
+            &applied,
+            detection.yaml_failures,
+            level,
+        );
         let diff = unified_diff(name.path, bytes, &applied.output);
         assert!(!diff.is_empty(), "{level:?}: changed file, empty diff");
         if utf8 {
@@ -233,7 +254,7 @@ pub fn check(data: &[u8]) {
     }
 }
 
-/// The YAML guard `fix` runs before writing (`app.rs`, `fixed_source`): the documents holding
+/// The YAML guard `fix` runs before writing (`Detector::fix_breaks_yaml`): the documents holding
 /// the applied edits must not fail to parse more often after the fix than before. It parses
 /// only those documents; checked here against the whole file, so that a fix that breaks a
 /// document the guard did not look at cannot slip through.
@@ -241,12 +262,16 @@ fn check_yaml_guard(
     detector: &Detector,
     source: &SourceFile,
     fixed: &SourceFile,
-    accepted: &[&Edit],
+    applied: &Applied,
+    failed_with_hits: Option<usize>,
     level: FixLevel,
 ) {
-    let (before, after) = edit_spans(accepted);
-    let guard_refuses =
-        detector.yaml_failures(fixed, &after) > detector.yaml_failures(source, &before);
+    let guard_refuses = detector.fix_breaks_yaml(
+        source,
+        fixed,
+        (&applied.edited, &applied.written),
+        failed_with_hits,
+    );
     let (Ok(old_text), Ok(new_text)) = (
         std::str::from_utf8(&source.bytes),
         std::str::from_utf8(&fixed.bytes),
@@ -259,20 +284,6 @@ fn check_yaml_guard(
         guard_refuses || whole_after <= whole_before,
         "{level:?}: the fix makes {whole_before} failing YAML documents {whole_after}, yet the guard over the edited documents lets it through"
     );
-}
-
-/// Where the applied edits (sorted, deduplicated) lie in the original file and in the fixed
-/// one, as `app.rs` computes them for the guard.
-fn edit_spans(edits: &[&Edit]) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
-    let mut shift: isize = 0;
-    let mut after = Vec::with_capacity(edits.len());
-    for edit in edits {
-        let start = edit.range.start.saturating_add_signed(shift);
-        after.push(start..start + edit.replacement.len());
-        shift += edit.replacement.len() as isize - edit.range.len() as isize;
-    }
-    let before = edits.iter().map(|edit| edit.range.clone()).collect();
-    (before, after)
 }
 
 fn options(mode: Mode, fix_level: FixLevel) -> RenderOptions {

@@ -5,6 +5,7 @@
 pub mod write;
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::finding::{Applicability, Edit, Finding};
 
@@ -34,6 +35,10 @@ pub struct Applied {
     pub fixed: Vec<usize>,
     /// Fixes skipped because they overlapped a fix applied before them.
     pub conflicts: usize,
+    /// Where each applied edit lies in the source, in order.
+    pub edited: Vec<Range<usize>>,
+    /// Where each applied edit's replacement lies in `output`, in the same order.
+    pub written: Vec<Range<usize>>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -106,10 +111,21 @@ pub fn apply_fixes(
     }
     let accepted: Vec<&Edit> = accepted.into_values().collect();
     fixed.sort_unstable();
+    let mut shift: isize = 0;
+    let written = accepted
+        .iter()
+        .map(|edit| {
+            let start = edit.range.start.saturating_add_signed(shift);
+            shift += edit.replacement.len() as isize - edit.range.len() as isize;
+            start..start + edit.replacement.len()
+        })
+        .collect();
     Ok(Applied {
         output: splice(source, &accepted),
         fixed,
         conflicts,
+        edited: accepted.iter().map(|edit| edit.range.clone()).collect(),
+        written,
     })
 }
 
@@ -186,6 +202,32 @@ pub fn splice(source: &[u8], edits: &[&Edit]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn applied_spans_point_at_the_replacements_in_the_output() {
+        use crate::detect::{Detector, RuleFilter};
+        use crate::path::RepoPath;
+        use crate::source::SourceFile;
+
+        // Host swaps of two lengths and kubeadm's inserted CoreDNS repository, in two documents.
+        let text = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nimageRepository: k8s.gcr.io\n---\nimage: k8s.gcr.io/pause:3.9 # é\nother: us.gcr.io/k8s-artifacts-prod/pause:3.9\n";
+        let source = SourceFile::new(RepoPath::new("kubeadm.yaml"), text.as_bytes().to_vec());
+        let detection = Detector::new().detect(&source, &RuleFilter::ignoring(Vec::new()));
+        let applied =
+            apply_fixes(&source.bytes, &detection.findings, FixLevel::IncludeUnsafe).unwrap();
+        assert!(applied.edited.len() >= 3, "{:?}", applied.edited);
+        assert_eq!(applied.edited.len(), applied.written.len());
+        let edits: Vec<&Edit> = applied
+            .fixed
+            .iter()
+            .flat_map(|&index| &detection.findings[index].fix.as_ref().unwrap().edits)
+            .collect();
+        for (old, new) in applied.edited.iter().zip(&applied.written) {
+            let edit = edits.iter().find(|edit| edit.range == *old).unwrap();
+            assert_eq!(&text.as_bytes()[old.clone()], edit.original.as_bytes());
+            assert_eq!(&applied.output[new.clone()], edit.replacement.as_bytes());
+        }
+    }
     use crate::finding::Fix;
     use crate::rules::Rule;
 
