@@ -225,8 +225,7 @@ impl Config {
         if self.per_path_ignore.is_empty() {
             return RuleFilter::ignoring(rules);
         }
-        let relative = crate::path::strip_dir_prefix(path, &self.base)
-            .or_else(|| path.strip_prefix(&self.base).ok());
+        let relative = crate::path::strip_dir(path, &self.base);
         if let Some(relative) = relative {
             for (glob, ignored) in &self.per_path_ignore {
                 if glob.is_match(relative) {
@@ -384,9 +383,7 @@ impl Excluder {
 
     fn is_excluded(&self, path: &Path, is_dir: bool, check_parents: bool) -> bool {
         self.sets.iter().any(|(base, matcher)| {
-            let Some(relative) =
-                crate::path::strip_dir_prefix(path, base).or_else(|| path.strip_prefix(base).ok())
-            else {
+            let Some(relative) = crate::path::strip_dir(path, base) else {
                 return false;
             };
             if matcher.matched(relative, is_dir).is_ignore() {

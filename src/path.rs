@@ -102,6 +102,11 @@ pub fn strip_dir_prefix<'a>(path: &'a Path, base: &Path) -> Option<&'a Path> {
     (cfg!(unix) && base_ok && is_plain(rest)).then(|| Path::new(rest))
 }
 
+/// `path` relative to the folder `base` (`Path::strip_prefix`), by bytes when both are plain.
+pub fn strip_dir<'a>(path: &'a Path, base: &Path) -> Option<&'a Path> {
+    strip_dir_prefix(path, base).or_else(|| path.strip_prefix(base).ok())
+}
+
 /// A relative `/`-separated path of normal components only.
 fn is_plain(path: &str) -> bool {
     !path.is_empty()

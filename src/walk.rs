@@ -200,11 +200,7 @@ fn walk_directories(
                     if !entry.file_type().is_some_and(|kind| kind.is_file()) {
                         return WalkState::Continue;
                     }
-                    let root = owners
-                        .iter()
-                        .filter(|(root, _)| is_below(entry.path(), root))
-                        .max_by_key(|(root, _)| root.as_os_str().len())
-                        .map_or(0, |(_, index)| *index);
+                    let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
                     share.candidates.push(Candidate {
                         display: RepoPath::from_path(entry.path(), cwd),
                         path: entry.into_path(),
@@ -241,19 +237,12 @@ impl Drop for Share<'_> {
     }
 }
 
-fn owning_root<'a>(
-    roots: &'a [(PathBuf, Arc<Config>)],
-    path: &Path,
-) -> Option<&'a (PathBuf, Arc<Config>)> {
+/// The innermost root that holds `path`, with what it carries.
+fn owning_root<'a, T>(roots: &'a [(PathBuf, T)], path: &Path) -> Option<&'a (PathBuf, T)> {
     roots
         .iter()
-        .filter(|(root, _)| is_below(path, root))
+        .filter(|(root, _)| crate::path::strip_dir(path, root).is_some())
         .max_by_key(|(root, _)| root.as_os_str().len())
-}
-
-/// `path` is `root` or below it (byte comparison first: this runs for every entry).
-fn is_below(path: &Path, root: &Path) -> bool {
-    crate::path::strip_dir_prefix(path, root).is_some() || path.starts_with(root)
 }
 
 /// `ignore` errors carry the path in some variants; name it relative to the current directory.
