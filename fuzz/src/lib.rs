@@ -22,6 +22,8 @@
 //! - the YAML guard `fix` runs before writing, which parses only the documents holding the
 //!   edits, refuses every fix that raises the whole file's count of documents that fail to
 //!   parse;
+//! - every YAML document the line reader accepts (`detect::yaml::lines`) parses, with the
+//!   parser's events and spans, and the structure found for the hits is the parser's;
 //! - the JSON and SARIF documents parse, and JSON byte offsets match the findings; for UTF-8
 //!   input every renderer writes UTF-8.
 
@@ -30,7 +32,7 @@ use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use regshift::detect::kustomize::Bases;
-use regshift::detect::yaml::document_chunks;
+use regshift::detect::yaml::{check_line_reader, document_chunks};
 use regshift::detect::{Detection, Detector, RuleFilter};
 use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
@@ -160,6 +162,13 @@ pub fn check(data: &[u8]) {
 
     let detection = detector.detect(&source, &filter);
     check_findings(&source, &detection.findings, utf8, "detection");
+
+    // The line reader must read every document it accepts as the parser does.
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Err(error) = check_line_reader(text, detector.scanner())
+    {
+        panic!("line reader: {error}");
+    }
 
     // Rendering costs more than detection; each renderer sees each kind of report once per
     // input, at the fix level a bit of the selector byte picks.

@@ -14,8 +14,14 @@
 //! markers first ([`document_chunks`]), so a generated manifest of thousands of documents with
 //! a handful of hits costs a handful of document parses.
 //!
+//! Most of those documents are plain block YAML, and [`lines`] reads them line by line into the
+//! events the parser would give; the parser takes only the documents it declines.
+//!
 //! Spans come from `Span::byte_range()` only; `Marker::index()` counts chars.
 
+mod lines;
+
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -106,7 +112,7 @@ pub struct EscapedScalar {
     pub decoded: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct YamlIndex {
     /// One entry per hit given to [`index`], in the same order.
     pub sites: Vec<Option<YamlSite>>,
@@ -114,17 +120,36 @@ pub struct YamlIndex {
     pub escaped: Vec<EscapedScalar>,
 }
 
+/// How documents are read: through the line reader first (the default), or by the parser
+/// alone (the reference the line reader is tested against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Lines,
+    ParserOnly,
+}
+
 /// Parse the documents of `text` that hold one of `hits` (sorted by start) and place each hit
 /// in its structure.
 /// Documents with an escape that could spell a host are parsed too: only the parser decodes
 /// them (see [`EscapedScalar`]).
 pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScanner) -> YamlIndex {
+    index_with(text, hits, dialect, scanner, Reading::Lines)
+}
+
+/// [`index`], reading documents as `reading` says.
+pub fn index_with(
+    text: &str,
+    hits: &[HostHit],
+    dialect: Dialect,
+    scanner: &HostScanner,
+    reading: Reading,
+) -> YamlIndex {
     let starts = span_starts(hits.iter().map(|hit| &hit.range));
     let mut chunks = document_chunks(text);
     chunks.retain(|chunk| {
         holds_any(chunk, &starts) || may_hide_host(&text.as_bytes()[chunk.clone()])
     });
-    index_documents(text, hits, dialect, scanner, &merge_adjacent(chunks))
+    index_documents(text, hits, dialect, scanner, &chunks, reading)
 }
 
 /// Adjacent documents are parsed together: one parser for a run of documents costs less than
@@ -153,6 +178,7 @@ fn index_documents(
     dialect: Dialect,
     scanner: &HostScanner,
     chunks: &[Range<usize>],
+    reading: Reading,
 ) -> YamlIndex {
     let mut walker = Walker {
         text,
@@ -166,7 +192,25 @@ fn index_documents(
         },
         document: Document::default(),
     };
+    let mut to_parse = Vec::new();
+    let mut steps = Vec::new();
     for chunk in chunks {
+        walker.chunk = chunk.clone();
+        walker.document = Document {
+            start: chunk.start,
+            ..Document::default()
+        };
+        if reading == Reading::Lines && lines::read(text, chunk.clone(), hits, &mut steps) {
+            for (step, range) in steps.drain(..) {
+                walker.step(step, range);
+            }
+        } else {
+            to_parse.push(chunk.clone());
+        }
+    }
+    // One parser per document, as the line reader reads them: a broken document's failure
+    // never reaches past its own end.
+    for chunk in to_parse {
         walker.chunk = chunk.clone();
         walker.document = Document {
             start: chunk.start,
@@ -489,10 +533,18 @@ fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
 /// How many of the documents of `text` that hold one of `spans` fail to parse (for verifying
 /// that a fix broke nothing: the spans are its edits).
 pub fn failure_count(text: &str, spans: &[Range<usize>], scanner: &HostScanner) -> usize {
+    // The parser alone: this guards fixes, and only the parser says what is YAML.
     let chunks = chunks_holding(text, spans);
-    index_documents(text, &[], Dialect::plain("yaml"), scanner, &chunks)
-        .failures
-        .len()
+    index_documents(
+        text,
+        &[],
+        Dialect::plain("yaml"),
+        scanner,
+        &chunks,
+        Reading::ParserOnly,
+    )
+    .failures
+    .len()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -583,6 +635,109 @@ struct Walker<'a> {
     document: Document,
 }
 
+/// The events of a YAML document that place a hit, from the parser or from [`lines`].
+#[derive(Debug, Clone, PartialEq)]
+enum Step<'a> {
+    DocumentStart,
+    /// The end of a document, or of the stream.
+    DocumentEnd,
+    Comment,
+    Scalar(Cow<'a, str>, ScalarStyle),
+    Alias,
+    MappingStart,
+    SequenceStart,
+    /// The end of the innermost mapping or sequence.
+    End,
+}
+
+impl<'a> Step<'a> {
+    fn from_event(event: Event<'a>) -> Option<Step<'a>> {
+        Some(match event {
+            Event::DocumentStart(..) => Step::DocumentStart,
+            Event::DocumentEnd | Event::StreamEnd => Step::DocumentEnd,
+            Event::Comment(..) => Step::Comment,
+            Event::Scalar(value, style, ..) => Step::Scalar(value, style),
+            Event::Alias(_) | Event::UnresolvedAlias(_) => Step::Alias,
+            Event::MappingStart(..) => Step::MappingStart,
+            Event::SequenceStart(..) => Step::SequenceStart,
+            Event::MappingEnd | Event::SequenceEnd => Step::End,
+            _ => return None,
+        })
+    }
+}
+
+/// Check the line reader against the parser on every document of `text` (for the tests and
+/// the fuzz oracle): a document the reader accepts must parse, with the same events and spans
+/// (comments aside: the reader declines those that hold a hit, and others place nothing), and
+/// the structure found for the hits in `text` must be the same either way. `Ok` counts the
+/// documents the reader accepted.
+#[doc(hidden)]
+pub fn check_line_reader(text: &str, scanner: &HostScanner) -> Result<usize, String> {
+    let hits = scanner.scan(text.as_bytes());
+    let mut accepted = 0;
+    let mut steps = Vec::new();
+    for chunk in document_chunks(text) {
+        if !lines::read(text, chunk.clone(), &hits, &mut steps) {
+            continue;
+        }
+        accepted += 1;
+        let expected = parser_steps(text, chunk.clone()).map_err(|error| {
+            format!("{chunk:?}: the reader accepted what the parser rejects: {error}")
+        })?;
+        let read = normalized(std::mem::take(&mut steps));
+        if read != expected {
+            return Err(format!(
+                "{chunk:?}: the reader and the parser disagree:\nreader: {read:?}\nparser: {expected:?}"
+            ));
+        }
+    }
+    let dialect = Dialect::plain("yaml");
+    let through_lines = index_with(text, &hits, dialect, scanner, Reading::Lines);
+    let parsed = index_with(text, &hits, dialect, scanner, Reading::ParserOnly);
+    if through_lines != parsed {
+        return Err(format!(
+            "the structure differs:\nlines:  {through_lines:?}\nparser: {parsed:?}"
+        ));
+    }
+    Ok(accepted)
+}
+
+/// The parser's steps for `text[chunk]`, normalized as [`normalized`] does.
+fn parser_steps(text: &str, chunk: Range<usize>) -> Result<Vec<(Step<'_>, Range<usize>)>, String> {
+    let options = granit_parser::options! {
+        emit_unresolved_aliases: true,
+    };
+    let base = chunk.start;
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
+    let mut steps = Vec::new();
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|error| error.info())?;
+        let (Some(step), Some(range)) = (Step::from_event(event), span.byte_range()) else {
+            continue;
+        };
+        steps.push((step, range.start + base..range.end + base));
+    }
+    Ok(normalized(steps))
+}
+
+/// Steps as the walker sees them: no comments, one end per document, and no spans but those of
+/// scalars with text (the walker reads no other: an empty span holds no hit).
+fn normalized(steps: Vec<(Step<'_>, Range<usize>)>) -> Vec<(Step<'_>, Range<usize>)> {
+    let mut out: Vec<(Step<'_>, Range<usize>)> = Vec::with_capacity(steps.len());
+    for (step, range) in steps {
+        match step {
+            Step::Comment => {}
+            Step::DocumentEnd
+                if out
+                    .last()
+                    .is_some_and(|(last, _)| *last == Step::DocumentEnd) => {}
+            Step::Scalar(..) if !range.is_empty() => out.push((step, range)),
+            _ => out.push((step, 0..0)),
+        }
+    }
+    out
+}
+
 /// Recovery gives up after this many parse errors in one file (a file of garbage).
 const MAX_ERRORS: usize = 10_000;
 
@@ -604,13 +759,16 @@ impl Walker<'_> {
                         continue;
                     };
                     let range = range.start + base..range.end + base;
-                    if let Event::DocumentStart(..) = event
+                    let Some(step) = Step::from_event(event) else {
+                        continue;
+                    };
+                    if step == Step::DocumentStart
                         && let Some(mut failure) = open_failure.take()
                     {
                         failure.range.end = range.start.max(failure.range.start);
                         self.result.failures.push(failure);
                     }
-                    self.event(event, range);
+                    self.step(step, range);
                 }
                 Some(Err(error)) => {
                     errors += 1;
@@ -643,14 +801,14 @@ impl Walker<'_> {
         }
     }
 
-    fn event(&mut self, event: Event<'_>, range: Range<usize>) {
-        match event {
-            Event::DocumentStart(..) => {
+    fn step(&mut self, step: Step<'_>, range: Range<usize>) {
+        match step {
+            Step::DocumentStart => {
                 self.finish_document();
                 self.document.start = range.start;
             }
-            Event::DocumentEnd | Event::StreamEnd => self.finish_document(),
-            Event::Comment(..) => {
+            Step::DocumentEnd => self.finish_document(),
+            Step::Comment => {
                 for hit in self.hits_within(&range) {
                     self.document.pending.push(Pending {
                         hit,
@@ -660,20 +818,20 @@ impl Walker<'_> {
                     });
                 }
             }
-            Event::Scalar(value, style, _, _) => self.scalar(&value, style, range),
-            Event::Alias(_) | Event::UnresolvedAlias(_) => {
+            Step::Scalar(value, style) => self.scalar(&value, style, range),
+            Step::Alias => {
                 if self.expecting_key() {
                     self.set_key(PathElem::Key("*".into()));
                 }
                 self.advance();
             }
-            Event::SequenceStart(..) => {
+            Step::SequenceStart => {
                 let is_key = self.expecting_key();
                 self.document
                     .stack
                     .push(Frame::Sequence { index: 0, is_key });
             }
-            Event::MappingStart(..) => {
+            Step::MappingStart => {
                 let is_key = self.expecting_key();
                 self.document.stack.push(Frame::Mapping {
                     expect_key: true,
@@ -682,7 +840,7 @@ impl Walker<'_> {
                     name: None,
                 });
             }
-            Event::SequenceEnd | Event::MappingEnd => {
+            Step::End => {
                 let is_key = match self.document.stack.pop() {
                     Some(Frame::Mapping { is_key, .. } | Frame::Sequence { is_key, .. }) => is_key,
                     None => false,
@@ -692,7 +850,6 @@ impl Walker<'_> {
                 }
                 self.advance();
             }
-            _ => {}
         }
     }
 
