@@ -1,13 +1,15 @@
 //! The pipeline: walk → read → detect → (check | fix | diff) → report.
 //!
-//! The walk produces one sorted list; rayon processes it in parallel and keeps the order, each
-//! file in its own task with no shared state; one thread renders. `Check`, `Fix` and `Diff`
+//! The walk hands each file to the walker thread that found it (or, for `fix` and overlapping
+//! paths, produces one sorted list that rayon processes in parallel); each file is processed
+//! alone with no shared state; reports are sorted by path; one thread renders. `Check`, `Fix` and `Diff`
 //! are [`FileMode`]s over the same walk, so the walk never branches on flags.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -188,6 +190,18 @@ fn scanned_report(path: RepoPath, detection: Detection) -> FileReport {
 /// Read a candidate: size cap, regular files only, and (for text) the binary probe. `Err`
 /// carries the status of a file that is not scanned.
 fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, FileStatus> {
+    let mut bytes = Vec::new();
+    read_into(candidate, text_only, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// [`read_candidate`] into `bytes` (cleared first), a buffer that a thread reuses.
+fn read_into(
+    candidate: &Candidate,
+    text_only: bool,
+    bytes: &mut Vec<u8>,
+) -> Result<(), FileStatus> {
+    bytes.clear();
     let unreadable = |error: io::Error| FileStatus::Skipped {
         reason: format!("cannot read: {error}"),
         is_error: true,
@@ -218,10 +232,10 @@ fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, Fil
     if metadata.len() > MAX_FILE_SIZE {
         return Err(too_large());
     }
-    let mut bytes = Vec::with_capacity(metadata.len() as usize + 1);
+    bytes.reserve(metadata.len() as usize + 1);
     // `take` keeps the cap even if the file grows after `metadata`.
     file.take(MAX_FILE_SIZE + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());
@@ -229,7 +243,13 @@ fn read_candidate(candidate: &Candidate, text_only: bool) -> Result<Vec<u8>, Fil
     if text_only && memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some() {
         return Err(FileStatus::Binary);
     }
-    Ok(bytes)
+    Ok(())
+}
+
+thread_local! {
+    /// The thread's read buffer. Most files are read, pass no gate and are dropped: they must
+    /// not each cost an allocation and fresh pages. A file that passes takes the buffer along.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
@@ -237,14 +257,19 @@ fn process_candidate(mode: &dyn FileMode, job: &Job<'_>) -> Vec<FileReport> {
     if chart::is_archive(&job.candidate.path) {
         return process_archive(job);
     }
-    let bytes = match read_candidate(job.candidate, true) {
-        Ok(bytes) => bytes,
+    let read = READ_BUFFER.with_borrow_mut(|buffer| {
+        read_into(job.candidate, true, buffer)?;
+        // The byte gate comes before anything else costs: most files end here.
+        Ok(job
+            .detector
+            .may_match(buffer)
+            .then(|| std::mem::take(buffer)))
+    });
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return vec![FileReport::new(display.clone(), FileStatus::Scanned)],
         Err(status) => return vec![FileReport::new(display.clone(), status)],
     };
-    // The byte gate comes before anything else costs: most files end here.
-    if !job.detector.may_match(&bytes) {
-        return vec![FileReport::new(display.clone(), FileStatus::Scanned)];
-    }
     // Only gated files pay for the layout on disk: their chart, their kustomize bases.
     let kustomization = source::is_kustomization(display.as_str())
         .then(|| std::str::from_utf8(&bytes).ok())
@@ -450,14 +475,16 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
     Ok(scanned.outcome(settings.mode))
 }
 
+/// What a walker thread's sink keeps from a streamed walk.
+enum Streamed {
+    Reports(Candidate, Vec<FileReport>),
+    /// Processed after the walk, once every kustomization is known.
+    Kustomization(Candidate),
+    Error(walk::WalkError),
+}
+
 /// Walk, read, detect and (for fix) write: everything but rendering.
 pub fn scan(settings: &Settings) -> io::Result<Scanned> {
-    let walked = walk::collect_candidates(
-        &settings.roots,
-        &settings.cwd,
-        settings.force_exclude,
-        settings.threads,
-    );
     // One detector per configuration: each may move its own registries ([[move]]).
     let mut detectors: Vec<(Arc<Config>, Detector)> = Vec::new();
     for root in &settings.roots {
@@ -472,14 +499,6 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
         }
     }
     let canonical_roots = settings.canonical_roots();
-    // Components take their bases from whatever includes them: index that once.
-    let includers = kustomize::Includers::build(
-        walked
-            .candidates
-            .iter()
-            .filter(|candidate| source::is_kustomization(candidate.display.as_str()))
-            .map(|candidate| candidate.path.as_path()),
-    );
     let mode: Box<dyn FileMode> = match settings.mode {
         Mode::Check | Mode::Images => Box::new(Check),
         Mode::Fix => Box::new(Fix {
@@ -497,35 +516,127 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
         .map_err(io::Error::other)?;
     // Files with nothing to say are only counted: a tree of 100,000 clean files keeps no
     // report for each.
-    let clean_files = std::sync::atomic::AtomicUsize::new(0);
-    let reports: Vec<FileReport> = pool.install(|| {
-        walked
-            .candidates
-            .par_iter()
-            .map(|candidate| {
-                let root = &settings.roots[candidate.root];
-                let detector = detectors
-                    .iter()
-                    .find(|(config, _)| Arc::ptr_eq(config, &root.config))
-                    .map(|(_, detector)| detector)
-                    .expect("a detector per configuration");
-                let job = Job {
-                    detector,
-                    candidate,
-                    config: &root.config,
-                    filter: root.config.rule_filter(&candidate.path),
-                    canonical_roots: &canonical_roots,
-                    includers: &includers,
-                };
-                let mut reports = process_candidate(mode.as_ref(), &job);
-                let before = reports.len();
-                reports.retain(|report| !report.is_clean());
-                clean_files.fetch_add(before - reports.len(), std::sync::atomic::Ordering::Relaxed);
-                reports
-            })
-            .flatten()
-            .collect()
-    });
+    let clean_files = AtomicUsize::new(0);
+    let process = |candidate: &Candidate, includers: &kustomize::Includers| {
+        let root = &settings.roots[candidate.root];
+        let detector = detectors
+            .iter()
+            .find(|(config, _)| Arc::ptr_eq(config, &root.config))
+            .map(|(_, detector)| detector)
+            .expect("a detector per configuration");
+        let job = Job {
+            detector,
+            candidate,
+            config: &root.config,
+            filter: root.config.rule_filter(&candidate.path),
+            canonical_roots: &canonical_roots,
+            includers,
+        };
+        let mut reports = process_candidate(mode.as_ref(), &job);
+        let before = reports.len();
+        reports.retain(|report| !report.is_clean());
+        clean_files.fetch_add(before - reports.len(), Ordering::Relaxed);
+        reports
+    };
+    // Components take their bases from whatever includes them: the kustomization files of
+    // the whole walk are indexed before any of them is processed.
+    let includers_of = |kustomizations: &[Candidate]| {
+        kustomize::Includers::build(
+            kustomizations
+                .iter()
+                .map(|candidate| candidate.path.as_path()),
+        )
+    };
+
+    // A run that writes nothing, over folders that do not overlap, processes each file on the
+    // walker thread that finds it, as ripgrep does, so reading overlaps the walk and no list
+    // of the tree is kept. `fix` walks first: its kustomizations read bases that other files'
+    // fixes rewrite, and must see them in one order.
+    let streamable = match settings.mode {
+        Mode::Fix => None,
+        _ => walk::streamable_roots(&settings.roots, settings.force_exclude),
+    };
+    let (reports, walk_errors) = match streamable {
+        Some(directory_roots) => {
+            let found = Mutex::new(Vec::new());
+            let no_includers = kustomize::Includers::default();
+            walk::visit(
+                &settings.roots,
+                &directory_roots,
+                &settings.cwd,
+                settings.threads,
+                || {
+                    let mut share = walk::Share::new(&found);
+                    let process = &process;
+                    let no_includers = &no_includers;
+                    move |item: Result<Candidate, walk::WalkError>| match item {
+                        Ok(candidate) if source::is_kustomization(candidate.display.as_str()) => {
+                            share.local.push(Streamed::Kustomization(candidate));
+                        }
+                        Ok(candidate) => {
+                            let reports = process(&candidate, no_includers);
+                            if !reports.is_empty() {
+                                share.local.push(Streamed::Reports(candidate, reports));
+                            }
+                        }
+                        Err(error) => share.local.push(Streamed::Error(error)),
+                    }
+                },
+            );
+            let mut done = Vec::new();
+            let mut kustomizations = Vec::new();
+            let mut errors = Vec::new();
+            for item in found
+                .into_inner()
+                .unwrap_or_else(|poison| poison.into_inner())
+            {
+                match item {
+                    Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
+                    Streamed::Kustomization(candidate) => kustomizations.push(candidate),
+                    Streamed::Error(error) => errors.push(error),
+                }
+            }
+            let includers = includers_of(&kustomizations);
+            done.extend(pool.install(|| {
+                kustomizations
+                    .into_par_iter()
+                    .map(|candidate| {
+                        let reports = process(&candidate, &includers);
+                        (candidate, reports)
+                    })
+                    .collect::<Vec<_>>()
+            }));
+            // The order of the sorted walk: by display name, then real path.
+            done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
+            errors.sort_by(|a, b| a.path.cmp(&b.path));
+            let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
+            (reports, errors)
+        }
+        None => {
+            let walked = walk::collect_candidates(
+                &settings.roots,
+                &settings.cwd,
+                settings.force_exclude,
+                settings.threads,
+            );
+            let kustomizations: Vec<Candidate> = walked
+                .candidates
+                .iter()
+                .filter(|candidate| source::is_kustomization(candidate.display.as_str()))
+                .cloned()
+                .collect();
+            let includers = includers_of(&kustomizations);
+            let reports: Vec<FileReport> = pool.install(|| {
+                walked
+                    .candidates
+                    .par_iter()
+                    .map(|candidate| process(candidate, &includers))
+                    .flatten()
+                    .collect()
+            });
+            (reports, walked.errors)
+        }
+    };
 
     let options = RenderOptions {
         mode: settings.mode,
@@ -536,8 +647,7 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
         summary: Summary::default(),
         skipped: Vec::new(),
         notes: Vec::new(),
-        errors: walked
-            .errors
+        errors: walk_errors
             .iter()
             .map(|error| PathError {
                 path: error.path.clone(),
@@ -561,7 +671,7 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
         }
     }
     run.summary.files_scanned += clean_files.into_inner();
-    run.summary.io_errors += walked.errors.len();
+    run.summary.io_errors += walk_errors.len();
     Ok(Scanned {
         reports,
         run,

@@ -1,7 +1,8 @@
 //! Deciding what to scan, in one place (ripgrep's haystack split): paths named on the command
 //! line are always scanned (unless `--force-exclude` and excluded); files found under named
 //! folders are filtered by `.gitignore`, `.ignore` and the configured excludes. Symlinks found
-//! in the walk are not followed. The result is one sorted list.
+//! in the walk are not followed. The result is one sorted list, or, for a read-only run over
+//! folders that do not overlap, a stream of files handed to the walker threads' sinks.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -138,6 +139,63 @@ fn walk_directories(
     threads: usize,
     walked: &mut Walked,
 ) {
+    let found = Mutex::new(Vec::new());
+    visit(roots, directory_roots, cwd, threads, || {
+        // Each walker thread collects alone and hands its share over once, when it ends.
+        let mut share = Share::new(&found);
+        move |item| share.local.push(item)
+    });
+    for item in found
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner())
+    {
+        match item {
+            Ok(candidate) => walked.candidates.push(candidate),
+            Err(error) => walked.errors.push(error),
+        }
+    }
+}
+
+/// The directory roots (indices into `roots`) of a walk whose files can be handed on as they
+/// are found, in any order: every root is a folder (or excluded) and none holds another, so no
+/// file is found twice. `None` when the walk must collect, sort and deduplicate first.
+pub fn streamable_roots(roots: &[Root], force_exclude: bool) -> Option<Vec<usize>> {
+    let mut directory_roots = Vec::new();
+    for (index, root) in roots.iter().enumerate() {
+        let metadata = std::fs::metadata(&root.absolute).ok()?;
+        if force_exclude
+            && root
+                .config
+                .is_excluded(&root.absolute, metadata.is_dir(), true)
+        {
+            continue;
+        }
+        if !metadata.is_dir() {
+            return None;
+        }
+        directory_roots.push(index);
+    }
+    let nested = directory_roots.iter().any(|&outer| {
+        directory_roots.iter().any(|&inner| {
+            inner != outer
+                && crate::path::strip_dir(&roots[inner].absolute, &roots[outer].absolute).is_some()
+        })
+    });
+    (!nested && !directory_roots.is_empty()).then_some(directory_roots)
+}
+
+/// Walk the folders `directory_roots` in parallel and hand every file found (or error) to a
+/// sink of the walker thread that found it; `make_sink` makes one sink per thread.
+pub fn visit<F, S>(
+    roots: &[Root],
+    directory_roots: &[usize],
+    cwd: &Path,
+    threads: usize,
+    make_sink: F,
+) where
+    F: Fn() -> S + Sync,
+    S: FnMut(Result<Candidate, WalkError>) + Send,
+{
     let mut builder = WalkBuilder::new(&roots[directory_roots[0]].absolute);
     for &index in &directory_roots[1..] {
         builder.add(&roots[index].absolute);
@@ -180,19 +238,13 @@ fn walk_directories(
             }
         });
 
-    let found: Mutex<(Vec<Candidate>, Vec<WalkError>)> = Mutex::new((Vec::new(), Vec::new()));
     let owners: Vec<(PathBuf, usize)> = directory_roots
         .iter()
         .map(|&index| (roots[index].absolute.clone(), index))
         .collect();
     builder.build_parallel().run(|| {
         let owners = &owners;
-        // Each walker thread collects alone and hands its share over once, when it ends.
-        let mut share = Share {
-            found: &found,
-            candidates: Vec::new(),
-            errors: Vec::new(),
-        };
+        let mut sink = make_sink();
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
@@ -201,44 +253,51 @@ fn walk_directories(
                         return WalkState::Continue;
                     }
                     let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
-                    share.candidates.push(Candidate {
+                    sink(Ok(Candidate {
                         display: RepoPath::from_path(entry.path(), cwd),
                         path: entry.into_path(),
                         root,
                         explicit: false,
-                    });
+                    }));
                 }
-                Err(error) => share.errors.push(walk_error(&error, cwd)),
+                Err(error) => sink(Err(walk_error(&error, cwd))),
             }
             WalkState::Continue
         })
     });
-    let (candidates, errors) = found.into_inner().expect("walk finished");
-    walked.candidates.extend(candidates);
-    walked.errors.extend(errors);
 }
 
-/// One walker thread's findings, added to the shared lists when the thread's visitor is
-/// dropped (one lock per thread instead of one per file).
-struct Share<'a> {
-    found: &'a Mutex<(Vec<Candidate>, Vec<WalkError>)>,
-    candidates: Vec<Candidate>,
-    errors: Vec<WalkError>,
+/// One walker thread's share of what a walk yields, added to the shared list when the thread's
+/// sink is dropped (one lock per thread instead of one per file).
+pub struct Share<'a, T> {
+    shared: &'a Mutex<Vec<T>>,
+    pub local: Vec<T>,
 }
 
-impl Drop for Share<'_> {
-    fn drop(&mut self) {
-        let mut found = self
-            .found
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        found.0.append(&mut self.candidates);
-        found.1.append(&mut self.errors);
+impl<'a, T> Share<'a, T> {
+    pub fn new(shared: &'a Mutex<Vec<T>>) -> Share<'a, T> {
+        Share {
+            shared,
+            local: Vec::new(),
+        }
     }
 }
 
-/// The innermost root that holds `path`, with what it carries.
+impl<T> Drop for Share<'_, T> {
+    fn drop(&mut self) {
+        self.shared
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .append(&mut self.local);
+    }
+}
+
+/// The innermost root that holds `path` (a path the walk found), with what it carries.
 fn owning_root<'a, T>(roots: &'a [(PathBuf, T)], path: &Path) -> Option<&'a (PathBuf, T)> {
+    if let [only] = roots {
+        // Every path of a walk over one root lies in it.
+        return Some(only);
+    }
     roots
         .iter()
         .filter(|(root, _)| crate::path::strip_dir(path, root).is_some())
