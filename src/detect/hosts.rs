@@ -9,9 +9,11 @@
 //! `k8s.gcr.io.mirror.example.net` and `k8s.gcr.io-notes` never match.
 
 use std::borrow::Cow;
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
-use memchr::memmem::{self, Finder};
+use memchr::memmem;
+
+use super::gate::CaselessSearch;
 
 /// The frozen registry.
 pub const LEGACY_HOST: &str = "k8s.gcr.io";
@@ -93,9 +95,9 @@ pub struct HostHit {
 /// Finds host hits. Built once and shared by every worker.
 #[derive(Debug, Clone)]
 pub struct HostScanner {
-    /// The lowercase needles, searched in a lowercase copy (SIMD substring search; a
+    /// The needles, searched ignoring case in lowercase blocks (SIMD substring search; a
     /// case-insensitive automaton falls back to a slow rare-byte prefilter).
-    needles: Vec<Finder<'static>>,
+    needles: CaselessSearch,
     moves: Vec<Move>,
 }
 
@@ -116,12 +118,12 @@ impl HostScanner {
 
     /// A scanner that also finds the configured moves (which win over built-in forms).
     pub fn with_moves(moves: Vec<Move>) -> HostScanner {
-        let needles = HOST_NEEDLES
-            .iter()
-            .copied()
-            .chain(moves.iter().map(|moved| moved.host.as_str()))
-            .map(|needle| Finder::new(&needle.to_ascii_lowercase()).into_owned())
-            .collect();
+        let needles = CaselessSearch::new(
+            HOST_NEEDLES
+                .iter()
+                .copied()
+                .chain(moves.iter().map(|moved| moved.host.as_str())),
+        );
         HostScanner { needles, moves }
     }
 
@@ -143,14 +145,12 @@ impl HostScanner {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
-        let haystack = lowercase(bytes);
-        let haystack = &haystack[..];
         // Every needle match, leftmost first; at one start, the first needle wins.
         let mut matches: Vec<(usize, usize, usize)> = Vec::new();
-        for (index, needle) in self.needles.iter().enumerate() {
-            let len = needle.needle().len();
-            matches.extend(needle.find_iter(haystack).map(|at| (at, index, at + len)));
-        }
+        let _ = self.needles.for_each(bytes, |at, index| {
+            matches.push((at, index, at + self.needles.needle_len(index)));
+            ControlFlow::Continue(())
+        });
         matches.sort_unstable();
         for (start, _, end) in matches {
             if start < resume_at {

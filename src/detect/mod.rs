@@ -85,12 +85,8 @@ impl Detector {
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
         let scanner = HostScanner::with_moves(moves);
-        let gate = Gate::new(
-            scanner
-                .gate_needles()
-                .map(str::as_bytes)
-                .chain([suppress::MARKER]),
-        );
+        // Hosts match in any case; the suppression marker only as written.
+        let gate = Gate::with_exact(scanner.gate_needles(), [suppress::MARKER]);
         Detector {
             scanner,
             text: TextAnalyzer::new(),
