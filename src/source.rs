@@ -216,7 +216,7 @@ pub struct SourceFile {
     pub bytes: Vec<u8>,
     pub kind: FileKind,
     pub origin: Origin,
-    line_starts: Vec<usize>,
+    lines: LineTable,
     /// Every byte is ASCII: a column is a byte count.
     ascii: bool,
     /// Facts about the line of the last hit, for the next hit on the same line.
@@ -257,14 +257,14 @@ impl SourceFile {
     }
 
     pub fn with_kind(path: RepoPath, bytes: Vec<u8>, kind: FileKind) -> SourceFile {
-        let line_starts = line_starts(&bytes);
+        let lines = LineTable::new(&bytes);
         let ascii = bytes.is_ascii();
         SourceFile {
             path,
             bytes,
             kind,
             origin: Origin::default(),
-            line_starts,
+            lines,
             ascii,
             memo: Mutex::default(),
         }
@@ -295,15 +295,44 @@ impl SourceFile {
 
     /// The 0-based index of the line holding `offset`.
     pub fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
-            Ok(index) => index,
-            Err(index) => index - 1,
-        }
+        self.lines.index_of(&self.bytes, offset)
     }
 
     /// Byte range of the 0-based line `index`, without its `\n` or `\r\n`.
     pub fn line_range(&self, index: usize) -> Range<usize> {
-        line_range_at(&self.bytes, &self.line_starts, index)
+        let start = self.lines.start_of(&self.bytes, index);
+        // From the next line's start, not by searching this line: a minified file is one
+        // line of megabytes, asked about once per hit.
+        let end = if index + 1 < self.lines.count() {
+            self.lines.start_of(&self.bytes, index + 1) - 1
+        } else {
+            self.bytes.len()
+        };
+        self.trim_cr(start..end)
+    }
+
+    /// The line before `line` (a range from [`Self::line_range`]), found from its bytes: for
+    /// walking lines one by one, which the line table does not make cheap.
+    pub fn previous_line(&self, line: &Range<usize>) -> Option<Range<usize>> {
+        let end = line.start.checked_sub(1)?;
+        let start = memchr::memrchr(b'\n', &self.bytes[..end]).map_or(0, |newline| newline + 1);
+        Some(self.trim_cr(start..end))
+    }
+
+    /// The line after `line` (a range from [`Self::line_range`]).
+    pub fn next_line(&self, line: &Range<usize>) -> Option<Range<usize>> {
+        let newline = line.end + memchr::memchr(b'\n', &self.bytes[line.end..])?;
+        let start = newline + 1;
+        let end =
+            memchr::memchr(b'\n', &self.bytes[start..]).map_or(self.bytes.len(), |end| start + end);
+        Some(self.trim_cr(start..end))
+    }
+
+    fn trim_cr(&self, line: Range<usize>) -> Range<usize> {
+        match line.end.checked_sub(1) {
+            Some(last) if last >= line.start && self.bytes[last] == b'\r' => line.start..last,
+            _ => line,
+        }
     }
 
     /// Byte range of the line that holds `offset` (without the line break).
@@ -312,13 +341,13 @@ impl SourceFile {
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.lines.count()
     }
 
     /// 1-based (line, column) of a byte offset.
     pub fn line_column_at(&self, offset: usize) -> (usize, usize) {
         let index = self.line_index(offset);
-        let mut line_start = self.line_starts[index];
+        let mut line_start = self.lines.start_of(&self.bytes, index);
         if index == 0 && self.has_bom() && offset >= UTF8_BOM.len() {
             line_start = UTF8_BOM.len();
         }
@@ -396,7 +425,7 @@ impl SourceFile {
     pub fn excerpt(&self, range: &Range<usize>) -> Excerpt {
         let first = self.line_index(range.start);
         let last = self.line_index(range.end.max(range.start));
-        let mut start = self.line_starts[first];
+        let mut start = self.lines.start_of(&self.bytes, first);
         if first == 0 && self.has_bom() {
             start = UTF8_BOM.len().min(self.bytes.len());
         }
@@ -442,24 +471,64 @@ fn floor_char_boundary(bytes: &[u8], offset: usize) -> usize {
     offset
 }
 
-/// Offsets of the first byte of every line.
-pub fn line_starts(bytes: &[u8]) -> Vec<usize> {
-    let mut starts = Vec::with_capacity(bytes.len() / 40 + 1);
-    starts.push(0);
-    starts.extend(memchr_iter(b'\n', bytes).map(|newline| newline + 1));
-    starts
+/// Where lines start, without a list of every line: a hit-heavy manifest has millions of
+/// lines and a few thousand hits, and listing the lines cost more than placing the hits. The
+/// table keeps the number of line breaks before each block of [`LINE_BLOCK`] bytes (counted
+/// by SIMD); a question about one line scans one block at most.
+#[derive(Debug)]
+struct LineTable {
+    /// `breaks_before[b]`: line breaks in the bytes before block `b`; one more entry for the
+    /// end of the file.
+    breaks_before: Vec<u32>,
 }
 
-fn line_range_at(bytes: &[u8], line_starts: &[usize], index: usize) -> Range<usize> {
-    let start = line_starts[index];
-    let mut end = line_starts
-        .get(index + 1)
-        .map(|next| next - 1)
-        .unwrap_or(bytes.len());
-    if end > start && bytes[end - 1] == b'\r' {
-        end -= 1;
+/// Bytes per block of a [`LineTable`].
+const LINE_BLOCK: usize = 1024;
+
+impl LineTable {
+    fn new(bytes: &[u8]) -> LineTable {
+        let mut breaks_before = Vec::with_capacity(bytes.len() / LINE_BLOCK + 2);
+        let mut breaks = 0u32;
+        breaks_before.push(0);
+        for block in bytes.chunks(LINE_BLOCK) {
+            // Files are at most 10 MiB (see `app::MAX_FILE_SIZE`): a u32 holds every count.
+            breaks += memchr_iter(b'\n', block).count() as u32;
+            breaks_before.push(breaks);
+        }
+        LineTable { breaks_before }
     }
-    start..end
+
+    fn count(&self) -> usize {
+        self.breaks_before
+            .last()
+            .map_or(0, |&breaks| breaks as usize)
+            + 1
+    }
+
+    /// The 0-based line that holds `offset`: the line breaks before it.
+    fn index_of(&self, bytes: &[u8], offset: usize) -> usize {
+        let offset = offset.min(bytes.len());
+        let block = offset / LINE_BLOCK;
+        self.breaks_before[block] as usize
+            + memchr_iter(b'\n', &bytes[block * LINE_BLOCK..offset]).count()
+    }
+
+    /// The offset where the 0-based line `index` starts (the end of the file past the last).
+    fn start_of(&self, bytes: &[u8], index: usize) -> usize {
+        if index == 0 {
+            return 0;
+        }
+        // The block that holds the line break ending line `index - 1`.
+        let block = self
+            .breaks_before
+            .partition_point(|&breaks| (breaks as usize) < index)
+            .saturating_sub(1);
+        let start = block * LINE_BLOCK;
+        let nth = index - self.breaks_before[block] as usize - 1;
+        memchr_iter(b'\n', &bytes[start.min(bytes.len())..])
+            .nth(nth)
+            .map_or(bytes.len(), |newline| start + newline + 1)
+    }
 }
 
 /// Number of columns in `bytes`: Unicode scalar values, an invalid UTF-8 byte counting as one.
@@ -476,6 +545,49 @@ mod tests {
 
     fn file(text: &[u8]) -> SourceFile {
         SourceFile::new(RepoPath::new("a.yaml"), text.to_vec())
+    }
+
+    /// Every line start, the plain way: what the line table must agree with.
+    fn naive_line_starts(bytes: &[u8]) -> Vec<usize> {
+        std::iter::once(0)
+            .chain(memchr_iter(b'\n', bytes).map(|newline| newline + 1))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn the_line_table_agrees_with_a_list_of_every_line(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "\n", "\r\n", "\r", "\u{e9}", "xyz", "\n\n"]),
+                0..3000,
+            )
+        ) {
+            let bytes = pieces.concat().into_bytes();
+            let source = file(&bytes);
+            let starts = naive_line_starts(&bytes);
+            proptest::prop_assert_eq!(source.line_count(), starts.len());
+            for offset in 0..=bytes.len() + 1 {
+                let expected = starts.partition_point(|&start| start <= offset) - 1;
+                proptest::prop_assert_eq!(source.line_index(offset), expected, "offset {}", offset);
+            }
+            let mut previous: Option<Range<usize>> = None;
+            for (index, &start) in starts.iter().enumerate() {
+                let mut end = starts.get(index + 1).map_or(bytes.len(), |next| next - 1);
+                if end > start && bytes[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                let line = source.line_range(index);
+                proptest::prop_assert_eq!(line.clone(), start..end, "line {}", index);
+                proptest::prop_assert_eq!(source.previous_line(&line), previous.clone());
+                if let Some(previous) = &previous {
+                    proptest::prop_assert_eq!(source.next_line(previous), Some(line.clone()));
+                }
+                previous = Some(line);
+            }
+            proptest::prop_assert_eq!(source.next_line(&previous.expect("one line at least")), None);
+        }
     }
 
     #[test]

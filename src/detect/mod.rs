@@ -115,11 +115,9 @@ impl Detector {
         // see; only the parser decodes them.
         let may_hide_escapes =
             source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
-        if hits.is_empty()
-            && suppressions.markers.is_empty()
-            && !may_hide_escapes
-            && !may_split(source)
-        {
+        // Three searches of the whole file: once per file, not once per question.
+        let split = may_split(source);
+        if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
             return detection;
         }
 
@@ -149,7 +147,7 @@ impl Detector {
             );
         }
 
-        self.apply_structural_fixes(source, &mut findings);
+        self.apply_structural_fixes(source, split, &mut findings);
 
         findings.retain(|finding| filter.allows(finding.rule));
         let before = findings.len();
@@ -174,11 +172,16 @@ impl Detector {
     /// What needs whole mappings, from one parse: image references split across
     /// `registry` and `repository` (new findings), and kubeadm's CoreDNS repository (which
     /// replaces the edits of the `imageRepository` finding it belongs to).
-    fn apply_structural_fixes(&self, source: &SourceFile, findings: &mut Vec<Finding>) {
+    fn apply_structural_fixes(
+        &self,
+        source: &SourceFile,
+        split: bool,
+        findings: &mut Vec<Finding>,
+    ) {
         let kubeadm =
             source.parses_as_yaml() && memmem::find(&source.bytes, b"imageRepository").is_some();
         let kustomization = source.origin.kustomization.as_deref();
-        if !kubeadm && !may_split(source) && kustomization.is_none() {
+        if !kubeadm && !split && kustomization.is_none() {
             return;
         }
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
@@ -189,7 +192,7 @@ impl Detector {
             .iter()
             .map(|finding| finding.range.clone())
             .collect();
-        if may_split(source) {
+        if split {
             // A split pair holds no hit: its documents are those that name a legacy project.
             for needle in split::NEEDLES {
                 spans.extend(
@@ -198,7 +201,7 @@ impl Detector {
             }
         }
         let documents = yaml::documents_holding(text, &spans);
-        if may_split(source) {
+        if split {
             for mut finding in split::split_references(text, &documents, dialect(source).label) {
                 if findings
                     .iter()
@@ -807,19 +810,17 @@ fn is_quoted_value(bytes: &[u8], hit: &HostHit) -> bool {
 /// flag belongs to cri-dockerd when its command line (following `\` continuations back)
 /// runs cri-dockerd.
 fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
-    let mut index = source.line_index(offset);
-    let mut start = source.line_range(index).start;
-    while index > 0 {
-        let previous = source.line_range(index - 1);
+    let mut line = source.line_range_at(offset);
+    while let Some(previous) = source.previous_line(&line) {
         if !source.bytes[previous.clone()]
             .trim_ascii_end()
             .ends_with(b"\\")
         {
             break;
         }
-        index -= 1;
-        start = previous.start;
+        line = previous;
     }
+    let start = line.start;
     // The executable itself, not a path to its socket (`unix:///run/cri-dockerd.sock` is a
     // kubelet flag value).
     let command_line = &source.bytes[start..offset];

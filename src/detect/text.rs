@@ -196,34 +196,44 @@ impl TextAnalyzer {
     /// table runs to the next header.
     /// The TOML mirror table around `offset`: its header line and its byte range.
     fn mirror_table(&self, source: &SourceFile, offset: usize) -> Option<(usize, Range<usize>)> {
-        let is_header = |index: usize| {
-            source.bytes[source.line_range(index)]
+        let is_header = |line: &Range<usize>| {
+            source.bytes[line.clone()]
                 .trim_ascii_start()
                 .starts_with(b"[")
         };
-        let mut header = source.line_index(offset);
+        // Line by line from the hit's line: each step is one search for a line break.
+        let mut header_index = source.line_index(offset);
+        let mut header = source.line_range(header_index);
         let mut looked = 0;
-        while !is_header(header) {
+        while !is_header(&header) {
             looked += 1;
-            if header == 0 || looked >= TABLE_LOOKBACK {
+            if header_index == 0 || looked >= TABLE_LOOKBACK {
                 return None;
             }
-            header -= 1;
+            header = source.previous_line(&header)?;
+            header_index -= 1;
         }
-        let is_mirror = source.line_fact(header, LineFact::MirrorHeader, || {
+        let is_mirror = source.line_fact(header_index, LineFact::MirrorHeader, || {
             self.mirror_header
-                .is_match(&source.bytes[source.line_range(header)])
+                .is_match(&source.bytes[header.clone()])
                 .then_some(0)
         });
         is_mirror?;
-        let last = (header + 1..source.line_count().min(header + TABLE_LOOKBACK))
-            .find(|&index| is_header(index))
-            .map_or(source.line_count() - 1, |next| next - 1)
-            .max(header);
-        Some((
-            header,
-            source.line_range(header).start..source.line_range(last).end,
-        ))
+        // The table ends before the next header; without one close below, at the file's end.
+        let mut line = header.clone();
+        let mut end = None;
+        for _ in 1..TABLE_LOOKBACK {
+            let Some(next) = source.next_line(&line) else {
+                break;
+            };
+            if is_header(&next) {
+                end = Some(line.end);
+                break;
+            }
+            line = next;
+        }
+        let end = end.unwrap_or_else(|| source.line_range(source.line_count() - 1).end);
+        Some((header_index, header.start..end))
     }
 }
 
@@ -409,8 +419,9 @@ impl Layout {
 fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
     let mut blocks = Vec::new();
     let mut open: Option<(usize, u8, usize)> = None;
-    for index in 0..source.line_count() {
-        let range = source.line_range(index);
+    let mut next = Some(source.line_range(0));
+    while let Some(range) = next {
+        next = source.next_line(&range);
         let line = &source.bytes[range.clone()];
         let trimmed = line.trim_ascii_start();
         let fence_char = match trimmed.first() {
