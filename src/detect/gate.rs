@@ -6,8 +6,7 @@
 //! prefilter that a `.` in every other line defeats (measured: 840 MB/s). So the gate
 //! lowercases the file in small blocks that stay in cache and runs memchr's SIMD substring
 //! search for each lowercase needle over each block; blocks overlap by a needle's length so no
-//! match is cut in two. Needles that match only as written (the suppression marker) are
-//! searched in the file's own bytes, with no lowercasing.
+//! match is cut in two. The host scan and the split-reference check use the same search.
 
 use std::ops::ControlFlow;
 
@@ -93,11 +92,10 @@ impl CaselessSearch {
     }
 }
 
+/// The byte gate: whether a file holds any needle, ignoring ASCII case.
 #[derive(Debug, Clone)]
 pub struct Gate {
     caseless: CaselessSearch,
-    /// Needles matched exactly as written.
-    exact: Vec<Finder<'static>>,
 }
 
 impl Gate {
@@ -107,32 +105,14 @@ impl Gate {
         I: IntoIterator<Item = N>,
         N: AsRef<[u8]>,
     {
-        Gate::with_exact(needles, std::iter::empty::<&[u8]>())
-    }
-
-    /// A gate for `needles` (matched ignoring ASCII case) and `exact` (matched as written).
-    pub fn with_exact<I, N, E, X>(needles: I, exact: E) -> Gate
-    where
-        I: IntoIterator<Item = N>,
-        N: AsRef<[u8]>,
-        E: IntoIterator<Item = X>,
-        X: AsRef<[u8]>,
-    {
-        let exact = exact
-            .into_iter()
-            .filter(|needle| !needle.as_ref().is_empty())
-            .map(|needle| Finder::new(needle.as_ref()).into_owned())
-            .collect();
         Gate {
             caseless: CaselessSearch::new(needles),
-            exact,
         }
     }
 
-    /// Whether `bytes` holds any needle (ignoring ASCII case) or any exact needle.
+    /// Whether `bytes` holds any needle, ignoring ASCII case.
     pub fn is_match(&self, bytes: &[u8]) -> bool {
-        self.exact.iter().any(|needle| needle.find(bytes).is_some())
-            || self.caseless.is_match(bytes)
+        self.caseless.is_match(bytes)
     }
 }
 
@@ -189,17 +169,6 @@ mod tests {
         found.sort_unstable();
         expected.sort_unstable();
         assert_eq!(found, expected);
-    }
-
-    #[test]
-    fn exact_needles_match_only_as_written() {
-        let gate = Gate::with_exact(["gcr.io"], ["regshift:ignore"]);
-        assert!(gate.is_match(b"# regshift:ignore"));
-        assert!(!gate.is_match(b"# REGSHIFT:IGNORE"));
-        assert!(gate.is_match(b"GCR.IO"));
-        let exact_only = Gate::with_exact(std::iter::empty::<&str>(), ["x"]);
-        assert!(!exact_only.is_match(b"X"));
-        assert!(exact_only.is_match(b"x"));
     }
 
     #[test]

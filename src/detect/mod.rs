@@ -23,7 +23,7 @@ use memchr::memmem;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
-use gate::Gate;
+use gate::{CaselessSearch, Gate};
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -69,6 +69,8 @@ pub struct Detector {
     text: TextAnalyzer,
     /// The host needles and the suppression marker.
     gate: Gate,
+    /// The legacy project names of a split reference (`split::NEEDLES`).
+    split_needles: CaselessSearch,
 }
 
 impl Default for Detector {
@@ -85,12 +87,19 @@ impl Detector {
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
         let scanner = HostScanner::with_moves(moves);
-        // Hosts match in any case; the suppression marker only as written.
-        let gate = Gate::with_exact(scanner.gate_needles(), [suppress::MARKER]);
+        // The marker is matched as written later: in any case here costs nothing more (one
+        // more needle over a block in cache) and is still a gate.
+        let gate = Gate::new(
+            scanner
+                .gate_needles()
+                .map(str::as_bytes)
+                .chain([suppress::MARKER]),
+        );
         Detector {
             scanner,
             text: TextAnalyzer::new(),
             gate,
+            split_needles: CaselessSearch::new(split::NEEDLES),
         }
     }
 
@@ -116,7 +125,7 @@ impl Detector {
         let may_hide_escapes =
             source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
         // Three searches of the whole file: once per file, not once per question.
-        let split = may_split(source);
+        let split = self.may_split(source);
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
             return detection;
         }
@@ -318,6 +327,16 @@ impl Detector {
         }
     }
 
+    /// Whether a YAML file may hold an image reference split across keys (`split.rs`): one
+    /// block search for the three names, and an exact one only when it finds one.
+    fn may_split(&self, source: &SourceFile) -> bool {
+        source.parses_as_yaml()
+            && self.split_needles.is_match(&source.bytes)
+            && split::NEEDLES
+                .iter()
+                .any(|needle| memmem::find(&source.bytes, needle).is_some())
+    }
+
     /// YAML structure for YAML and JSON files, with a note for every document that holds a hit
     /// but does not parse.
     fn structure(
@@ -355,14 +374,6 @@ impl Detector {
         }
         Some(structure)
     }
-}
-
-/// Whether a YAML file may hold an image reference split across keys (`split.rs`).
-fn may_split(source: &SourceFile) -> bool {
-    source.parses_as_yaml()
-        && split::NEEDLES
-            .iter()
-            .any(|needle| memmem::find(&source.bytes, needle).is_some())
 }
 
 /// How a file's YAML is read, from its kind and chart role.
