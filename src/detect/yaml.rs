@@ -548,8 +548,9 @@ pub fn failure_count(text: &str, spans: &[Range<usize>], scanner: &HostScanner) 
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum PathElem {
-    Key(String),
+enum PathElem<'a> {
+    /// Borrowed from the text when the key needs no decoding: most keys cost no allocation.
+    Key(Cow<'a, str>),
     Index(usize),
 }
 
@@ -569,10 +570,10 @@ fn key_of(elem: Option<Tail<'_>>) -> Option<&str> {
 }
 
 #[derive(Debug)]
-enum Frame {
+enum Frame<'a> {
     Mapping {
         expect_key: bool,
-        key: Option<PathElem>,
+        key: Option<PathElem<'a>>,
         /// This mapping is itself a (complex) key of its parent.
         is_key: bool,
         /// The scalar value of its `name` key, once seen.
@@ -587,14 +588,14 @@ enum Frame {
 /// A mapping with `apiVersion` and `kind`: a Kubernetes object. Both are required, so a Helm
 /// value such as `controller.kind: Deployment` does not make its parent look like one.
 #[derive(Debug, Default)]
-struct Resource {
-    path: Vec<PathElem>,
+struct Resource<'a> {
+    path: Vec<PathElem<'a>>,
     api_version: Option<String>,
     kind: Option<String>,
     name: Option<String>,
 }
 
-impl Resource {
+impl Resource<'_> {
     fn id(&self) -> Option<ResourceId> {
         Some(ResourceId {
             api_version: self.api_version.clone()?,
@@ -605,21 +606,21 @@ impl Resource {
 
 /// What one document collects until it ends (contexts need `kind`, which may come last).
 #[derive(Debug, Default)]
-struct Document {
+struct Document<'a> {
     start: usize,
-    stack: Vec<Frame>,
-    resources: Vec<Resource>,
-    pending: Vec<Pending>,
-    pending_escaped: Vec<(Range<usize>, Vec<PathElem>, HostHit, String)>,
+    stack: Vec<Frame<'a>>,
+    resources: Vec<Resource<'a>>,
+    pending: Vec<Pending<'a>>,
+    pending_escaped: Vec<(Range<usize>, Vec<PathElem<'a>>, HostHit, String)>,
     /// Literal blocks that hold YAML: raw range, path, decoded value.
-    embedded: Vec<(Range<usize>, Vec<PathElem>, String)>,
+    embedded: Vec<(Range<usize>, Vec<PathElem<'a>>, String)>,
 }
 
 #[derive(Debug)]
-struct Pending {
+struct Pending<'a> {
     hit: usize,
     place: Place,
-    path: Vec<PathElem>,
+    path: Vec<PathElem<'a>>,
     sibling_name: Option<String>,
 }
 
@@ -632,7 +633,7 @@ struct Walker<'a> {
     dialect: Dialect,
     scanner: &'a HostScanner,
     result: YamlIndex,
-    document: Document,
+    document: Document<'a>,
 }
 
 /// The events of a YAML document that place a hit, from the parser or from [`lines`].
@@ -741,7 +742,7 @@ fn normalized(steps: Vec<(Step<'_>, Range<usize>)>) -> Vec<(Step<'_>, Range<usiz
 /// Recovery gives up after this many parse errors in one file (a file of garbage).
 const MAX_ERRORS: usize = 10_000;
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
     fn run(&mut self) {
         let options = granit_parser::options! {
             emit_unresolved_aliases: true,
@@ -801,7 +802,7 @@ impl Walker<'_> {
         }
     }
 
-    fn step(&mut self, step: Step<'_>, range: Range<usize>) {
+    fn step(&mut self, step: Step<'a>, range: Range<usize>) {
         match step {
             Step::DocumentStart => {
                 self.finish_document();
@@ -818,10 +819,10 @@ impl Walker<'_> {
                     });
                 }
             }
-            Step::Scalar(value, style) => self.scalar(&value, style, range),
+            Step::Scalar(value, style) => self.scalar(value, style, range),
             Step::Alias => {
                 if self.expecting_key() {
-                    self.set_key(PathElem::Key("*".into()));
+                    self.set_key(PathElem::Key(Cow::Borrowed("*")));
                 }
                 self.advance();
             }
@@ -846,14 +847,14 @@ impl Walker<'_> {
                     None => false,
                 };
                 if is_key {
-                    self.set_key(PathElem::Key("?".into()));
+                    self.set_key(PathElem::Key(Cow::Borrowed("?")));
                 }
                 self.advance();
             }
         }
     }
 
-    fn scalar(&mut self, value: &str, style: ScalarStyle, range: Range<usize>) {
+    fn scalar(&mut self, value: Cow<'a, str>, style: ScalarStyle, range: Range<usize>) {
         let is_key = self.expecting_key();
         let hits = self.hits_within(&range);
         // Most scalars hold no hit and name no resource field: they must not pay for a path
@@ -880,10 +881,10 @@ impl Walker<'_> {
         if !hits.is_empty() || embeds || resource_field || may_escape {
             let mut path = self.current_path();
             if is_key {
-                path.push(PathElem::Key(value.to_string()));
+                path.push(PathElem::Key(value.clone()));
             }
             if resource_field {
-                self.note_resource_field(&path, value);
+                self.note_resource_field(&path, &value);
             }
             if embeds {
                 self.document
@@ -905,7 +906,7 @@ impl Walker<'_> {
                             .is_some_and(|host| host.eq_ignore_ascii_case(matched));
                     Place::Value {
                         key: match path.last() {
-                            Some(PathElem::Key(key)) => Some(key.clone()),
+                            Some(PathElem::Key(key)) => Some(key.to_string()),
                             _ => None,
                         },
                         whole_value,
@@ -920,13 +921,13 @@ impl Walker<'_> {
                 });
             }
             if may_escape {
-                self.check_escapes(value, &range, &hit_list, &path);
+                self.check_escapes(&value, &range, &hit_list, &path);
             }
             if is_key {
                 self.set_key(path.pop().expect("a key was pushed"));
             }
         } else if is_key {
-            self.set_key(PathElem::Key(value.to_string()));
+            self.set_key(PathElem::Key(value.clone()));
         }
         if names_mapping && let Some(Frame::Mapping { name, .. }) = self.document.stack.last_mut() {
             *name = Some(value.to_string());
@@ -967,7 +968,7 @@ impl Walker<'_> {
         value: &str,
         range: &Range<usize>,
         raw_hits: &[usize],
-        path: &[PathElem],
+        path: &[PathElem<'a>],
     ) {
         if !self.text[range.clone()].contains('\\') {
             return;
@@ -998,7 +999,7 @@ impl Walker<'_> {
     }
 
     /// Remember `kind` and `metadata.name` of every mapping that looks like a resource.
-    fn note_resource_field(&mut self, path: &[PathElem], value: &str) {
+    fn note_resource_field(&mut self, path: &[PathElem<'a>], value: &str) {
         let (owner, field) = match path {
             [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
             [owner @ .., PathElem::Key(key)] if key == "apiVersion" => (owner, "apiVersion"),
@@ -1158,7 +1159,7 @@ impl Walker<'_> {
         )
     }
 
-    fn set_key(&mut self, elem: PathElem) {
+    fn set_key(&mut self, elem: PathElem<'a>) {
         if let Some(Frame::Mapping { key, .. }) = self.document.stack.last_mut() {
             *key = Some(elem);
         }
@@ -1182,7 +1183,7 @@ impl Walker<'_> {
         }
     }
 
-    fn current_path(&self) -> Vec<PathElem> {
+    fn current_path(&self) -> Vec<PathElem<'a>> {
         let mut path = Vec::with_capacity(self.document.stack.len());
         for frame in &self.document.stack {
             match frame {
@@ -1271,7 +1272,7 @@ fn join_paths(outer: &str, inner: &str) -> String {
 
 /// "manifest: Kind/name rest.of.path" when a resource owns the path, else "label: path".
 /// The innermost Kubernetes object that holds `path`.
-fn owner<'a>(path: &[PathElem], resources: &'a [Resource]) -> Option<&'a Resource> {
+fn owner<'r, 'a>(path: &[PathElem<'_>], resources: &'r [Resource<'a>]) -> Option<&'r Resource<'a>> {
     resources
         .iter()
         .filter(|resource| {
@@ -1282,7 +1283,7 @@ fn owner<'a>(path: &[PathElem], resources: &'a [Resource]) -> Option<&'a Resourc
         .max_by_key(|resource| resource.path.len())
 }
 
-fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> String {
+fn render_context(label: &str, path: &[PathElem<'_>], resources: &[Resource<'_>]) -> String {
     match owner(path, resources) {
         Some(resource) => {
             let mut context = String::from("manifest: ");
@@ -1310,7 +1311,7 @@ fn render_context(label: &str, path: &[PathElem], resources: &[Resource]) -> Str
 }
 
 /// `spec.template.spec.containers[0].image`; keys with dots or spaces are bracketed.
-fn render_path(path: &[PathElem]) -> String {
+fn render_path(path: &[PathElem<'_>]) -> String {
     let mut rendered = String::new();
     for elem in path {
         match elem {
