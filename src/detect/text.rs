@@ -163,7 +163,7 @@ impl TextAnalyzer {
             site.detail =
                 layout.markdown_detail(source, hit.range.start, line_bytes, line.start, comment);
         }
-        let mirror_table = self.mirror_table(source, hit.range.start);
+        let mirror_table = self.mirror_table(source, layout, hit.range.start);
         site.mirror_names_new_host = mirror_table.as_ref().is_some_and(|(header, table)| {
             source
                 .line_fact(*header, LineFact::MirrorTableNamesNewHost, || {
@@ -195,24 +195,21 @@ impl TextAnalyzer {
     /// (or at) it that starts with `[` is a `mirrors."…"` or `configs."…"` header, and the
     /// table runs to the next header.
     /// The TOML mirror table around `offset`: its header line and its byte range.
-    fn mirror_table(&self, source: &SourceFile, offset: usize) -> Option<(usize, Range<usize>)> {
-        let is_header = |line: &Range<usize>| {
-            source.bytes[line.clone()]
-                .trim_ascii_start()
-                .starts_with(b"[")
-        };
-        // Line by line from the hit's line: each step is one search for a line break.
-        let mut header_index = source.line_index(offset);
-        let mut header = source.line_range(header_index);
-        let mut looked = 0;
-        while !is_header(&header) {
-            looked += 1;
-            if header_index == 0 || looked >= TABLE_LOOKBACK {
-                return None;
-            }
-            header = source.previous_line(&header)?;
-            header_index -= 1;
+    fn mirror_table(
+        &self,
+        source: &SourceFile,
+        layout: &Layout,
+        offset: usize,
+    ) -> Option<(usize, Range<usize>)> {
+        // The nearest header at or above the hit's line, at most TABLE_LOOKBACK - 1 lines up.
+        let line = source.line_range_at(offset);
+        let below = layout.headers.partition_point(|&start| start <= line.start);
+        let header_start = *layout.headers.get(below.checked_sub(1)?)?;
+        let header_index = source.line_index(header_start);
+        if source.line_index(offset) - header_index >= TABLE_LOOKBACK {
+            return None;
         }
+        let header = source.line_range(header_index);
         let is_mirror = source.line_fact(header_index, LineFact::MirrorHeader, || {
             self.mirror_header
                 .is_match(&source.bytes[header.clone()])
@@ -220,21 +217,40 @@ impl TextAnalyzer {
         });
         is_mirror?;
         // The table ends before the next header; without one close below, at the file's end.
-        let mut line = header.clone();
-        let mut end = None;
-        for _ in 1..TABLE_LOOKBACK {
-            let Some(next) = source.next_line(&line) else {
-                break;
-            };
-            if is_header(&next) {
-                end = Some(line.end);
-                break;
-            }
-            line = next;
-        }
-        let end = end.unwrap_or_else(|| source.line_range(source.line_count() - 1).end);
+        let end = layout
+            .headers
+            .get(below)
+            .map(|&next| source.line_index(next))
+            .filter(|&next_index| next_index - header_index < TABLE_LOOKBACK)
+            .and_then(|next_index| {
+                source
+                    .previous_line(&source.line_range(next_index))
+                    .map(|before| before.end)
+            })
+            .unwrap_or_else(|| source.line_range(source.line_count() - 1).end);
         Some((header_index, header.start..end))
     }
+}
+
+/// The starts of the lines whose first non-blank byte is `[` (TOML table headers), in order:
+/// one pass per file, so that each hit finds its table by a binary search.
+fn table_headers(bytes: &[u8]) -> Vec<usize> {
+    let mut headers = Vec::new();
+    // The start of the line of the last `[` seen, and where that line search ended.
+    let mut line_start = 0;
+    let mut searched_to = 0;
+    for at in memchr::memchr_iter(b'[', bytes) {
+        if let Some(newline) = memchr::memrchr(b'\n', &bytes[searched_to..at]) {
+            line_start = searched_to + newline + 1;
+        }
+        searched_to = at;
+        if bytes[line_start..at].iter().all(u8::is_ascii_whitespace)
+            && headers.last() != Some(&line_start)
+        {
+            headers.push(line_start);
+        }
+    }
+    headers
 }
 
 /// containerd's `certs.d/<host>/hosts.toml` is a namespace keyed by the registry host: the
@@ -364,6 +380,8 @@ fn lossy(bytes: &[u8]) -> String {
 #[derive(Debug, Default)]
 pub struct Layout {
     code_blocks: Vec<Range<usize>>,
+    /// See [`table_headers`].
+    headers: Vec<usize>,
 }
 
 impl Layout {
@@ -373,7 +391,10 @@ impl Layout {
         } else {
             Vec::new()
         };
-        Layout { code_blocks }
+        Layout {
+            code_blocks,
+            headers: table_headers(&source.bytes),
+        }
     }
 
     pub fn in_code_block(&self, offset: usize) -> bool {
@@ -511,6 +532,73 @@ mod tests {
     use super::*;
     use crate::detect::hosts::HostScanner;
     use crate::path::RepoPath;
+
+    /// The mirror table as found line by line (the walk the header index replaced).
+    fn mirror_table_by_lines(
+        analyzer: &TextAnalyzer,
+        source: &SourceFile,
+        offset: usize,
+    ) -> Option<(usize, Range<usize>)> {
+        let is_header = |index: usize| {
+            source.bytes[source.line_range(index)]
+                .trim_ascii_start()
+                .starts_with(b"[")
+        };
+        let mut header = source.line_index(offset);
+        let mut looked = 0;
+        while !is_header(header) {
+            looked += 1;
+            if header == 0 || looked >= TABLE_LOOKBACK {
+                return None;
+            }
+            header -= 1;
+        }
+        analyzer
+            .mirror_header
+            .is_match(&source.bytes[source.line_range(header)])
+            .then_some(())?;
+        let last = (header + 1..source.line_count().min(header + TABLE_LOOKBACK))
+            .find(|&index| is_header(index))
+            .map_or(source.line_count() - 1, |next| next - 1)
+            .max(header);
+        Some((
+            header,
+            source.line_range(header).start..source.line_range(last).end,
+        ))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn mirror_tables_are_found_as_a_line_by_line_walk_finds_them(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "[plugins.\"cri\".registry.mirrors.\"k8s.gcr.io\"]",
+                    "  [plugins.cri.registry.configs.'k8s.gcr.io'.auth]",
+                    "\t[other]",
+                    "endpoint = [\"https://k8s.gcr.io\"]",
+                    "x = 1 [k8s.gcr.io]",
+                    "",
+                    "\r",
+                    "k8s.gcr.io/pause",
+                ]),
+                1..260,
+            )
+        ) {
+            let text = lines.join("\n");
+            let source = SourceFile::new(RepoPath::new("config.toml"), text.clone().into_bytes());
+            let layout = Layout::new(&source);
+            let analyzer = TextAnalyzer::new();
+            for offset in memchr::memmem::find_iter(text.as_bytes(), b"k8s.gcr.io") {
+                proptest::prop_assert_eq!(
+                    analyzer.mirror_table(&source, &layout, offset),
+                    mirror_table_by_lines(&analyzer, &source, offset),
+                    "offset {}", offset
+                );
+            }
+        }
+    }
 
     fn analyze(path: &str, text: &str) -> Vec<TextSite> {
         let source = SourceFile::new(RepoPath::new(path), text.as_bytes().to_vec());

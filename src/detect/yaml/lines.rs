@@ -76,10 +76,13 @@ pub(super) fn read<'a>(
 ) -> bool {
     steps.clear();
     let bytes = &text.as_bytes()[chunk.clone()];
-    if !bytes
-        .iter()
-        .all(|&byte| (b' '..=b'~').contains(&byte) || byte == b'\n')
-    {
+    // Printable ASCII and line breaks only; by blocks without an early exit, which vectorises.
+    let printable = |block: &[u8]| {
+        block.iter().fold(true, |all, &byte| {
+            all & ((byte.wrapping_sub(b' ') < 0x5F) | (byte == b'\n'))
+        })
+    };
+    if !bytes.chunks(256).all(printable) {
         return false;
     }
     let mut reader = Reader {
