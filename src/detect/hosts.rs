@@ -98,6 +98,8 @@ pub struct HostScanner {
     /// The needles, searched ignoring case in lowercase blocks (SIMD substring search; a
     /// case-insensitive automaton falls back to a slow rare-byte prefilter).
     needles: CaselessSearch,
+    /// How many of `needles` are host needles; the rest are markers ([`Self::with_markers`]).
+    host_needles: usize,
     moves: Vec<Move>,
 }
 
@@ -118,13 +120,25 @@ impl HostScanner {
 
     /// A scanner that also finds the configured moves (which win over built-in forms).
     pub fn with_moves(moves: Vec<Move>) -> HostScanner {
-        let needles = CaselessSearch::new(
-            HOST_NEEDLES
-                .iter()
-                .copied()
-                .chain(moves.iter().map(|moved| moved.host.as_str())),
-        );
-        HostScanner { needles, moves }
+        Self::with_markers(moves, &[])
+    }
+
+    /// A scanner that also tells whether any of `markers` appears (ignoring ASCII case), in
+    /// the same pass as the hosts ([`Self::scan_marked`]): a second pass over a large file
+    /// costs as much as the first.
+    pub fn with_markers(moves: Vec<Move>, markers: &[&[u8]]) -> HostScanner {
+        let hosts: Vec<&[u8]> = HOST_NEEDLES
+            .iter()
+            .map(|needle| needle.as_bytes())
+            .chain(moves.iter().map(|moved| moved.host.as_bytes()))
+            .collect();
+        let host_needles = hosts.len();
+        let needles = CaselessSearch::new(hosts.into_iter().chain(markers.iter().copied()));
+        HostScanner {
+            needles,
+            host_needles,
+            moves,
+        }
     }
 
     pub fn moves(&self) -> &[Move] {
@@ -142,13 +156,23 @@ impl HostScanner {
 
     /// Every host hit in `bytes`, in order of position.
     pub fn scan(&self, bytes: &[u8]) -> Vec<HostHit> {
+        self.scan_marked(bytes).0
+    }
+
+    /// [`Self::scan`], and whether a marker appears in `bytes` (ignoring ASCII case).
+    pub fn scan_marked(&self, bytes: &[u8]) -> (Vec<HostHit>, bool) {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
         // Every needle match, leftmost first; at one start, the first needle wins.
         let mut matches: Vec<(usize, usize, usize)> = Vec::new();
+        let mut marked = false;
         let _ = self.needles.for_each(bytes, |at, index| {
-            matches.push((at, index, at + self.needles.needle_len(index)));
+            if index < self.host_needles {
+                matches.push((at, index, at + self.needles.needle_len(index)));
+            } else {
+                marked = true;
+            }
             ControlFlow::Continue(())
         });
         matches.sort_unstable();
@@ -163,7 +187,7 @@ impl HostScanner {
                 hits.push(hit);
             }
         }
-        hits
+        (hits, marked)
     }
 }
 

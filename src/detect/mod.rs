@@ -23,7 +23,7 @@ use memchr::memmem;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
-use gate::{CaselessSearch, Gate};
+use gate::Gate;
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -69,8 +69,6 @@ pub struct Detector {
     text: TextAnalyzer,
     /// The host needles and the suppression marker.
     gate: Gate,
-    /// The legacy project names of a split reference (`split::NEEDLES`).
-    split_needles: CaselessSearch,
 }
 
 impl Default for Detector {
@@ -86,7 +84,8 @@ impl Detector {
 
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
-        let scanner = HostScanner::with_moves(moves);
+        // The names of a split reference are looked for in the host scan's pass.
+        let scanner = HostScanner::with_markers(moves, split::NEEDLES);
         // The marker is matched as written later: in any case here costs nothing more (one
         // more needle over a block in cache) and is still a gate.
         let gate = Gate::new(
@@ -99,7 +98,6 @@ impl Detector {
             scanner,
             text: TextAnalyzer::new(),
             gate,
-            split_needles: CaselessSearch::new(split::NEEDLES),
         }
     }
 
@@ -118,14 +116,14 @@ impl Detector {
         if !self.may_match(&source.bytes) {
             return detection;
         }
-        let hits = self.scanner.scan(&source.bytes);
+        let (hits, split_marked) = self.scanner.scan_marked(&source.bytes);
         let mut suppressions = Suppressions::scan(source);
         // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
         // see; only the parser decodes them.
         let may_hide_escapes =
             source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
-        // Three searches of the whole file: once per file, not once per question.
-        let split = self.may_split(source);
+        // The host scan saw a split name in some case; only then search the file for them.
+        let split = split_marked && may_split(source);
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
             return detection;
         }
@@ -327,16 +325,6 @@ impl Detector {
         }
     }
 
-    /// Whether a YAML file may hold an image reference split across keys (`split.rs`): one
-    /// block search for the three names, and an exact one only when it finds one.
-    fn may_split(&self, source: &SourceFile) -> bool {
-        source.parses_as_yaml()
-            && self.split_needles.is_match(&source.bytes)
-            && split::NEEDLES
-                .iter()
-                .any(|needle| memmem::find(&source.bytes, needle).is_some())
-    }
-
     /// YAML structure for YAML and JSON files, with a note for every document that holds a hit
     /// but does not parse.
     fn structure(
@@ -374,6 +362,15 @@ impl Detector {
         }
         Some(structure)
     }
+}
+
+/// Whether a YAML file may hold an image reference split across keys (`split.rs`), once the
+/// host scan saw one of the names in some case: the names as written.
+fn may_split(source: &SourceFile) -> bool {
+    source.parses_as_yaml()
+        && split::NEEDLES
+            .iter()
+            .any(|needle| memmem::find(&source.bytes, needle).is_some())
 }
 
 /// How a file's YAML is read, from its kind and chart role.
