@@ -563,7 +563,7 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
     // fixes rewrite, and must see them in one order.
     let streamable = match settings.mode {
         Mode::Fix => None,
-        _ => walk::streamable_roots(&settings.roots, settings.force_exclude),
+        _ => walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude),
     };
     let (reports, walk_errors) = match streamable {
         Some(directory_roots) => {

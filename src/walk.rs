@@ -50,19 +50,25 @@ pub struct Walked {
 /// Version-control metadata is never scanned, although other hidden folders (`.github`) are.
 const VCS_DIRS: &[&str] = &[".git", ".hg", ".svn", ".jj"];
 
-pub fn collect_candidates(
-    roots: &[Root],
-    cwd: &Path,
-    force_exclude: bool,
-    threads: usize,
-) -> Walked {
-    let mut walked = Walked::default();
-    let mut directory_roots = Vec::new();
+/// The paths named on the command line, sorted out: folders to walk, files to read as they
+/// are, and paths that cannot be read. With `--force-exclude`, excluded ones are left out.
+struct NamedPaths {
+    directory_roots: Vec<usize>,
+    files: Vec<Candidate>,
+    errors: Vec<WalkError>,
+}
+
+fn named_paths(roots: &[Root], cwd: &Path, force_exclude: bool) -> NamedPaths {
+    let mut named = NamedPaths {
+        directory_roots: Vec::new(),
+        files: Vec::new(),
+        errors: Vec::new(),
+    };
     for (index, root) in roots.iter().enumerate() {
         let metadata = match std::fs::metadata(&root.absolute) {
             Ok(metadata) => metadata,
             Err(error) => {
-                walked.errors.push(WalkError {
+                named.errors.push(WalkError {
                     path: root.given.display().to_string(),
                     message: error.to_string(),
                 });
@@ -77,9 +83,9 @@ pub fn collect_candidates(
             continue;
         }
         if metadata.is_dir() {
-            directory_roots.push(index);
+            named.directory_roots.push(index);
         } else {
-            walked.candidates.push(Candidate {
+            named.files.push(Candidate {
                 path: root.absolute.clone(),
                 display: RepoPath::from_path(&root.absolute, cwd),
                 root: index,
@@ -87,6 +93,21 @@ pub fn collect_candidates(
             });
         }
     }
+    named
+}
+
+pub fn collect_candidates(
+    roots: &[Root],
+    cwd: &Path,
+    force_exclude: bool,
+    threads: usize,
+) -> Walked {
+    let named = named_paths(roots, cwd, force_exclude);
+    let directory_roots = named.directory_roots;
+    let mut walked = Walked {
+        candidates: named.files,
+        errors: named.errors,
+    };
     if !directory_roots.is_empty() {
         walk_directories(roots, &directory_roots, cwd, threads, &mut walked);
     }
@@ -159,22 +180,12 @@ fn walk_directories(
 /// The directory roots (indices into `roots`) of a walk whose files can be handed on as they
 /// are found, in any order: every root is a folder (or excluded) and none holds another, so no
 /// file is found twice. `None` when the walk must collect, sort and deduplicate first.
-pub fn streamable_roots(roots: &[Root], force_exclude: bool) -> Option<Vec<usize>> {
-    let mut directory_roots = Vec::new();
-    for (index, root) in roots.iter().enumerate() {
-        let metadata = std::fs::metadata(&root.absolute).ok()?;
-        if force_exclude
-            && root
-                .config
-                .is_excluded(&root.absolute, metadata.is_dir(), true)
-        {
-            continue;
-        }
-        if !metadata.is_dir() {
-            return None;
-        }
-        directory_roots.push(index);
+pub fn streamable_roots(roots: &[Root], cwd: &Path, force_exclude: bool) -> Option<Vec<usize>> {
+    let named = named_paths(roots, cwd, force_exclude);
+    if !named.files.is_empty() || !named.errors.is_empty() {
+        return None;
     }
+    let directory_roots = named.directory_roots;
     let nested = directory_roots.iter().any(|&outer| {
         directory_roots.iter().any(|&inner| {
             inner != outer
