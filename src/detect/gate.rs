@@ -16,7 +16,8 @@ use memchr::memmem::Finder;
 const BLOCK: usize = 16 * 1024;
 
 /// Substring search for several needles ignoring ASCII case, a cache-sized lowercase block at
-/// a time: no copy of the whole haystack, and no allocation.
+/// a time: no copy of the whole haystack, and no allocation. The byte gate is one, over the
+/// host needles and the suppression marker.
 #[derive(Debug, Clone)]
 pub struct CaselessSearch {
     needles: Vec<Finder<'static>>,
@@ -92,37 +93,13 @@ impl CaselessSearch {
     }
 }
 
-/// The byte gate: whether a file holds any needle, ignoring ASCII case.
-#[derive(Debug, Clone)]
-pub struct Gate {
-    caseless: CaselessSearch,
-}
-
-impl Gate {
-    /// A gate for `needles` (matched ignoring ASCII case).
-    pub fn new<I, N>(needles: I) -> Gate
-    where
-        I: IntoIterator<Item = N>,
-        N: AsRef<[u8]>,
-    {
-        Gate {
-            caseless: CaselessSearch::new(needles),
-        }
-    }
-
-    /// Whether `bytes` holds any needle, ignoring ASCII case.
-    pub fn is_match(&self, bytes: &[u8]) -> bool {
-        self.caseless.is_match(bytes)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn needles_match_in_any_case_and_across_blocks() {
-        let gate = Gate::new(["gcr.io", "docker.pkg.dev", "regshift:ignore"]);
+        let gate = CaselessSearch::new(["gcr.io", "docker.pkg.dev", "regshift:ignore"]);
         assert!(!gate.is_match(b""));
         assert!(!gate.is_match(b"gcr.i0 docker.pkg.de"));
         assert!(gate.is_match(b"image: K8S.GCR.IO/pause"));
@@ -173,7 +150,7 @@ mod tests {
 
     #[test]
     fn one_byte_needles_and_non_ascii_bytes() {
-        let gate = Gate::new(["é", "Z"]);
+        let gate = CaselessSearch::new(["é", "Z"]);
         assert!(gate.is_match("café".as_bytes()));
         assert!(gate.is_match(b"zz"));
         assert!(!gate.is_match("CAFÉ".as_bytes()), "only ASCII folds");

@@ -23,7 +23,7 @@ use memchr::memmem;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
-use gate::Gate;
+use gate::CaselessSearch;
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -68,7 +68,7 @@ pub struct Detector {
     scanner: HostScanner,
     text: TextAnalyzer,
     /// The host needles and the suppression marker.
-    gate: Gate,
+    gate: CaselessSearch,
 }
 
 impl Default for Detector {
@@ -88,7 +88,7 @@ impl Detector {
         let scanner = HostScanner::with_markers(moves, split::NEEDLES);
         // The marker is matched as written later: in any case here costs nothing more (one
         // more needle over a block in cache) and is still a gate.
-        let gate = Gate::new(
+        let gate = CaselessSearch::new(
             scanner
                 .gate_needles()
                 .map(str::as_bytes)
