@@ -106,7 +106,7 @@ impl<'a> Reader<'a, '_> {
             let line_end =
                 memchr::memchr(b'\n', &bytes[at..chunk.end]).map_or(chunk.end, |end| at + end);
             let line = &bytes[at..line_end];
-            let indent = line.iter().take_while(|&&byte| byte == b' ').count();
+            let indent = spaces(line);
             let content = at + indent;
             if content == line_end {
                 // A blank line.
@@ -190,24 +190,15 @@ impl<'a> Reader<'a, '_> {
 
     /// A sequence item: `-` then nothing, a compact mapping, or a scalar.
     fn item(&mut self, indent: usize, dash: usize, line_end: usize) -> Option<()> {
-        let bytes = self.text.as_bytes();
         let after = dash + 1;
-        let rest = after
-            + bytes[after..line_end]
-                .iter()
-                .take_while(|&&b| b == b' ')
-                .count();
-        if rest == line_end || bytes[rest] == b'#' {
-            if rest < line_end {
-                self.comment(rest, line_end)?;
-            }
+        let Some(rest) = self.inline_node(after, line_end)? else {
             self.pending = Some(Pending {
                 indent,
                 key: false,
                 null_at: after,
             });
             return Some(());
-        }
+        };
         match self.entry(rest, line_end) {
             // `- - x`: a compact nested sequence.
             Some(Entry::Item) => None,
@@ -227,25 +218,30 @@ impl<'a> Reader<'a, '_> {
             Step::Scalar(Cow::Borrowed(key), ScalarStyle::Plain),
             start..colon,
         ));
-        let bytes = self.text.as_bytes();
-        let after = colon + 1;
-        let value = after
-            + bytes[after..line_end]
-                .iter()
-                .take_while(|&&b| b == b' ')
-                .count();
-        if value == line_end || bytes[value] == b'#' {
-            if value < line_end {
-                self.comment(value, line_end)?;
-            }
+        let Some(value) = self.inline_node(colon + 1, line_end)? else {
             self.pending = Some(Pending {
                 indent,
                 key: true,
                 null_at: colon,
             });
             return Some(());
-        }
+        };
         self.value(indent, value, line_end)
+    }
+
+    /// Where the node after a dash or a key's colon starts on its line (`Some(None)`: nothing
+    /// there but spaces and maybe a comment, so the node is on the next lines or null).
+    fn inline_node(&mut self, after: usize, line_end: usize) -> Option<Option<usize>> {
+        let bytes = self.text.as_bytes();
+        let start = after + spaces(&bytes[after..line_end]);
+        if start == line_end {
+            return Some(None);
+        }
+        if bytes[start] == b'#' {
+            self.comment(start, line_end)?;
+            return Some(None);
+        }
+        Some(Some(start))
     }
 
     /// A value on the line of its key or dash (owned by the node at column `owner`).
@@ -311,11 +307,7 @@ impl<'a> Reader<'a, '_> {
     /// After a node on its line: only spaces, then the line's end or a comment.
     fn after_node(&mut self, at: usize, line_end: usize) -> Option<()> {
         let bytes = self.text.as_bytes();
-        let rest = at
-            + bytes[at..line_end]
-                .iter()
-                .take_while(|&&b| b == b' ')
-                .count();
+        let rest = at + spaces(&bytes[at..line_end]);
         if rest == line_end {
             return Some(());
         }
@@ -373,6 +365,11 @@ impl<'a> Reader<'a, '_> {
         self.steps
             .push((Step::Scalar(Cow::Borrowed("~"), ScalarStyle::Plain), at..at));
     }
+}
+
+/// How many spaces `bytes` starts with.
+fn spaces(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|&&byte| byte == b' ').count()
 }
 
 /// A `---` or `...` line: the marker, then a space or the line's end.
