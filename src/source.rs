@@ -219,6 +219,8 @@ pub struct SourceFile {
     lines: LineTable,
     /// Every byte is ASCII: a column is a byte count.
     ascii: bool,
+    /// Some byte is a backslash.
+    backslash: bool,
     /// Facts about the line of the last hit, for the next hit on the same line.
     memo: Mutex<LineMemo>,
 }
@@ -257,8 +259,16 @@ impl SourceFile {
     }
 
     pub fn with_kind(path: RepoPath, bytes: Vec<u8>, kind: FileKind) -> SourceFile {
-        let lines = LineTable::new(&bytes);
-        let ascii = bytes.is_ascii();
+        // One pass over the file, a cache-sized block at a time, for everything asked of
+        // every byte: a large manifest read once from memory, not once per question.
+        let mut lines = LineTable::with_capacity(bytes.len());
+        let mut ascii = true;
+        let mut backslash = false;
+        for block in bytes.chunks(LINE_BLOCK) {
+            lines.push_block(block);
+            ascii &= block.is_ascii();
+            backslash = backslash || memchr::memchr(b'\\', block).is_some();
+        }
         SourceFile {
             path,
             bytes,
@@ -266,8 +276,14 @@ impl SourceFile {
             origin: Origin::default(),
             lines,
             ascii,
+            backslash,
             memo: Mutex::default(),
         }
+    }
+
+    /// Whether the file holds a backslash: without one, no quoted scalar holds an escape.
+    pub fn has_backslash(&self) -> bool {
+        self.backslash
     }
 
     pub fn with_origin(mut self, origin: Origin) -> SourceFile {
@@ -486,16 +502,19 @@ struct LineTable {
 const LINE_BLOCK: usize = 1024;
 
 impl LineTable {
-    fn new(bytes: &[u8]) -> LineTable {
-        let mut breaks_before = Vec::with_capacity(bytes.len() / LINE_BLOCK + 2);
-        let mut breaks = 0u32;
+    /// An empty table for a file of `len` bytes, filled by [`Self::push_block`].
+    fn with_capacity(len: usize) -> LineTable {
+        let mut breaks_before = Vec::with_capacity(len / LINE_BLOCK + 2);
         breaks_before.push(0);
-        for block in bytes.chunks(LINE_BLOCK) {
-            // Files are at most 10 MiB (see `app::MAX_FILE_SIZE`): a u32 holds every count.
-            breaks += memchr_iter(b'\n', block).count() as u32;
-            breaks_before.push(breaks);
-        }
         LineTable { breaks_before }
+    }
+
+    /// Count the next block of the file: [`LINE_BLOCK`] bytes, or fewer for the last one.
+    fn push_block(&mut self, block: &[u8]) {
+        // Files are at most 10 MiB (see `app::MAX_FILE_SIZE`): a u32 holds every count.
+        let before = self.breaks_before.last().copied().unwrap_or(0);
+        self.breaks_before
+            .push(before + memchr_iter(b'\n', block).count() as u32);
     }
 
     fn count(&self) -> usize {

@@ -14,6 +14,8 @@ use memchr::memmem::Finder;
 
 /// Bytes lowercased and searched at a time: small enough for the L1/L2 cache.
 const BLOCK: usize = 16 * 1024;
+/// The block for short haystacks (a key, a value): one block, cheap to set up.
+const SMALL_BLOCK: usize = 256;
 
 /// Substring search for several needles ignoring ASCII case, a cache-sized lowercase block at
 /// a time: no copy of the whole haystack, and no allocation. The byte gate is one, over the
@@ -54,16 +56,33 @@ impl CaselessSearch {
     pub fn for_each(
         &self,
         bytes: &[u8],
-        mut found: impl FnMut(usize, usize) -> ControlFlow<()>,
+        found: impl FnMut(usize, usize) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         if self.needles.is_empty() {
             return ControlFlow::Continue(());
         }
-        let mut block = [0u8; BLOCK];
-        let step = BLOCK - (self.longest - 1);
+        // Keys and values of YAML documents are searched too, many per file: they must not
+        // pay for zeroing a whole block.
+        if bytes.len() <= SMALL_BLOCK {
+            self.search_blocks(bytes, &mut [0u8; SMALL_BLOCK], found)
+        } else {
+            self.search_blocks(bytes, &mut [0u8; BLOCK], found)
+        }
+    }
+
+    /// [`Self::for_each`] with blocks of `block.len()` bytes.
+    fn search_blocks(
+        &self,
+        bytes: &[u8],
+        block: &mut [u8],
+        mut found: impl FnMut(usize, usize) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        // Blocks overlap by the longest needle less one byte. A haystack that fits in one
+        // block never steps, whatever the needles' length.
+        let step = block.len().saturating_sub(self.longest - 1).max(1);
         let mut start = 0;
         loop {
-            let end = (start + BLOCK).min(bytes.len());
+            let end = (start + block.len()).min(bytes.len());
             let lower = &mut block[..end - start];
             // One pass that copies and lowercases, branch-free so that it vectorises.
             for (lower, &byte) in lower.iter_mut().zip(&bytes[start..end]) {

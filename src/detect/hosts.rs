@@ -124,7 +124,7 @@ impl HostScanner {
     }
 
     /// A scanner that also tells whether any of `markers` appears (ignoring ASCII case), in
-    /// the same pass as the hosts ([`Self::scan_marked`]): a second pass over a large file
+    /// the same pass as the hosts ([`Self::scan_tokens`]): a second pass over a large file
     /// costs as much as the first.
     pub fn with_markers(moves: Vec<Move>, markers: &[&[u8]]) -> HostScanner {
         let hosts: Vec<&[u8]> = HOST_NEEDLES
@@ -156,11 +156,13 @@ impl HostScanner {
 
     /// Every host hit in `bytes`, in order of position.
     pub fn scan(&self, bytes: &[u8]) -> Vec<HostHit> {
-        self.scan_marked(bytes).0
+        self.scan_tokens(bytes, |_| {}).hits
     }
 
-    /// [`Self::scan`], and whether a marker appears in `bytes` (ignoring ASCII case).
-    pub fn scan_marked(&self, bytes: &[u8]) -> (Vec<HostHit>, bool) {
+    /// [`Self::scan`], whether a marker appears in `bytes` (ignoring ASCII case), and the range
+    /// of every host token around a needle, hit or not, passed to `token`: callers that need
+    /// other hosts (a split reference's `registry: us.gcr.io`) learn of them from the same pass.
+    pub fn scan_tokens(&self, bytes: &[u8], mut token: impl FnMut(Range<usize>)) -> Scan {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
@@ -183,16 +185,27 @@ impl HostScanner {
             let run_start = extend_left(bytes, start, is_host_byte);
             let run_end = extend_right(bytes, end, is_host_byte);
             resume_at = run_end;
-            if let Some(hit) = classify_run(bytes, run_start..run_end, &self.moves) {
+            let trimmed = trim_token(bytes, run_start..run_end);
+            token(trimmed.clone());
+            if let Some(hit) = classify_token_at(bytes, trimmed, &self.moves) {
                 hits.push(hit);
             }
         }
-        (hits, marked)
+        Scan { hits, marked }
     }
 }
 
-fn classify_run(bytes: &[u8], run: Range<usize>, moves: &[Move]) -> Option<HostHit> {
-    let token = trim_token(bytes, run);
+/// What one pass of [`HostScanner::scan_tokens`] found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every host hit, in order of position.
+    pub hits: Vec<HostHit>,
+    /// Whether a marker appears (ignoring ASCII case).
+    pub marked: bool,
+}
+
+/// The hit a token is, if any: its form, the bytes a fix replaces, where it stands.
+fn classify_token_at(bytes: &[u8], token: Range<usize>, moves: &[Move]) -> Option<HostHit> {
     if token.is_empty() {
         return None;
     }

@@ -24,7 +24,7 @@ use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
 use gate::CaselessSearch;
-use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Shape};
+use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Scan, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
 use yaml::{Place, YamlSite};
@@ -84,8 +84,8 @@ impl Detector {
 
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
-        // The names of a split reference are looked for in the host scan's pass.
-        let scanner = HostScanner::with_markers(moves, split::NEEDLES);
+        // Whether a file holds a suppression marker is learnt in the host scan's pass.
+        let scanner = HostScanner::with_markers(moves, &[suppress::MARKER]);
         // The marker is matched as written later: in any case here costs nothing more (one
         // more needle over a block in cache) and is still a gate.
         let gate = CaselessSearch::new(
@@ -116,14 +116,22 @@ impl Detector {
         if !self.may_match(&source.bytes) {
             return detection;
         }
-        let (hits, split_marked) = self.scanner.scan_marked(&source.bytes);
-        let mut suppressions = Suppressions::scan(source);
+        let mut split_registry = false;
+        let Scan { hits, marked } = self.scanner.scan_tokens(&source.bytes, |token| {
+            split_registry = split_registry || split::may_be_registry(&source.bytes, token);
+        });
+        // The marker was seen in some case; only then look for it as written.
+        let mut suppressions = if marked {
+            Suppressions::scan(source)
+        } else {
+            Suppressions::default()
+        };
         // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
         // see; only the parser decodes them.
-        let may_hide_escapes =
-            source.parses_as_yaml() && memchr::memchr(b'\\', &source.bytes).is_some();
-        // The host scan saw a split name in some case; only then search the file for them.
-        let split = split_marked && may_split(source);
+        let may_hide_escapes = source.parses_as_yaml() && source.has_backslash();
+        // The host scan saw a host that may be a split pair's registry; only then search the
+        // file for the names a split repository starts with.
+        let split = split_registry && may_split(source);
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
             return detection;
         }
@@ -154,7 +162,15 @@ impl Detector {
             );
         }
 
-        self.apply_structural_fixes(source, split, &mut findings);
+        // kubeadm's fix replaces the edits of a hit at an `imageRepository` key; a hit whose
+        // place is unknown may be one.
+        let may_be_kubeadm = structure.as_ref().is_some_and(|structure| {
+            structure.sites.iter().any(|site| {
+                site.as_ref()
+                    .is_none_or(|site| site.key_path.ends_with("imageRepository"))
+            })
+        });
+        self.apply_structural_fixes(source, split, may_be_kubeadm, &mut findings);
 
         findings.retain(|finding| filter.allows(finding.rule));
         let before = findings.len();
@@ -183,10 +199,12 @@ impl Detector {
         &self,
         source: &SourceFile,
         split: bool,
+        may_be_kubeadm: bool,
         findings: &mut Vec<Finding>,
     ) {
-        let kubeadm =
-            source.parses_as_yaml() && memmem::find(&source.bytes, b"imageRepository").is_some();
+        let kubeadm = may_be_kubeadm
+            && source.parses_as_yaml()
+            && memmem::find(&source.bytes, b"imageRepository").is_some();
         let kustomization = source.origin.kustomization.as_deref();
         if !kubeadm && !split && kustomization.is_none() {
             return;
@@ -346,7 +364,19 @@ impl Detector {
             }
             return None;
         };
-        let structure = yaml::index(text, hits, dialect(source), &self.scanner);
+        let escapes = if source.has_backslash() {
+            yaml::Escapes::Possible
+        } else {
+            yaml::Escapes::None
+        };
+        let structure = yaml::index_with(
+            text,
+            hits,
+            dialect(source),
+            &self.scanner,
+            yaml::Reading::Lines,
+            escapes,
+        );
         for failure in structure.failures.iter().filter(|_| !is_template) {
             if hits
                 .iter()
@@ -365,7 +395,7 @@ impl Detector {
 }
 
 /// Whether a YAML file may hold an image reference split across keys (`split.rs`), once the
-/// host scan saw one of the names in some case: the names as written.
+/// host scan saw a host that may be its registry: the repository names as written.
 fn may_split(source: &SourceFile) -> bool {
     source.parses_as_yaml()
         && split::NEEDLES

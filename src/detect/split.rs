@@ -18,12 +18,39 @@ struct SplitForm {
     applicability: Applicability,
 }
 
-/// Needles that a file must hold for a split pair to exist at all.
+/// Needles that a file must hold for a split pair to exist at all, as written.
 pub const NEEDLES: &[&[u8]] = &[
     b"k8s-artifacts-prod",
     b"google_containers",
     b"google-containers",
 ];
+
+/// Whether the host token at `token` in `bytes` (as the host scan delimits it) may be the
+/// whole `registry` value of a split pair. [`classify`] accepts only these hosts, trimmed of
+/// spaces and trailing slashes, and the value must be found in the text as written
+/// (`value_range`): so the token is followed by slashes at most, then by the end of the scalar
+/// (a quote, a space, a line break, a flow indicator, an escape, a non-ASCII space, or the end
+/// of the file). Most files with hits have none, and need no search for [`NEEDLES`].
+pub fn may_be_registry(bytes: &[u8], token: std::ops::Range<usize>) -> bool {
+    const ARTIFACT_REGISTRY: &[u8] = b"-docker.pkg.dev";
+    let host = &bytes[token.clone()];
+    let known = [&b"gcr.io"[..], b"us.gcr.io", b"eu.gcr.io", b"asia.gcr.io"]
+        .iter()
+        .any(|known| host.eq_ignore_ascii_case(known))
+        || (host.len() > ARTIFACT_REGISTRY.len()
+            && host[host.len() - ARTIFACT_REGISTRY.len()..]
+                .eq_ignore_ascii_case(ARTIFACT_REGISTRY));
+    let after = bytes[token.end..]
+        .iter()
+        .find(|byte| **byte != b'/')
+        .copied();
+    known
+        && after.is_none_or(|byte| {
+            !byte.is_ascii()
+                || byte.is_ascii_whitespace()
+                || matches!(byte, b'"' | b'\'' | b',' | b']' | b'}' | b'\\')
+        })
+}
 
 /// Findings for every mapping whose `registry` and `repository` (or `image`) together name a
 /// legacy backend or the old gcr.io project. `label` prefixes contexts ("values", "yaml").
@@ -214,6 +241,35 @@ mod tests {
             fixed(text, FixLevel::IncludeUnsafe),
             "image: {registry: registry.k8s.io, image: pause, tag: \"3.1\"}\n"
         );
+    }
+
+    #[test]
+    fn registries_of_split_pairs_are_whole_values() {
+        let at = |text: &str, host: &str| {
+            let start = text.find(host).unwrap();
+            may_be_registry(text.as_bytes(), start..start + host.len())
+        };
+        for (text, host) in [
+            ("registry: us.gcr.io\n", "us.gcr.io"),
+            ("registry: \"GCR.IO/\"\n", "GCR.IO"),
+            ("registry: 'asia.gcr.io'", "asia.gcr.io"),
+            ("{registry: eu.gcr.io, image: x}", "eu.gcr.io"),
+            ("registry: europe-docker.pkg.dev//", "europe-docker.pkg.dev"),
+            ("\"registry\": \"gcr.io\\/\"", "gcr.io"),
+            ("registry: gcr.io\u{a0}\n", "gcr.io"),
+            ("registry: gcr.io  # the old project\n", "gcr.io"),
+        ] {
+            assert!(at(text, host), "{text}");
+        }
+        for (text, host) in [
+            ("image: gcr.io/distroless/static\n", "gcr.io"),
+            ("registry: quay.io\n", "quay.io"),
+            ("registry: k8s.gcr.io\n", "k8s.gcr.io"),
+            ("gcr.io: mirror\n", "gcr.io"),
+            ("registry: docker.pkg.dev\n", "docker.pkg.dev"),
+        ] {
+            assert!(!at(text, host), "{text}");
+        }
     }
 
     #[test]

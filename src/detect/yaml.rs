@@ -133,21 +133,40 @@ pub enum Reading {
 /// Documents with an escape that could spell a host are parsed too: only the parser decodes
 /// them (see [`EscapedScalar`]).
 pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScanner) -> YamlIndex {
-    index_with(text, hits, dialect, scanner, Reading::Lines)
+    index_with(
+        text,
+        hits,
+        dialect,
+        scanner,
+        Reading::Lines,
+        Escapes::Possible,
+    )
 }
 
-/// [`index`], reading documents as `reading` says.
+/// Whether a text may hold a scalar escape at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escapes {
+    /// It has a backslash somewhere: documents without a hit are searched for escapes.
+    Possible,
+    /// It has no backslash: only the documents with a hit are parsed.
+    None,
+}
+
+/// [`index`], reading documents as `reading` says; `escapes` tells whether documents without
+/// a hit need a look for escaped hosts.
 pub fn index_with(
     text: &str,
     hits: &[HostHit],
     dialect: Dialect,
     scanner: &HostScanner,
     reading: Reading,
+    escapes: Escapes,
 ) -> YamlIndex {
     let starts = span_starts(hits.iter().map(|hit| &hit.range));
     let mut chunks = document_chunks(text);
     chunks.retain(|chunk| {
-        holds_any(chunk, &starts) || may_hide_host(&text.as_bytes()[chunk.clone()])
+        holds_any(chunk, &starts)
+            || (escapes == Escapes::Possible && may_hide_host(&text.as_bytes()[chunk.clone()]))
     });
     index_documents(text, hits, dialect, scanner, &chunks, reading)
 }
@@ -184,6 +203,7 @@ fn index_documents(
         text,
         chunk: 0..text.len(),
         hits,
+        chunk_hits: 0..hits.len(),
         dialect,
         scanner,
         result: YamlIndex {
@@ -195,11 +215,7 @@ fn index_documents(
     let mut to_parse = Vec::new();
     let mut steps = Vec::new();
     for chunk in chunks {
-        walker.chunk = chunk.clone();
-        walker.document = Document {
-            start: chunk.start,
-            ..Document::default()
-        };
+        walker.enter(chunk.clone());
         if reading == Reading::Lines && lines::read(text, chunk.clone(), hits, &mut steps) {
             for (step, range) in steps.drain(..) {
                 walker.step(step, range);
@@ -211,11 +227,7 @@ fn index_documents(
     // One parser per document, as the line reader reads them: a broken document's failure
     // never reaches past its own end.
     for chunk in to_parse {
-        walker.chunk = chunk.clone();
-        walker.document = Document {
-            start: chunk.start,
-            ..Document::default()
-        };
+        walker.enter(chunk);
         walker.run();
     }
     // Hits inside failed documents keep no structural site.
@@ -630,6 +642,8 @@ struct Walker<'a> {
     /// The documents being parsed now.
     chunk: Range<usize>,
     hits: &'a [HostHit],
+    /// The indices of the hits in `chunk`: a scalar looks for its hits among these alone.
+    chunk_hits: Range<usize>,
     dialect: Dialect,
     scanner: &'a HostScanner,
     result: YamlIndex,
@@ -693,8 +707,22 @@ pub fn check_line_reader(text: &str, scanner: &HostScanner) -> Result<usize, Str
         }
     }
     let dialect = Dialect::plain("yaml");
-    let through_lines = index_with(text, &hits, dialect, scanner, Reading::Lines);
-    let parsed = index_with(text, &hits, dialect, scanner, Reading::ParserOnly);
+    let through_lines = index_with(
+        text,
+        &hits,
+        dialect,
+        scanner,
+        Reading::Lines,
+        Escapes::Possible,
+    );
+    let parsed = index_with(
+        text,
+        &hits,
+        dialect,
+        scanner,
+        Reading::ParserOnly,
+        Escapes::Possible,
+    );
     if through_lines != parsed {
         return Err(format!(
             "the structure differs:\nlines:  {through_lines:?}\nparser: {parsed:?}"
@@ -1128,10 +1156,25 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn hits_within(&self, range: &Range<usize>) -> Range<usize> {
+    /// Start parsing the documents `chunk`.
+    fn enter(&mut self, chunk: Range<usize>) {
         let first = self
             .hits
-            .partition_point(|hit| hit.range.start < range.start);
+            .partition_point(|hit| hit.range.start < chunk.start);
+        let last = first + self.hits[first..].partition_point(|hit| hit.range.start < chunk.end);
+        self.chunk_hits = first..last;
+        self.document = Document {
+            start: chunk.start,
+            ..Document::default()
+        };
+        self.chunk = chunk;
+    }
+
+    /// The hits inside `range` (which is inside the current chunk).
+    fn hits_within(&self, range: &Range<usize>) -> Range<usize> {
+        let first = self.chunk_hits.start
+            + self.hits[self.chunk_hits.clone()]
+                .partition_point(|hit| hit.range.start < range.start);
         let end = range.end;
         let last = first
             + self.hits[first..]

@@ -288,10 +288,15 @@ impl<'a> Reader<'a, '_> {
             _ => {
                 // A plain scalar ends at a comment (` #`) or the line's end.
                 let line = &bytes[start..line_end];
-                let end = memchr::memmem::find(line, b" #").map_or(line_end, |at| start + at);
+                let end = memchr::memchr_iter(b'#', line)
+                    .find(|&at| at > 0 && line[at - 1] == b' ')
+                    .map_or(line_end, |at| start + at - 1);
                 let scalar = self.text[start..end].trim_end_matches(' ');
                 let scalar_end = start + scalar.len();
-                if scalar.ends_with(':') || memchr::memmem::find(scalar.as_bytes(), b": ").is_some()
+                let scalar_bytes = scalar.as_bytes();
+                if scalar.ends_with(':')
+                    || memchr::memchr_iter(b':', scalar_bytes)
+                        .any(|at| scalar_bytes.get(at + 1) == Some(&b' '))
                 {
                     return None;
                 }
