@@ -7,7 +7,8 @@
 //! same spans, for the documents that use only that part. It declines every other document
 //! (block scalars, flow collections other than `{}` and `[]`, multi-line or escaped scalars,
 //! anchors, aliases, tags, directives, tabs, carriage returns, bytes outside printable ASCII,
-//! comments that hold a hit, anything it does not recognise), and those go to the parser.
+//! a comment with a hit after a dash whose value is on the next lines, anything it does not
+//! recognise), and those go to the parser.
 //!
 //! Declining is always safe; accepting must be exact. The unit tests and the fuzz oracle
 //! compare the structure found through this reader with the structure found by the parser
@@ -44,6 +45,15 @@ struct Pending {
     null_at: usize,
 }
 
+/// What follows a dash or a key's colon on its line.
+enum Inline {
+    /// A node starts at this byte.
+    Node(usize),
+    /// Nothing but spaces and maybe a comment (starting at this byte): the node is on the
+    /// next lines, or null.
+    Empty { comment: Option<usize> },
+}
+
 /// What a content line starts with.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Entry {
@@ -64,6 +74,9 @@ struct Reader<'a, 'h> {
     inline_owner: Option<usize>,
     /// The document's root node has been opened.
     rooted: bool,
+    /// Comments that hold a hit, read while a key's value is pending: the parser gives them
+    /// after the value's null, or before the collection that the next lines open.
+    waiting: Vec<Range<usize>>,
 }
 
 /// Read the document `text[chunk]` into `steps` (cleared first). `false` when the document
@@ -93,6 +106,7 @@ pub(super) fn read<'a>(
         pending: None,
         inline_owner: None,
         rooted: false,
+        waiting: Vec::new(),
     };
     reader.document(chunk).is_some()
 }
@@ -101,7 +115,7 @@ impl<'a> Reader<'a, '_> {
     fn document(&mut self, chunk: Range<usize>) -> Option<()> {
         let bytes = self.text.as_bytes();
         let mut at = chunk.start;
-        let mut start_marker = None;
+        let mut started = false;
         while at < chunk.end {
             let line_end =
                 memchr::memchr(b'\n', &bytes[at..chunk.end]).map_or(chunk.end, |end| at + end);
@@ -117,15 +131,16 @@ impl<'a> Reader<'a, '_> {
                 self.comment(content, line_end)?;
             } else if indent == 0 && (is_marker(line, b"---") || is_marker(line, b"...")) {
                 // Only a first `---` line with nothing after it but a comment.
-                if self.rooted || start_marker.is_some() || line.starts_with(b"...") {
+                if started || line.starts_with(b"...") {
                     return None;
                 }
-                start_marker = Some(at..at + 3);
+                started = true;
+                self.steps.push((Step::DocumentStart, at..at + 3));
                 self.after_node(at + 3, line_end)?;
             } else {
-                if !self.rooted {
-                    let start = start_marker.clone().unwrap_or(content..content);
-                    self.steps.push((Step::DocumentStart, start));
+                if !started {
+                    started = true;
+                    self.steps.push((Step::DocumentStart, content..content));
                 }
                 self.line(indent, content, line_end)?;
             }
@@ -140,6 +155,7 @@ impl<'a> Reader<'a, '_> {
         if let Some(pending) = self.pending.take() {
             self.null(pending.null_at);
         }
+        self.release_comments();
         while self.stack.pop().is_some() {
             self.steps.push((Step::End, end..end));
         }
@@ -157,10 +173,12 @@ impl<'a> Reader<'a, '_> {
         let mut opened = false;
         if let Some(pending) = self.pending.take() {
             if indent > pending.indent || (indent == pending.indent && pending.key && is_item) {
+                self.release_comments();
                 self.open(indent, is_item, indent == pending.indent, content);
                 opened = true;
             } else {
                 self.null(pending.null_at);
+                self.release_comments();
             }
         }
         if !opened {
@@ -191,13 +209,21 @@ impl<'a> Reader<'a, '_> {
     /// A sequence item: `-` then nothing, a compact mapping, or a scalar.
     fn item(&mut self, indent: usize, dash: usize, line_end: usize) -> Option<()> {
         let after = dash + 1;
-        let Some(rest) = self.inline_node(after, line_end)? else {
-            self.pending = Some(Pending {
-                indent,
-                key: false,
-                null_at: after,
-            });
-            return Some(());
+        let rest = match self.inline_node(after, line_end) {
+            Inline::Node(rest) => rest,
+            Inline::Empty { comment } => {
+                // The parser gives a comment on the dash's line before the item's value,
+                // whether it is null or a collection.
+                if let Some(comment) = comment {
+                    self.comment(comment, line_end)?;
+                }
+                self.pending = Some(Pending {
+                    indent,
+                    key: false,
+                    null_at: after,
+                });
+                return Some(());
+            }
         };
         match self.entry(rest, line_end) {
             // `- - x`: a compact nested sequence.
@@ -218,30 +244,33 @@ impl<'a> Reader<'a, '_> {
             Step::Scalar(Cow::Borrowed(key), ScalarStyle::Plain),
             start..colon,
         ));
-        let Some(value) = self.inline_node(colon + 1, line_end)? else {
-            self.pending = Some(Pending {
-                indent,
-                key: true,
-                null_at: colon,
-            });
-            return Some(());
-        };
-        self.value(indent, value, line_end)
+        match self.inline_node(colon + 1, line_end) {
+            Inline::Node(value) => self.value(indent, value, line_end),
+            Inline::Empty { comment } => {
+                self.pending = Some(Pending {
+                    indent,
+                    key: true,
+                    null_at: colon,
+                });
+                // Pending: it waits for the value, as one on the next lines would.
+                comment.map_or(Some(()), |comment| self.comment(comment, line_end))
+            }
+        }
     }
 
-    /// Where the node after a dash or a key's colon starts on its line (`Some(None)`: nothing
-    /// there but spaces and maybe a comment, so the node is on the next lines or null).
-    fn inline_node(&mut self, after: usize, line_end: usize) -> Option<Option<usize>> {
+    /// What follows a dash or a key's colon on its line.
+    fn inline_node(&self, after: usize, line_end: usize) -> Inline {
         let bytes = self.text.as_bytes();
         let start = after + spaces(&bytes[after..line_end]);
         if start == line_end {
-            return Some(None);
+            return Inline::Empty { comment: None };
         }
         if bytes[start] == b'#' {
-            self.comment(start, line_end)?;
-            return Some(None);
+            return Inline::Empty {
+                comment: Some(start),
+            };
         }
-        Some(Some(start))
+        Inline::Node(start)
     }
 
     /// A value on the line of its key or dash (owned by the node at column `owner`).
@@ -322,13 +351,33 @@ impl<'a> Reader<'a, '_> {
         self.comment(rest, line_end)
     }
 
-    /// A comment from `start` to the line's end: fine unless it holds a hit (the parser
-    /// decides where a comment belongs).
-    fn comment(&self, start: usize, line_end: usize) -> Option<()> {
+    /// A comment from `start` to the line's end. One without a hit places nothing and is
+    /// left out. One with a hit is a step where the parser gives it: after the node before
+    /// it, and before the collections that the next line ends or opens; while a key's value
+    /// is pending, after that value's null or before its collection ([`Self::waiting`]).
+    /// While a dash's value is pending the parser's order depends on the lines after, so
+    /// such a document is declined.
+    fn comment(&mut self, start: usize, line_end: usize) -> Option<()> {
         let first = self.hits.partition_point(|hit| hit.range.start < start);
-        match self.hits.get(first) {
-            Some(hit) if hit.range.start < line_end => None,
-            _ => Some(()),
+        if self
+            .hits
+            .get(first)
+            .is_none_or(|hit| hit.range.start >= line_end)
+        {
+            return Some(());
+        }
+        match &self.pending {
+            None => self.steps.push((Step::Comment, start..line_end)),
+            Some(pending) if pending.key => self.waiting.push(start..line_end),
+            Some(_) => return None,
+        }
+        Some(())
+    }
+
+    /// The comments that waited for a pending value, now that it is known.
+    fn release_comments(&mut self) {
+        for comment in self.waiting.drain(..) {
+            self.steps.push((Step::Comment, comment));
         }
     }
 
@@ -412,6 +461,13 @@ mod tests {
             "# top\n---\n# k\na: b\n\n\n",
             "-\n  a: 1\n- - \n",
             "a: --v=2\nb: -1\nc: 'it is'\n",
+            "a: k8s.gcr.io # was k8s.gcr.io/old\n",
+            "# k8s.gcr.io\na: b\n",
+            "--- # k8s.gcr.io\n# k8s.gcr.io\na: b\n",
+            "spec:\n  # pulled from k8s.gcr.io\n  containers:\n  - name: c\n",
+            "containers: # k8s.gcr.io\n# k8s.gcr.io\n- name: c\n",
+            "a: # k8s.gcr.io\n  # k8s.gcr.io\nb:\n  c: 1\n  # k8s.gcr.io\nd: 2\n# k8s.gcr.io\n",
+            "- # k8s.gcr.io\n  a: 1\n- # k8s.gcr.io\n- b # k8s.gcr.io\n",
         ];
         for text in accepted {
             assert!(
@@ -439,8 +495,7 @@ mod tests {
             "a:\tk8s.gcr.io\n",
             "a: k8s.gcr.io\r\n",
             "a: caf\u{e9} k8s.gcr.io\n",
-            "a: k8s.gcr.io # was k8s.gcr.io/old\n",
-            "# k8s.gcr.io\na: b\n",
+            "-\n  # k8s.gcr.io\n- b\n",
             "a: b: k8s.gcr.io\n",
             "a b: k8s.gcr.io\n",
             "? a\n: k8s.gcr.io\n",
@@ -533,6 +588,7 @@ mod tests {
             "*x",
             "!!str v",
             "# c",
+            "# k8s.gcr.io",
             "v # k8s.gcr.io",
             "a: b",
             "a:b",
@@ -563,6 +619,9 @@ mod tests {
             "--- # c",
             "%YAML 1.2",
             "# k8s.gcr.io",
+            "  # k8s.gcr.io",
+            "    # was k8s.gcr.io/x",
+            "--- # k8s.gcr.io",
             "",
             "  # c",
             "  ",
