@@ -25,6 +25,13 @@ pub const NEEDLES: &[&[u8]] = &[
     b"google-containers",
 ];
 
+/// The old project's registry.
+const GCR: &str = "gcr.io";
+/// gcr.io's regional hosts, whose `k8s-artifacts-prod` project backs registry.k8s.io.
+const GCR_BACKENDS: [&str; 3] = ["us.gcr.io", "eu.gcr.io", "asia.gcr.io"];
+/// How an Artifact Registry host ends (`us-docker.pkg.dev`).
+const ARTIFACT_REGISTRY: &str = "-docker.pkg.dev";
+
 /// Whether the host token at `token` in `bytes` (as the host scan delimits it) may be the
 /// whole `registry` value of a split pair. [`classify`] accepts only these hosts, trimmed of
 /// spaces and trailing slashes, and the value must be found in the text as written
@@ -32,14 +39,16 @@ pub const NEEDLES: &[&[u8]] = &[
 /// (a quote, a space, a line break, a flow indicator, an escape, a non-ASCII space, or the end
 /// of the file). Most files with hits have none, and need no search for [`NEEDLES`].
 pub fn may_be_registry(bytes: &[u8], token: std::ops::Range<usize>) -> bool {
-    const ARTIFACT_REGISTRY: &[u8] = b"-docker.pkg.dev";
     let host = &bytes[token.clone()];
-    let known = [&b"gcr.io"[..], b"us.gcr.io", b"eu.gcr.io", b"asia.gcr.io"]
-        .iter()
-        .any(|known| host.eq_ignore_ascii_case(known))
-        || (host.len() > ARTIFACT_REGISTRY.len()
-            && host[host.len() - ARTIFACT_REGISTRY.len()..]
-                .eq_ignore_ascii_case(ARTIFACT_REGISTRY));
+    // The suffix is looked for in the bytes, not the token: a token never starts with `-`, so
+    // the value `-docker.pkg.dev` is the token `docker.pkg.dev`.
+    let through_host = &bytes[..token.end];
+    let known = std::iter::once(GCR)
+        .chain(GCR_BACKENDS)
+        .any(|known| host.eq_ignore_ascii_case(known.as_bytes()))
+        || through_host.len() >= ARTIFACT_REGISTRY.len()
+            && through_host[through_host.len() - ARTIFACT_REGISTRY.len()..]
+                .eq_ignore_ascii_case(ARTIFACT_REGISTRY.as_bytes());
     let after = bytes[token.end..]
         .iter()
         .find(|byte| **byte != b'/')
@@ -168,15 +177,13 @@ fn classify(registry: &str, repository: &str) -> Option<SplitForm> {
         prefix_len: prefix.len(),
         applicability: Applicability::Safe,
     };
-    if matches!(registry.as_str(), "us.gcr.io" | "eu.gcr.io" | "asia.gcr.io")
-        && starts("k8s-artifacts-prod/")
-    {
+    if GCR_BACKENDS.contains(&registry.as_str()) && starts("k8s-artifacts-prod/") {
         return Some(backend("k8s-artifacts-prod/"));
     }
-    if registry.ends_with("-docker.pkg.dev") && starts("k8s-artifacts-prod/images/") {
+    if registry.ends_with(ARTIFACT_REGISTRY) && starts("k8s-artifacts-prod/images/") {
         return Some(backend("k8s-artifacts-prod/images/"));
     }
-    if registry == "gcr.io" {
+    if registry == GCR {
         for prefix in ["google_containers/", "google-containers/"] {
             if starts(prefix) {
                 return Some(SplitForm {
@@ -255,6 +262,7 @@ mod tests {
             ("registry: 'asia.gcr.io'", "asia.gcr.io"),
             ("{registry: eu.gcr.io, image: x}", "eu.gcr.io"),
             ("registry: europe-docker.pkg.dev//", "europe-docker.pkg.dev"),
+            ("registry: -docker.pkg.dev\n", "docker.pkg.dev"),
             ("\"registry\": \"gcr.io\\/\"", "gcr.io"),
             ("registry: gcr.io\u{a0}\n", "gcr.io"),
             ("registry: gcr.io  # the old project\n", "gcr.io"),
