@@ -145,13 +145,10 @@ impl HostScanner {
         &self.moves
     }
 
-    /// The needles that every host form this scanner finds contains (ignoring ASCII case):
-    /// a file without any of them has no hit.
-    pub fn gate_needles(&self) -> impl Iterator<Item = &str> {
-        HOST_NEEDLES
-            .iter()
-            .copied()
-            .chain(self.moves.iter().map(|moved| moved.host.as_str()))
+    /// Whether `bytes` holds any needle, a host's or a marker's (ignoring ASCII case): without
+    /// one, a scan finds no hit and no marker. Stops at the first.
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.needles.is_match(bytes)
     }
 
     /// Every host hit in `bytes`, in order of position.

@@ -23,7 +23,6 @@ use memchr::memmem;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::Rule;
 use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
-use gate::CaselessSearch;
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Scan, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -67,8 +66,6 @@ pub struct Detection {
 pub struct Detector {
     scanner: HostScanner,
     text: TextAnalyzer,
-    /// The host needles and the suppression marker.
-    gate: CaselessSearch,
 }
 
 impl Default for Detector {
@@ -84,20 +81,12 @@ impl Detector {
 
     /// A detector that also finds the configured registry moves.
     pub fn with_moves(moves: Vec<Move>) -> Detector {
-        // Whether a file holds a suppression marker is learnt in the host scan's pass.
+        // Whether a file holds a suppression marker is learnt in the host scan's pass, and
+        // the scanner's needles (hosts and marker, in any case) are the byte gate.
         let scanner = HostScanner::with_markers(moves, &[suppress::MARKER]);
-        // The marker is matched as written later: in any case here costs nothing more (one
-        // more needle over a block in cache) and is still a gate.
-        let gate = CaselessSearch::new(
-            scanner
-                .gate_needles()
-                .map(str::as_bytes)
-                .chain([suppress::MARKER]),
-        );
         Detector {
             scanner,
             text: TextAnalyzer::new(),
-            gate,
         }
     }
 
@@ -108,7 +97,7 @@ impl Detector {
 
     /// The byte gate: only files that pass it are analysed.
     pub fn may_match(&self, bytes: &[u8]) -> bool {
-        self.gate.is_match(bytes)
+        self.scanner.may_match(bytes)
     }
 
     pub fn detect(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
