@@ -216,7 +216,8 @@ fn index_documents(
     let mut steps = Vec::new();
     for chunk in chunks {
         walker.enter(chunk.clone());
-        if reading == Reading::Lines && lines::read(text, chunk.clone(), hits, &mut steps) {
+        let chunk_hits = &hits[walker.chunk_hits.clone()];
+        if reading == Reading::Lines && lines::read(text, chunk.clone(), chunk_hits, &mut steps) {
             for (step, range) in steps.drain(..) {
                 walker.step(step, range);
             }

@@ -65,6 +65,7 @@ enum Entry {
 
 struct Reader<'a, 'h> {
     text: &'a str,
+    /// The hits by position: the document's (or the whole text's); a comment looks for its own.
     hits: &'h [HostHit],
     steps: &'h mut Vec<(Step<'a>, Range<usize>)>,
     stack: Vec<Open>,
