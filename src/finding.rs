@@ -35,11 +35,58 @@ pub struct Edit {
     pub replacement: String,
 }
 
-/// A set of edits that is applied all together or not at all.
+/// A set of edits that is applied all together or not at all. Its edits are sorted by
+/// position and never overlap: [`Fix::new`] is the only way to build one, so every consumer
+/// (the fixer, SARIF fixes, an editor's code actions) can take them as they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
-    pub edits: Vec<Edit>,
+    edits: Vec<Edit>,
     pub applicability: Applicability,
+}
+
+/// Two edits of one fix overlap (or insert at one point): the fix builder has a bug.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the edits {first:?} and {second:?} of one fix overlap")]
+pub struct OverlappingEdits {
+    pub first: Range<usize>,
+    pub second: Range<usize>,
+}
+
+impl Fix {
+    /// A fix of `edits`, sorted by (start, end). Overlapping edits, or two insertions at one
+    /// point (whose order would be arbitrary), are an error.
+    pub fn new(
+        mut edits: Vec<Edit>,
+        applicability: Applicability,
+    ) -> Result<Fix, OverlappingEdits> {
+        edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
+        if let Some(pair) = edits.windows(2).find(|pair| pair[0].overlaps(&pair[1])) {
+            return Err(OverlappingEdits {
+                first: pair[0].range.clone(),
+                second: pair[1].range.clone(),
+            });
+        }
+        Ok(Fix {
+            edits,
+            applicability,
+        })
+    }
+
+    /// The edits, sorted by position, none overlapping another.
+    pub fn edits(&self) -> &[Edit] {
+        &self.edits
+    }
+}
+
+impl Edit {
+    /// Whether two edits conflict: their ranges intersect, or both insert at the same point
+    /// (their order would be arbitrary).
+    pub fn overlaps(&self, other: &Edit) -> bool {
+        if self.range.is_empty() && other.range.is_empty() {
+            return self.range.start == other.range.start;
+        }
+        self.range.start < other.range.end && other.range.start < self.range.end
+    }
 }
 
 /// A legacy reference found in a file. Ranges are byte ranges into the file as read, on char

@@ -743,7 +743,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 fn applied_edits<'a>(findings: &'a [Finding], fixed: &[usize]) -> Vec<&'a Edit> {
     let mut edits: Vec<&Edit> = fixed
         .iter()
-        .flat_map(|index| &findings[*index].fix.as_ref().expect("fixed").edits)
+        .flat_map(|index| findings[*index].fix.as_ref().expect("fixed").edits())
         .collect();
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
     edits.dedup();

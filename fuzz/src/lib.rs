@@ -342,7 +342,7 @@ fn check_findings(source: &SourceFile, findings: &[Finding], utf8: bool, stage: 
         if let Some(fix) = &finding.fix {
             check_edits(
                 bytes,
-                &fix.edits,
+                fix.edits(),
                 utf8,
                 &format!("{stage}: finding {index}"),
             );
@@ -404,7 +404,7 @@ fn accepted_edits<'a>(findings: &'a [Finding], fixed: &[usize]) -> Vec<&'a Edit>
             .fix
             .as_ref()
             .expect("a fixed finding has a fix");
-        for edit in &fix.edits {
+        for edit in fix.edits() {
             if !edits.contains(&edit) {
                 edits.push(edit);
             }

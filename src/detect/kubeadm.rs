@@ -235,10 +235,7 @@ mod tests {
                 context: String::new(),
                 message: String::new(),
                 note: fix.note,
-                fix: Some(Fix {
-                    edits: fix.edits,
-                    applicability: Applicability::Safe,
-                }),
+                fix: Some(Fix::new(fix.edits, Applicability::Safe).unwrap()),
                 location: Default::default(),
                 excerpt: Default::default(),
                 fix_excerpt: None,

@@ -246,7 +246,12 @@ impl Detector {
             let Some(existing) = finding.fix.as_mut() else {
                 continue;
             };
-            existing.edits = fix.edits;
+            // The CoreDNS insertion may stand above the host (`dns:` before
+            // `imageRepository`): the fix orders its edits.
+            let Ok(replaced) = Fix::new(fix.edits, existing.applicability) else {
+                continue;
+            };
+            *existing = replaced;
             if let Some(note) = fix.note {
                 finding.note = Some(match finding.note.take() {
                     Some(previous) => format!("{previous}; {note}"),
@@ -277,8 +282,10 @@ impl Detector {
                     finding.note = Some("kustomize matches images[].name against the full image name: a base in this tree uses it, so name and base are rewritten together".into());
                 }
                 kustomize::NameFix::Insert(edits) => {
-                    if let Some(fix) = finding.fix.as_mut() {
-                        fix.edits = edits;
+                    if let Some(fix) = finding.fix.as_mut()
+                        && let Ok(inserted) = Fix::new(edits, fix.applicability)
+                    {
+                        *fix = inserted;
                         finding.note = Some("kustomize matches images[].name against the full image name, and no base in this tree uses it: name stays, and the fix adds newName to redirect it".into());
                     }
                 }
@@ -632,14 +639,16 @@ fn classify(
         verdict.note = verdict.note.map(|note| note.replace(NEW_HOST, target));
     }
 
-    let fix = (verdict.applicability != Applicability::DisplayOnly).then(|| Fix {
-        edits: vec![Edit {
-            range: hit.range.clone(),
-            original: matched.clone(),
-            replacement: destination(hit.form, moves).to_string(),
-        }],
-        applicability: verdict.applicability,
-    });
+    let fix = (verdict.applicability != Applicability::DisplayOnly)
+        .then(|| {
+            let swap = Edit {
+                range: hit.range.clone(),
+                original: matched.clone(),
+                replacement: destination(hit.form, moves).to_string(),
+            };
+            Fix::new(vec![swap], verdict.applicability).ok()
+        })
+        .flatten();
     Some(Finding {
         rule: verdict.rule,
         range: hit.range.clone(),
@@ -804,7 +813,7 @@ fn line_names_host(source: &SourceFile, hit: &HostHit, host: &str) -> bool {
 }
 
 fn fix_excerpt(source: &SourceFile, finding: &Finding) -> Option<crate::source::Excerpt> {
-    let edits = &finding.fix.as_ref()?.edits;
+    let edits = finding.fix.as_ref()?.edits();
     let start = edits
         .iter()
         .map(|edit| edit.range.start)

@@ -144,8 +144,9 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
         context: format!("{label}: {}", key_path("registry")),
         message,
         note,
-        fix: Some(Fix {
-            edits: vec![
+        // The repository may come before the registry in the mapping: the fix sorts them.
+        fix: Fix::new(
+            vec![
                 Edit {
                     range: registry_range.clone(),
                     original: matched.clone(),
@@ -157,8 +158,9 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
                     replacement: String::new(),
                 },
             ],
-            applicability: form.applicability,
-        }),
+            form.applicability,
+        )
+        .ok(),
         range: registry_range,
         matched,
         location: Default::default(),

@@ -406,7 +406,7 @@ fn split_backend_references_are_found_and_fixed_on_both_keys() {
     assert_eq!(finding.rule, Rule::LegacyBackend);
     assert_eq!(finding.applicability(), Applicability::Safe);
     assert_eq!((finding.location.line, finding.location.column), (3, 15));
-    assert_eq!(finding.fix.as_ref().unwrap().edits.len(), 2);
+    assert_eq!(finding.fix.as_ref().unwrap().edits().len(), 2);
 }
 
 // See: the kubespray and containerd runs (issue 4): a quoted bare host in code is a value
@@ -427,5 +427,21 @@ fn quoted_bare_hosts_in_code_are_unsafe_references() {
     assert_eq!(
         findings("notes.sh", "echo images moved from k8s.gcr.io\n"),
         ["1:24 legacy-mention none k8s.gcr.io"]
+    );
+}
+
+/// A finding's edits are sorted when it is built: kubeadm's CoreDNS insertion under a `dns:`
+/// that stands above `imageRepository` comes first. SARIF fixes and editors take the edits as
+/// they are. Found by the fuzz replay runner (fixtures/fuzz/crash-kubeadm-dns-above-image-repository).
+#[test]
+fn kubeadm_edits_are_sorted_when_dns_stands_above_the_repository() {
+    let text = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\ndns:\n  imageTag: v1.8.6\nimageRepository: k8s.gcr.io\n";
+    let detection = detect("kubeadm.yaml", text);
+    let edits = detection.findings[0].fix.as_ref().unwrap().edits();
+    assert_eq!(edits.len(), 2, "{edits:?}");
+    assert!(edits[0].range.start < edits[1].range.start, "{edits:?}");
+    assert_eq!(
+        edits[0].replacement,
+        "imageRepository: registry.k8s.io/coredns\n  "
     );
 }

@@ -74,16 +74,14 @@ pub fn apply_fixes(
         .enumerate()
         .filter_map(|(index, finding)| {
             let fix = finding.fix.as_ref()?;
-            (level.applies(fix.applicability) && !fix.edits.is_empty())
-                .then_some((index, fix.edits.as_slice()))
+            (level.applies(fix.applicability) && !fix.edits().is_empty())
+                .then_some((index, fix.edits()))
         })
         .collect();
+    // A fix's edits are sorted: its first edit is where it starts.
     candidates.sort_by_key(|(index, edits)| {
-        let first = edits
-            .iter()
-            .map(|edit| (edit.range.start, edit.range.end))
-            .min();
-        (first, *index)
+        let first = &edits[0].range;
+        (first.start, first.end, *index)
     });
 
     // Accepted edits by (start, end): they never overlap one another, so a new edit is
@@ -142,7 +140,7 @@ fn conflicts_with_accepted(accepted: &BTreeMap<(usize, usize), &Edit>, edit: &Ed
         .rev()
         .map(|(_, taken)| taken)
     {
-        if overlaps(taken, edit) {
+        if taken.overlaps(edit) {
             return true;
         }
         if taken.range.end < edit.range.start {
@@ -171,15 +169,6 @@ fn verify_edit(source: &[u8], edit: &Edit) -> Result<(), ApplyError> {
         });
     }
     Ok(())
-}
-
-/// Two edits conflict when their ranges intersect, or when both insert at the same point
-/// (their order would be arbitrary).
-fn overlaps(a: &Edit, b: &Edit) -> bool {
-    if a.range.is_empty() && b.range.is_empty() {
-        return a.range.start == b.range.start;
-    }
-    a.range.start < b.range.end && b.range.start < a.range.end
 }
 
 /// Copy `source` with `edits` (sorted, non-overlapping, verified) applied.
@@ -220,7 +209,7 @@ mod tests {
         let edits: Vec<&Edit> = applied
             .fixed
             .iter()
-            .flat_map(|&index| &detection.findings[index].fix.as_ref().unwrap().edits)
+            .flat_map(|&index| detection.findings[index].fix.as_ref().unwrap().edits())
             .collect();
         for (old, new) in applied.edited.iter().zip(&applied.written) {
             let edit = edits.iter().find(|edit| edit.range == *old).unwrap();
@@ -245,14 +234,17 @@ mod tests {
             context: String::new(),
             message: String::new(),
             note: None,
-            fix: Some(Fix {
-                edits: vec![Edit {
-                    range,
-                    original: original.into(),
-                    replacement: replacement.into(),
-                }],
-                applicability,
-            }),
+            fix: Some(
+                Fix::new(
+                    vec![Edit {
+                        range,
+                        original: original.into(),
+                        replacement: replacement.into(),
+                    }],
+                    applicability,
+                )
+                .unwrap(),
+            ),
             location: Default::default(),
             excerpt: Default::default(),
             fix_excerpt: None,

@@ -69,7 +69,7 @@ impl HumanReporter {
         let fix = finding.fix.as_ref()?;
         // Edits on other lines (an insertion further down) come with their own excerpt.
         let excerpt = finding.fix_excerpt.as_ref().unwrap_or(&finding.excerpt);
-        let change = match fix.edits.as_slice() {
+        let change = match fix.edits() {
             [edit] if !edit.replacement.contains('\n') => {
                 format!("replace with `{}`", edit.replacement)
             }
@@ -88,7 +88,7 @@ impl HumanReporter {
         // prints patched lines in full, so very long lines get the title alone.
         let patches: Option<Vec<Patch<'a>>> = match excerpt.start {
             Some(start) if !excerpt.truncated_start && excerpt.text.len() <= MAX_PATCH_LINE => fix
-                .edits
+                .edits()
                 .iter()
                 .map(|edit| {
                     let range =

@@ -65,7 +65,7 @@ impl<'a> JsonFinding<'a> {
             applicability: finding.applicability().as_str(),
             fix: finding.fix.as_ref().map(|fix| JsonFix {
                 edits: fix
-                    .edits
+                    .edits()
                     .iter()
                     .map(|edit| JsonEdit {
                         byte_start: edit.range.start,

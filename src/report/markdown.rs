@@ -28,7 +28,7 @@ impl MarkdownReporter {
         let replacement = finding
             .fix
             .as_ref()
-            .and_then(|fix| fix.edits.first())
+            .and_then(|fix| fix.edits().first())
             .map(|edit| edit.replacement.lines().next().unwrap_or("").to_string())
             .unwrap_or_default();
         match finding.applicability() {

@@ -391,7 +391,7 @@ fn result(
             artifact_changes: [ArtifactChange {
                 artifact_location: artifact(path),
                 replacements: fix
-                    .edits
+                    .edits()
                     .iter()
                     .map(|edit| Replacement {
                         deleted_region: ByteRegion {

@@ -1,12 +1,22 @@
 //! Stable-Rust runner for the fuzz oracle: no nightly flags, no libFuzzer, no coverage
 //! feedback. It replays every input it is given (the seed corpus, the regression fixtures in
-//! `fixtures/fuzz/`, libFuzzer's corpus), then mutates them at random for `--seconds` and runs
-//! each mutant through `regshift_fuzz::check`. A panic is saved under `--artifacts` and makes
-//! the exit code 1.
+//! `fixtures/fuzz/`, libFuzzer's corpus), then mutates them at random and runs each mutant
+//! through `regshift_fuzz::check`. A panic is saved under `--artifacts` and makes the exit
+//! code 1.
+//!
+//! Two ways to mutate:
+//!
+//! - `--runs N` with one or more `--seed S`: N mutants per seed, each seed starting from the
+//!   same corpus. The same commit, corpus and seeds give the same inputs on every machine, so
+//!   CI runs this and a failure points at the change, never at the draw.
+//! - `--seconds N` (with a random seed unless `--seed` names one): a hunt for as long as you
+//!   like, locally.
 //!
 //! ```text
 //! cargo run --release --no-default-features --bin replay -- \
 //!     --seconds 60 --dict regshift.dict corpus/detect_fix_render ../fixtures/fuzz
+//! cargo run --release --no-default-features --bin replay -- \
+//!     --seed 1 --seed 2 --runs 15000 --dict regshift.dict corpus/detect_fix_render
 //! ```
 //!
 //! The mutations are libFuzzer's basic ones (bit flips, interesting bytes, insert, erase,
@@ -21,7 +31,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct Options {
     seconds: u64,
-    seed: u64,
+    /// Mutants per seed; with it, the run is bounded by count, not time.
+    runs: Option<u64>,
+    seeds: Vec<u64>,
     max_len: usize,
     artifacts: PathBuf,
     dict: Option<PathBuf>,
@@ -30,7 +42,7 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: replay [--seconds N] [--seed S] [--max-len BYTES] [--artifacts DIR] [--dict FILE] PATH..."
+        "usage: replay [--seconds N | --runs N] [--seed S]... [--max-len BYTES] [--artifacts DIR] [--dict FILE] PATH..."
     );
     std::process::exit(2);
 }
@@ -38,9 +50,8 @@ fn usage() -> ! {
 fn parse_options() -> Options {
     let mut options = Options {
         seconds: 0,
-        seed: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(1, |elapsed| elapsed.as_nanos() as u64),
+        runs: None,
+        seeds: Vec::new(),
         max_len: 64 * 1024,
         artifacts: PathBuf::from("artifacts/replay"),
         dict: None,
@@ -57,13 +68,21 @@ fn parse_options() -> Options {
         };
         match arg.to_str() {
             Some("--seconds") => options.seconds = number(value()),
-            Some("--seed") => options.seed = number(value()),
+            Some("--seed") => options.seeds.push(number(value())),
+            Some("--runs") => options.runs = Some(number(value())),
             Some("--max-len") => options.max_len = number(value()) as usize,
             Some("--artifacts") => options.artifacts = PathBuf::from(value()),
             Some("--dict") => options.dict = Some(PathBuf::from(value())),
             Some("-h" | "--help") => usage(),
             _ => options.inputs.push(PathBuf::from(arg)),
         }
+    }
+    if options.seeds.is_empty() {
+        options.seeds.push(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(1, |elapsed| elapsed.as_nanos() as u64),
+        );
     }
     options
 }
@@ -274,6 +293,65 @@ fn save_crash(artifacts: &Path, input: &[u8]) -> PathBuf {
     path
 }
 
+/// Mutate the corpus with one seed: `--runs` mutants, or until `--seconds` are up. Each seed
+/// starts from the same corpus, so seeds are independent of each other's order. `Err` after
+/// the first crash (saved and reported).
+fn mutate_from(
+    seed: u64,
+    options: &Options,
+    corpus: &[Vec<u8>],
+    dictionary: &[Vec<u8>],
+    executions: &mut u64,
+) -> Result<(), ()> {
+    let mut corpus = corpus.to_vec();
+    let mut rng = Rng(seed);
+    let deadline = Instant::now() + Duration::from_secs(options.seconds);
+    let started = Instant::now();
+    let mut last_report = Instant::now();
+    let mut runs = 0u64;
+    match options.runs {
+        Some(count) => eprintln!("mutating: {count} inputs from seed {seed}"),
+        None => eprintln!("mutating for {} s (seed {seed})", options.seconds),
+    }
+    loop {
+        let more = match options.runs {
+            Some(count) => runs < count,
+            None => Instant::now() < deadline,
+        };
+        if !more {
+            return Ok(());
+        }
+        let mut input = corpus[rng.below(corpus.len())].clone();
+        for _ in 0..1 + rng.below(8) {
+            mutate(&mut rng, &mut input, &corpus, dictionary);
+        }
+        input.truncate(options.max_len);
+        runs += 1;
+        *executions += 1;
+        if let Err(message) = run_one(&input) {
+            let path = save_crash(&options.artifacts, &input);
+            eprintln!(
+                "CRASH after {runs} executions from seed {seed}: {message}\n  input saved to {}\n  reproduce: cargo run --release --no-default-features --bin replay -- {}",
+                path.display(),
+                path.display()
+            );
+            return Err(());
+        }
+        // Keep every 64th mutant so that mutations compound; there is no coverage feedback to
+        // pick better ones.
+        if runs.is_multiple_of(64) && corpus.len() < 20_000 {
+            corpus.push(input);
+        }
+        if last_report.elapsed() > Duration::from_secs(30) {
+            eprintln!(
+                "  {runs} executions, {:.0}/s",
+                runs as f64 / started.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let options = parse_options();
     start_watchdog(options.artifacts.clone());
@@ -309,45 +387,16 @@ fn main() -> ExitCode {
         replay_time.as_secs_f64()
     );
 
-    let mut rng = Rng(options.seed);
-    let deadline = Instant::now() + Duration::from_secs(options.seconds);
     let mut executions = 0u64;
-    let mut last_report = Instant::now();
-    let mutating_since = Instant::now();
-    if options.seconds > 0 {
-        eprintln!("mutating for {} s (seed {})", options.seconds, options.seed);
+    if options.runs.is_some() || options.seconds > 0 {
         if corpus.is_empty() {
             corpus.push(vec![0]);
         }
-    }
-    while options.seconds > 0 && Instant::now() < deadline {
-        let mut input = corpus[rng.below(corpus.len())].clone();
-        for _ in 0..1 + rng.below(8) {
-            mutate(&mut rng, &mut input, &corpus, &dictionary);
-        }
-        input.truncate(options.max_len);
-        executions += 1;
-        if let Err(message) = run_one(&input) {
-            crashes += 1;
-            let path = save_crash(&options.artifacts, &input);
-            eprintln!(
-                "CRASH after {executions} executions: {message}\n  input saved to {}\n  reproduce: cargo run --release --no-default-features --bin replay -- {}",
-                path.display(),
-                path.display()
-            );
-            break;
-        }
-        // Keep every 64th mutant so that mutations compound; there is no coverage feedback to
-        // pick better ones.
-        if executions.is_multiple_of(64) && corpus.len() < 20_000 {
-            corpus.push(input);
-        }
-        if last_report.elapsed() > Duration::from_secs(30) {
-            eprintln!(
-                "  {executions} executions, {:.0}/s",
-                executions as f64 / mutating_since.elapsed().as_secs_f64()
-            );
-            last_report = Instant::now();
+        for &seed in &options.seeds {
+            if mutate_from(seed, &options, &corpus, &dictionary, &mut executions).is_err() {
+                crashes += 1;
+                break;
+            }
         }
     }
     eprintln!(
