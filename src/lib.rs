@@ -11,18 +11,21 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod app;
-pub mod chart;
+pub mod carrier;
 pub mod cli;
 pub mod config;
 pub mod detect;
+pub mod engine;
 pub mod explain;
 pub mod finding;
 pub mod fix;
 pub mod images;
-pub mod kustomize;
+pub mod layout;
+pub mod origin;
 pub mod path;
 pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod settings;
 pub mod source;
 pub mod sweep;

@@ -6,176 +6,25 @@ use std::sync::Mutex;
 
 use memchr::memchr_iter;
 
+use crate::carrier::Carrier;
+use crate::origin::Origin;
 use crate::path::RepoPath;
 
 /// UTF-8 byte-order mark. It is kept byte-for-byte by fixes and is never counted as a column.
 pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// What kind of file this is, decided from its name. The kind chooses the structural context
-/// (YAML parser or line heuristics) and the fix policy (program source gets unsafe fixes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FileKind {
-    Yaml,
-    Json,
-    /// A Go template (Helm `templates/*.yaml`, `_helpers.tpl`, `*.tpl`): not YAML until rendered.
-    GoTemplate,
-    Markdown,
-    Dockerfile,
-    Shell,
-    Makefile,
-    Toml,
-    /// INI-style files: systemd units and drop-ins, `.conf`, `.ini`, `.cfg`.
-    Ini,
-    /// `KEY=value` files: `.env`, `/etc/default/kubelet`, `kubeadm-flags.env`.
-    Env,
-    Terraform,
-    /// Go, Python, Java, JavaScript, Rust, C and friends: code often names the old host on
-    /// purpose, so its fixes are unsafe.
-    ProgramSource,
-    /// Anything else that is text.
-    Text,
-}
+/// Files larger than this are listed in `skipped`, not read: on disk, in an archive, as a
+/// kustomize base.
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// How [`MAX_FILE_SIZE`] is named in messages.
+pub const MAX_FILE_SIZE_TEXT: &str = "10 MiB";
 
-impl FileKind {
-    /// Classify by file name (and, for YAML, by whether it lives in a Helm `templates/` folder).
-    pub fn from_path(path: &str) -> FileKind {
-        let file_name = path.rsplit('/').next().unwrap_or(path);
-        let lower = file_name.to_ascii_lowercase();
-        let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
-        if lower == "dockerfile"
-            || lower == "containerfile"
-            || lower.starts_with("dockerfile.")
-            || lower.starts_with("containerfile.")
-            || extension == "dockerfile"
-            || extension == "containerfile"
-        {
-            return FileKind::Dockerfile;
-        }
-        if lower == "kustomization" {
-            return FileKind::Yaml;
-        }
-        if lower == "makefile" || lower == "gnumakefile" || extension == "mk" || extension == "make"
-        {
-            return FileKind::Makefile;
-        }
-        match extension {
-            "yaml" | "yml" => {
-                if is_in_templates_dir(path) {
-                    FileKind::GoTemplate
-                } else {
-                    FileKind::Yaml
-                }
-            }
-            "json" => FileKind::Json,
-            "tpl" | "gotmpl" | "tmpl" => FileKind::GoTemplate,
-            "md" | "markdown" | "mdx" => FileKind::Markdown,
-            "sh" | "bash" | "zsh" | "ksh" => FileKind::Shell,
-            "toml" => FileKind::Toml,
-            "service" | "socket" | "timer" | "conf" | "ini" | "cfg" => FileKind::Ini,
-            "env" => FileKind::Env,
-            "tf" | "tfvars" | "hcl" => FileKind::Terraform,
-            "go" | "py" | "pyi" | "java" | "kt" | "kts" | "scala" | "groovy" | "js" | "jsx"
-            | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts" | "rs" | "c" | "h" | "cc" | "cpp"
-            | "cxx" | "hpp" | "hh" | "cs" | "rb" | "php" | "swift" | "m" | "mm" | "lua" | "pl"
-            | "pm" | "dart" | "ex" | "exs" | "erl" | "clj" | "hs" | "ml" | "fs" | "vb" | "zig"
-            | "nim" | "jl" | "r" => FileKind::ProgramSource,
-            _ if lower == ".env" || lower.starts_with(".env.") || lower == "kubelet" => {
-                FileKind::Env
-            }
-            _ => FileKind::Text,
-        }
-    }
+/// A NUL byte in this many leading bytes makes a file binary.
+const BINARY_PROBE: usize = 8 * 1024;
 
-    /// Whether the YAML parser can give this file structure.
-    pub fn is_yaml_like(self) -> bool {
-        matches!(self, FileKind::Yaml | FileKind::Json)
-    }
-
-    /// Whether `#` starts a comment in this kind of file.
-    pub fn has_hash_comments(self) -> bool {
-        matches!(
-            self,
-            FileKind::Yaml
-                | FileKind::GoTemplate
-                | FileKind::Dockerfile
-                | FileKind::Shell
-                | FileKind::Makefile
-                | FileKind::Toml
-                | FileKind::Ini
-                | FileKind::Env
-                | FileKind::Terraform
-                | FileKind::Text
-        )
-    }
-
-    /// Whether `//` starts a comment in this kind of file.
-    pub fn has_slash_comments(self) -> bool {
-        matches!(self, FileKind::ProgramSource | FileKind::Terraform)
-    }
-
-    /// A short human name used in finding contexts ("Dockerfile", "shell", …).
-    pub fn label(self) -> &'static str {
-        match self {
-            FileKind::Yaml => "yaml",
-            FileKind::Json => "json",
-            FileKind::GoTemplate => "template",
-            FileKind::Markdown => "markdown",
-            FileKind::Dockerfile => "Dockerfile",
-            FileKind::Shell => "shell",
-            FileKind::Makefile => "Makefile",
-            FileKind::Toml => "toml",
-            FileKind::Ini => "config",
-            FileKind::Env => "env",
-            FileKind::Terraform => "terraform",
-            FileKind::ProgramSource => "source",
-            FileKind::Text => "text",
-        }
-    }
-}
-
-/// Helm renders every file under a chart's `templates/` folder, so YAML there is a template.
-fn is_in_templates_dir(path: &str) -> bool {
-    path.split('/').rev().skip(1).any(|dir| dir == "templates")
-}
-
-/// A file's role in a Helm chart, decided from the file system (`chart::locate`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ChartRole {
-    /// `Chart.yaml`: metadata, with YAML inside `artifacthub.io/images`.
-    ChartYaml,
-    /// `values*.yaml` at the chart root or under `ci/`.
-    Values,
-    /// Anything under `templates/`: Go templates.
-    Template,
-    /// Any other file of a chart (`crds/`, `values.schema.json`, `README.md`).
-    Other,
-}
-
-/// Where a file comes from, beyond its name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Origin {
-    pub chart_role: Option<ChartRole>,
-    /// Inside a packaged chart (`dep-1.0.0.tgz`): never rewritten.
-    pub packaged: Option<Packaged>,
-    /// A kustomization, with what its bases in the scanned tree use.
-    pub kustomization: Option<std::sync::Arc<crate::detect::kustomize::Bases>>,
-}
-
-/// `kustomization.yaml`, `kustomization.yml` or `Kustomization`: the names kustomize reads.
-pub fn is_kustomization(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
-}
-
-/// A file inside a packaged chart.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packaged {
-    /// For a dependency in a chart's `charts/` folder, the values prefix that overrides it
-    /// from the parent chart (`dep`, or its alias; `dep.sub` for a subchart inside it).
-    pub dependency_prefix: Option<String>,
+/// Whether `bytes` are a binary file's: a NUL byte in the first 8 KiB.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_PROBE)]).is_some()
 }
 
 /// A located position, 1-based, columns counted in Unicode scalar values.
@@ -214,7 +63,8 @@ pub struct Excerpt {
 pub struct SourceFile {
     pub path: RepoPath,
     pub bytes: Vec<u8>,
-    pub kind: FileKind,
+    /// What the file carries, chosen once from its name and place.
+    pub carrier: Carrier,
     pub origin: Origin,
     lines: LineTable,
     /// Every byte is ASCII: a column is a byte count.
@@ -232,8 +82,8 @@ const MEMO_MIN_LINE: usize = 4096;
 /// A fact about one line that detection asks for once per hit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineFact {
-    /// Where a comment starts on the line, for files of this kind.
-    CommentStart(FileKind),
+    /// Where a comment starts on the line, for files of this carrier.
+    CommentStart(Carrier),
     /// The line names this host (whole tokens).
     NamesHost(String),
     /// The line is a TOML header of a registry mirror table.
@@ -253,12 +103,13 @@ struct LineMemo {
 }
 
 impl SourceFile {
+    /// A file whose carrier is told by its name alone (no chart around it).
     pub fn new(path: RepoPath, bytes: Vec<u8>) -> SourceFile {
-        let kind = FileKind::from_path(path.as_str());
-        Self::with_kind(path, bytes, kind)
+        let carrier = Carrier::of(path.as_str(), None);
+        Self::with_carrier(path, bytes, carrier)
     }
 
-    pub fn with_kind(path: RepoPath, bytes: Vec<u8>, kind: FileKind) -> SourceFile {
+    pub fn with_carrier(path: RepoPath, bytes: Vec<u8>, carrier: Carrier) -> SourceFile {
         // One pass over the file, a cache-sized block at a time, for everything asked of
         // every byte: a large manifest read once from memory, not once per question.
         let mut lines = LineTable::with_capacity(bytes.len());
@@ -272,7 +123,7 @@ impl SourceFile {
         SourceFile {
             path,
             bytes,
-            kind,
+            carrier,
             origin: Origin::default(),
             lines,
             ascii,
@@ -287,9 +138,6 @@ impl SourceFile {
     }
 
     pub fn with_origin(mut self, origin: Origin) -> SourceFile {
-        if origin.chart_role == Some(ChartRole::Template) && self.kind == FileKind::Yaml {
-            self.kind = FileKind::GoTemplate;
-        }
         self.origin = origin;
         self
     }
@@ -297,8 +145,8 @@ impl SourceFile {
     /// Whether the YAML parser should try this file: YAML and JSON, and YAML-named templates
     /// (a template that happens to parse gets structure; one that does not is not an error).
     pub fn parses_as_yaml(&self) -> bool {
-        self.kind.is_yaml_like()
-            || (self.kind == FileKind::GoTemplate
+        self.carrier.is_yaml_like()
+            || (self.carrier == Carrier::GoTemplate
                 && [".yaml", ".yml"]
                     .iter()
                     .any(|extension| self.path.as_str().to_ascii_lowercase().ends_with(extension)))
@@ -511,7 +359,7 @@ impl LineTable {
 
     /// Count the next block of the file: [`LINE_BLOCK`] bytes, or fewer for the last one.
     fn push_block(&mut self, block: &[u8]) {
-        // Files are at most 10 MiB (see `app::MAX_FILE_SIZE`): a u32 holds every count.
+        // Files are at most 10 MiB ([`MAX_FILE_SIZE`]): a u32 holds every count.
         let before = self.breaks_before.last().copied().unwrap_or(0);
         self.breaks_before
             .push(before + memchr_iter(b'\n', block).count() as u32);
@@ -716,26 +564,5 @@ mod tests {
         assert!(excerpt.truncated_start);
         assert!(excerpt.text.len() < 5_000);
         assert_eq!(&excerpt.text[excerpt.span.clone()], "k8s.gcr.io");
-    }
-
-    #[test]
-    fn kinds_from_names() {
-        assert_eq!(FileKind::from_path("deploy/app.yaml"), FileKind::Yaml);
-        assert_eq!(
-            FileKind::from_path("charts/x/templates/deploy.yaml"),
-            FileKind::GoTemplate
-        );
-        assert_eq!(
-            FileKind::from_path("build/Dockerfile.arm64"),
-            FileKind::Dockerfile
-        );
-        assert_eq!(FileKind::from_path("cmd/main.go"), FileKind::ProgramSource);
-        assert_eq!(FileKind::from_path("Makefile"), FileKind::Makefile);
-        assert_eq!(
-            FileKind::from_path("etc/kubelet.service.d/10.conf"),
-            FileKind::Ini
-        );
-        assert_eq!(FileKind::from_path("kubeadm-flags.env"), FileKind::Env);
-        assert_eq!(FileKind::from_path("README"), FileKind::Text);
     }
 }

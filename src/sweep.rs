@@ -13,11 +13,12 @@ use std::process::Command;
 
 use serde::Serialize;
 
-use crate::app::{self, Outcome, Scanned};
+use crate::app::Outcome;
 use crate::cli::{SweepArgs, SweepFormat, WalkArgs};
 use crate::finding::Applicability;
 use crate::path::{RepoPath, normalize};
 use crate::report::json::JsonFinding;
+use crate::scan::{self, Scanned};
 use crate::settings::{Mode, ScanRequest, Settings, SettingsError};
 
 #[derive(Debug, thiserror::Error)]
@@ -243,7 +244,7 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
             return row;
         }
     };
-    let scanned = match app::scan(&settings) {
+    let scanned = match scan::scan(&settings) {
         Ok(scanned) => scanned,
         Err(error) => {
             row.error = Some(error.to_string());

@@ -31,11 +31,12 @@ use std::io::Write;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
-use regshift::detect::kustomize::Bases;
+use regshift::carrier::{Carrier, ChartRole};
 use regshift::detect::yaml::{check_line_reader, document_chunks};
 use regshift::detect::{Detection, Detector, RuleFilter};
 use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
+use regshift::origin::{KustomizeBases as Bases, Origin, Packaged};
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
 use regshift::report::diff::{DiffReporter, unified_diff};
@@ -47,7 +48,7 @@ use regshift::report::sarif::SarifReporter;
 use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
 use regshift::rules::Severity;
 use regshift::settings::Mode;
-use regshift::source::{ChartRole, Origin, Packaged, SourceFile};
+use regshift::source::SourceFile;
 
 /// Where the fuzzed file lives. The selector byte is an index into [`NAMES`] (modulo its
 /// length); `fuzz/seed.sh` uses the same table.
@@ -122,31 +123,37 @@ pub fn split_input(data: &[u8]) -> Option<(Name, &[u8])> {
     Some((NAMES[selector as usize % NAMES.len()], bytes))
 }
 
-/// The file as `app.rs` would build it for this name.
+/// The file as the engine would build it for this name.
 pub fn source_file(name: Name, bytes: &[u8]) -> SourceFile {
-    let origin = match name.role {
-        Role::Plain => Origin::default(),
-        Role::Chart(role) => Origin {
-            chart_role: Some(role),
-            ..Origin::default()
-        },
-        Role::KustomizationRemoteBases => Origin {
-            kustomization: Some(REMOTE_BASES.clone()),
-            ..Origin::default()
-        },
-        Role::KustomizationInTreeBases => Origin {
-            kustomization: Some(IN_TREE_BASES.clone()),
-            ..Origin::default()
-        },
-        Role::Packaged(role) => Origin {
-            chart_role: Some(role),
-            packaged: Some(Packaged {
-                dependency_prefix: Some("dep".into()),
-            }),
-            kustomization: None,
-        },
+    let (role, origin) = match name.role {
+        Role::Plain => (None, Origin::default()),
+        Role::Chart(role) => (Some(role), Origin::default()),
+        Role::KustomizationRemoteBases => (
+            None,
+            Origin {
+                kustomization: Some(REMOTE_BASES.clone()),
+                ..Origin::default()
+            },
+        ),
+        Role::KustomizationInTreeBases => (
+            None,
+            Origin {
+                kustomization: Some(IN_TREE_BASES.clone()),
+                ..Origin::default()
+            },
+        ),
+        Role::Packaged(role) => (
+            Some(role),
+            Origin {
+                packaged: Some(Packaged {
+                    dependency_prefix: Some("dep".into()),
+                }),
+                kustomization: None,
+            },
+        ),
     };
-    SourceFile::new(RepoPath::new(name.path), bytes.to_vec()).with_origin(origin)
+    let carrier = Carrier::of(name.path, role);
+    SourceFile::with_carrier(RepoPath::new(name.path), bytes.to_vec(), carrier).with_origin(origin)
 }
 
 /// Run one fuzz input through detect, fix (both levels), diff and every renderer, and check
@@ -226,8 +233,9 @@ pub fn check(data: &[u8]) {
 
         // What `fix` does next: detect the fixed file (same kind and origin) and compare the
         // YAML failures; what `fix --diff` prints.
-        let fixed = SourceFile::with_kind(source.path.clone(), applied.output.clone(), source.kind)
-            .with_origin(source.origin.clone());
+        let fixed =
+            SourceFile::with_carrier(source.path.clone(), applied.output.clone(), source.carrier)
+                .with_origin(source.origin.clone());
         let remaining = detector.detect(&fixed, &filter);
         check_findings(&fixed, &remaining.findings, utf8, "re-detection");
         check_yaml_guard(

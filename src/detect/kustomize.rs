@@ -9,18 +9,10 @@
 //!   `newName: registry.k8s.io/<path>` is inserted right after it, at its indentation, unless
 //!   the entry has a `newName` already.
 
-use std::collections::HashSet;
-
 use super::hosts::{HostHit, HostScanner, NEW_HOST};
 use super::yaml::Node;
 use crate::finding::Edit;
-
-/// What a kustomization's bases hold, resolved on disk by the caller.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Bases {
-    /// Image names (no tag or digest, host lowercased) used by bases in the scanned tree.
-    pub in_tree_images: HashSet<String>,
-}
+use crate::origin::KustomizeBases as Bases;
 
 /// What to do with the legacy host in one `images[].name`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,6 @@
 //! 4. rules: the position, shape and context choose the rule and whether a fix is safe;
 //! 5. suppressions, then locations for the renderers.
 
-pub mod archive;
 pub mod gate;
 pub mod hosts;
 pub mod kubeadm;
@@ -20,9 +19,11 @@ use std::ops::Range;
 
 use memchr::memmem;
 
+use crate::carrier::Carrier;
 use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::origin::Packaged;
 use crate::rules::Rule;
-use crate::source::{ChartRole, FileKind, LineFact, Packaged, SourceFile, is_kustomization};
+use crate::source::{LineFact, SourceFile};
 use hosts::{HostForm, HostHit, HostScanner, LEGACY_HOST, Move, NEW_HOST, Position, Scan, Shape};
 use suppress::Suppressions;
 use text::{Layout, TextAnalyzer, TextSite};
@@ -216,7 +217,9 @@ impl Detector {
         }
         let documents = yaml::documents_holding(text, &spans);
         if split {
-            for mut finding in split::split_references(text, &documents, dialect(source).label) {
+            for mut finding in
+                split::split_references(text, &documents, source.carrier.dialect().label)
+            {
                 if findings
                     .iter()
                     .any(|other| other.range.start == finding.range.start)
@@ -267,7 +270,7 @@ impl Detector {
         &self,
         text: &str,
         documents: &[yaml::Node],
-        bases: &kustomize::Bases,
+        bases: &crate::origin::KustomizeBases,
         findings: &mut [Finding],
     ) {
         for name in kustomize::image_names(text, documents, bases, &self.scanner) {
@@ -316,7 +319,7 @@ impl Detector {
         (edited, written): (&[Range<usize>], &[Range<usize>]),
         failed_with_hits: Option<usize>,
     ) -> bool {
-        if !source.kind.is_yaml_like() {
+        if !source.carrier.is_yaml_like() {
             return false;
         }
         let failed_after = self.yaml_failures(fixed, written);
@@ -332,7 +335,7 @@ impl Detector {
     /// files that are not YAML).
     pub fn yaml_failures(&self, source: &SourceFile, spans: &[Range<usize>]) -> usize {
         match std::str::from_utf8(&source.bytes) {
-            Ok(text) if source.kind.is_yaml_like() => {
+            Ok(text) if source.carrier.is_yaml_like() => {
                 yaml::failure_count(text, spans, &self.scanner)
             }
             _ => 0,
@@ -351,7 +354,7 @@ impl Detector {
             return None;
         }
         // Templates are not YAML until rendered: their structure is a bonus, never a note.
-        let is_template = source.kind == FileKind::GoTemplate;
+        let is_template = source.carrier == Carrier::GoTemplate;
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
             if !hits.is_empty() && !is_template {
                 notes.push(
@@ -368,7 +371,7 @@ impl Detector {
         let structure = yaml::index_with(
             text,
             hits,
-            dialect(source),
+            source.carrier.dialect(),
             &self.scanner,
             yaml::Reading::Lines,
             escapes,
@@ -381,7 +384,7 @@ impl Detector {
                 let (line, column) = source.line_column_at(failure.at);
                 notes.push(format!(
                     "{line}:{column}: does not parse as {} ({}); findings in this document are classified from text alone",
-                    if source.kind == FileKind::Json { "JSON" } else { "YAML" },
+                    if source.carrier == Carrier::Json { "JSON" } else { "YAML" },
                     failure.message
                 ));
             }
@@ -397,31 +400,6 @@ fn may_split(source: &SourceFile) -> bool {
         && split::NEEDLES
             .iter()
             .any(|needle| memmem::find(&source.bytes, needle).is_some())
-}
-
-/// How a file's YAML is read, from its kind and chart role.
-fn dialect(source: &SourceFile) -> yaml::Dialect {
-    match (source.kind, source.origin.chart_role) {
-        (FileKind::Json, _) => yaml::Dialect::plain("json"),
-        (FileKind::GoTemplate, _) => yaml::Dialect::plain("template"),
-        (_, Some(ChartRole::Values)) => yaml::Dialect::plain("values"),
-        _ if source.origin.kustomization.is_some() || is_kustomization(source.path.as_str()) => {
-            yaml::Dialect {
-                label: "kustomization",
-                // Inline patches are manifests in a string.
-                embedded_yaml_keys: &["patch", "patchesStrategicMerge"],
-                history_keys: &[],
-            }
-        }
-        (_, Some(ChartRole::ChartYaml)) => yaml::Dialect {
-            label: "chart",
-            // artifacthub.io/images lists the chart's images as YAML in a string; the
-            // changes annotation is the chart's changelog (domain reference §4.2).
-            embedded_yaml_keys: &["artifacthub.io/images"],
-            history_keys: &["artifacthub.io/changes"],
-        },
-        _ => yaml::Dialect::plain("yaml"),
-    }
 }
 
 /// The rule and fix for one hit; `None` for a hit that is history.
@@ -440,7 +418,7 @@ fn classify(
     let reference = String::from_utf8_lossy(&bytes[hit.reference.clone()]).into_owned();
     let context = match yaml {
         Some(site) => site.context.clone(),
-        None => text_context(source.kind, text),
+        None => text_context(source.carrier, text),
     };
     let registry_field = match yaml.map(|site| &site.place) {
         Some(Place::Key) => false,
@@ -560,7 +538,7 @@ fn classify(
         // `source := "k8s.gcr.io"` before building a name) names the registry; whether to
         // change it is the author's call.
         (form, Position::Registry, Shape::BareHost { .. })
-            if matches!(source.kind, FileKind::ProgramSource | FileKind::Shell)
+            if matches!(source.carrier, Carrier::ProgramSource | Carrier::Shell)
                 && is_quoted_value(bytes, hit) =>
         {
             Verdict::fix(
@@ -583,7 +561,7 @@ fn classify(
             "unsafe: the Kubernetes project copied these images to registry.k8s.io but does not guarantee every one".into()
         });
     }
-    if verdict.applicability == Applicability::Safe && source.kind == FileKind::ProgramSource {
+    if verdict.applicability == Applicability::Safe && source.carrier == Carrier::ProgramSource {
         verdict.applicability = Applicability::Unsafe;
         verdict.note = Some(
             "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)".into(),
@@ -674,7 +652,7 @@ fn packaged_note(packaged: &Packaged, source: &SourceFile, yaml: Option<&YamlSit
     let bump = "in a packaged dependency, never rewritten: bump the dependency in Chart.yaml and refresh Chart.lock";
     match yaml {
         Some(site)
-            if source.origin.chart_role == Some(ChartRole::Values)
+            if source.carrier == Carrier::HelmValues
                 && matches!(site.place, Place::Value { .. })
                 && !site.key_path.is_empty() =>
         {
@@ -867,7 +845,7 @@ fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
     })
 }
 
-fn text_context(kind: FileKind, site: &TextSite) -> String {
+fn text_context(kind: Carrier, site: &TextSite) -> String {
     match (&site.detail, site.in_comment) {
         (Some(detail), false) => format!("{}: {detail}", kind.label()),
         (Some(detail), true) => format!("{} comment: {detail}", kind.label()),
@@ -929,7 +907,7 @@ fn unused_suppressions(source: &SourceFile, suppressions: &Suppressions) -> Vec<
             range: marker.range.clone(),
             reference: matched.clone(),
             matched,
-            context: format!("{} comment", source.kind.label()),
+            context: format!("{} comment", source.carrier.label()),
             message,
             note: None,
             fix: None,

@@ -12,8 +12,9 @@ use std::ops::Range;
 
 use memchr::memmem;
 
+use crate::carrier::Carrier;
 use crate::rules::Rule;
-use crate::source::{FileKind, SourceFile};
+use crate::source::SourceFile;
 
 pub const MARKER: &[u8] = b"regshift:ignore";
 
@@ -71,7 +72,7 @@ impl Suppressions {
         for at in memmem::find_iter(bytes, MARKER) {
             let line_index = source.line_index(at);
             let line = source.line_range(line_index);
-            if !preceded_by_comment_leader(source.kind, &bytes[line.start..at]) {
+            if !preceded_by_comment_leader(source.carrier, &bytes[line.start..at]) {
                 continue;
             }
             let mut end = at + MARKER.len();
@@ -148,8 +149,8 @@ fn parse_rule_list(list: &str) -> (Option<Vec<Rule>>, Vec<String>) {
     (Some(rules), unknown)
 }
 
-fn preceded_by_comment_leader(kind: FileKind, before: &[u8]) -> bool {
-    if kind == FileKind::Markdown {
+fn preceded_by_comment_leader(kind: Carrier, before: &[u8]) -> bool {
+    if kind == Carrier::Markdown {
         return memmem::find(before, b"<!--").is_some();
     }
     [

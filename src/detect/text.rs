@@ -10,7 +10,8 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::hosts::{self, HostHit};
-use crate::source::{FileKind, LineFact, SourceFile};
+use crate::carrier::Carrier;
+use crate::source::{LineFact, SourceFile};
 
 /// The longest stretch of a line before a hit that the prefix patterns look at. Keeps the
 /// cost per hit bounded on pathological single-line files.
@@ -103,8 +104,8 @@ impl TextAnalyzer {
         let line_bytes = &bytes[line.start..line.end];
 
         let line_index = source.line_index(hit.range.start);
-        let comment = source.line_fact(line_index, LineFact::CommentStart(source.kind), || {
-            comment_start(source.kind, line_bytes)
+        let comment = source.line_fact(line_index, LineFact::CommentStart(source.carrier), || {
+            comment_start(source.carrier, line_bytes)
         });
         let mut site = TextSite {
             in_comment: comment.is_some_and(|start| start <= hit.range.start - line.start),
@@ -112,7 +113,7 @@ impl TextAnalyzer {
         };
 
         let value_ends_here = value_ends_after(bytes, hit, line.end);
-        let table_row = (source.kind == FileKind::Markdown)
+        let table_row = (source.carrier == Carrier::Markdown)
             .then(|| {
                 let reference = hit.reference.start.max(line.start) - line.start
                     ..hit.reference.end.min(line.end) - line.start;
@@ -137,14 +138,14 @@ impl TextAnalyzer {
         } else if self.template_default.is_match(prefix) {
             site.registry_field = value_ends_here;
             site.detail = Some("default".into());
-        } else if source.kind == FileKind::Dockerfile && self.dockerfile_from.is_match(prefix) {
+        } else if source.carrier == Carrier::Dockerfile && self.dockerfile_from.is_match(prefix) {
             site.detail = Some("FROM".into());
-        } else if source.kind == FileKind::Dockerfile && self.copy_from.is_match(prefix) {
+        } else if source.carrier == Carrier::Dockerfile && self.copy_from.is_match(prefix) {
             site.detail = Some("COPY --from".into());
         } else if let Some(captures) = self
             .dockerfile_arg
             .captures(prefix)
-            .filter(|_| source.kind == FileKind::Dockerfile)
+            .filter(|_| source.carrier == Carrier::Dockerfile)
         {
             site.detail = Some(format!("ARG {}", lossy(&captures[1])));
             site.registry_field = value_ends_here && is_registry_name(&captures[1]);
@@ -175,7 +176,7 @@ impl TextAnalyzer {
         if site.mirror && site.detail.is_none() {
             site.detail = Some("mirror".into());
         }
-        if source.kind == FileKind::GoTemplate {
+        if source.carrier == Carrier::GoTemplate {
             let start = hit.range.start - line.start;
             let end = (hit.range.end - line.start).min(line_bytes.len());
             if let Some(action) = template_action(line_bytes, start, end) {
@@ -386,7 +387,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(source: &SourceFile) -> Layout {
-        let code_blocks = if source.kind == FileKind::Markdown {
+        let code_blocks = if source.carrier == Carrier::Markdown {
             fenced_code_blocks(source)
         } else {
             Vec::new()
@@ -419,7 +420,7 @@ impl Layout {
         line_start: usize,
         comment: Option<usize>,
     ) -> Option<String> {
-        if source.kind != FileKind::Markdown {
+        if source.carrier != Carrier::Markdown {
             return None;
         }
         let column = offset - line_start;
@@ -477,24 +478,24 @@ fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
 
 /// Where a comment starts on `line`, if it has one. Quotes are tracked so that a `#` inside a
 /// string is not a comment; `://` is never a comment.
-pub fn comment_start(kind: FileKind, line: &[u8]) -> Option<usize> {
+pub fn comment_start(kind: Carrier, line: &[u8]) -> Option<usize> {
     let trimmed_start = line.len() - line.trim_ascii_start().len();
     let rest = &line[trimmed_start..];
     match kind {
-        FileKind::Json => return None,
-        FileKind::Markdown => return memchr::memmem::find(line, b"<!--"),
-        FileKind::Dockerfile => return rest.starts_with(b"#").then_some(trimmed_start),
-        FileKind::Ini if rest.starts_with(b";") || rest.starts_with(b"#") => {
+        Carrier::Json => return None,
+        Carrier::Markdown => return memchr::memmem::find(line, b"<!--"),
+        Carrier::Dockerfile => return rest.starts_with(b"#").then_some(trimmed_start),
+        Carrier::Ini if rest.starts_with(b";") || rest.starts_with(b"#") => {
             return Some(trimmed_start);
         }
-        FileKind::ProgramSource | FileKind::Terraform
+        Carrier::ProgramSource | Carrier::Terraform
             if rest.starts_with(b"/*") || rest.starts_with(b"* ") || rest == b"*" =>
         {
             return Some(trimmed_start);
         }
         _ => {}
     }
-    let hash = kind.has_hash_comments() || kind == FileKind::ProgramSource;
+    let hash = kind.has_hash_comments() || kind == Carrier::ProgramSource;
     let slash = kind.has_slash_comments();
     let mut quote: Option<u8> = None;
     let mut index = 0;

@@ -28,6 +28,7 @@ use std::ops::Range;
 use granit_parser::{Event, Parser, ScalarStyle};
 
 use super::hosts::{HostHit, HostScanner};
+pub use crate::carrier::Dialect;
 
 /// Where in the YAML structure a hit sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,28 +69,6 @@ pub struct YamlSite {
 pub struct ResourceId {
     pub api_version: String,
     pub kind: String,
-}
-
-/// How a file's YAML is read: the label of its contexts and its special keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dialect {
-    /// "yaml", "json", "values", "chart".
-    pub label: &'static str,
-    /// Keys whose literal block value (or, for a list, each literal block item) is a YAML
-    /// document of its own.
-    pub embedded_yaml_keys: &'static [&'static str],
-    /// Keys whose value is history, never rewritten.
-    pub history_keys: &'static [&'static str],
-}
-
-impl Dialect {
-    pub const fn plain(label: &'static str) -> Dialect {
-        Dialect {
-            label,
-            embedded_yaml_keys: &[],
-            history_keys: &[],
-        }
-    }
 }
 
 /// A document that did not parse; its hits are classified from text alone.

@@ -12,6 +12,7 @@ pub mod sarif;
 
 use std::io::{self, Write};
 
+use crate::detect::Detection;
 use crate::finding::{Applicability, Finding};
 use crate::fix::FixLevel;
 use crate::path::RepoPath;
@@ -59,6 +60,15 @@ impl FileReport {
             && self.fixed == 0
             && self.diff.is_none()
             && self.error.is_none()
+    }
+
+    /// A scanned file's report of what detection found.
+    pub fn scanned(path: RepoPath, detection: Detection) -> FileReport {
+        let mut report = FileReport::new(path, FileStatus::Scanned);
+        report.findings = detection.findings;
+        report.notes = detection.notes;
+        report.suppressed = detection.suppressed;
+        report
     }
 
     pub fn new(path: RepoPath, status: FileStatus) -> FileReport {

@@ -5,7 +5,7 @@
 
 use std::path::{Component, Path};
 
-use crate::source::ChartRole;
+use crate::carrier::ChartRole;
 
 /// How many folders up a file may sit below its chart's `Chart.yaml`.
 const MAX_CHART_DEPTH: usize = 16;

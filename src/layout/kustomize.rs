@@ -10,16 +10,15 @@ use std::path::{Path, PathBuf};
 
 use memchr::memmem;
 
+use crate::carrier::KUSTOMIZATION_NAMES;
 use crate::detect::hosts::{HostScanner, NEW_HOST, Position, Shape};
-use crate::detect::kustomize::{Bases, normalize};
+use crate::detect::kustomize::normalize;
 use crate::detect::yaml::{self, Node};
+use crate::origin::KustomizeBases as Bases;
+use crate::source::MAX_FILE_SIZE;
 
 /// How deep kustomizations may nest through their bases.
 const MAX_DEPTH: usize = 16;
-/// Base files larger than this are not read (as files on disk elsewhere).
-const MAX_FILE: u64 = 10 * 1024 * 1024;
-/// The names kustomize looks for in a folder.
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Which kustomizations include each component (`components:`), found once per run from the
 /// kustomization files among the candidates. A component has no bases of its own: its
@@ -159,7 +158,7 @@ fn is_remote(entry: &str) -> bool {
 
 fn read(path: &Path) -> Option<String> {
     let metadata = fs::metadata(path).ok()?;
-    if !metadata.is_file() || metadata.len() > MAX_FILE {
+    if !metadata.is_file() || metadata.len() > MAX_FILE_SIZE {
         return None;
     }
     fs::read_to_string(path).ok()

@@ -1,0 +1,204 @@
+//! The engine: one file's bytes in, its report out. The CLI's walk, `sweep` and an editor all
+//! call it; it does no walking, no writing and no printing.
+//!
+//! For a file on disk it finds what the file is (its carrier, from its name and the Helm chart
+//! around it) and where it comes from (kustomize bases in the scanned tree), runs detection
+//! with the file's configuration, and for `fix` applies and verifies the fixes
+//! ([`verify`]). Packaged charts are checked member by member, never fixed.
+
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::carrier::{Carrier, is_kustomization};
+use crate::config::Config;
+use crate::detect::{Detection, Detector, RuleFilter};
+use crate::fix::FixLevel;
+use crate::layout::archive::{self, Package};
+use crate::layout::{chart, kustomize};
+use crate::origin::{Origin, Packaged};
+use crate::path::RepoPath;
+use crate::report::{FileReport, FileStatus};
+use crate::settings::Settings;
+use crate::source::SourceFile;
+use crate::walk::Candidate;
+
+pub use verify::Fixed;
+
+/// Built once per run from its settings and shared by every thread.
+#[derive(Debug)]
+pub struct Engine {
+    /// One detector per configuration: each may move its own registries (`[[move]]`).
+    detectors: Vec<(Arc<Config>, Detector)>,
+    /// The configuration of each root, by a candidate's `root` index.
+    root_configs: Vec<Arc<Config>>,
+    canonical_roots: Vec<PathBuf>,
+    /// Which kustomizations include each component, once the run's kustomizations are known.
+    includers: kustomize::Includers,
+}
+
+/// A file read and detected: what a report or a fix starts from.
+#[derive(Debug)]
+pub struct Checked {
+    pub source: SourceFile,
+    pub detection: Detection,
+}
+
+impl Checked {
+    /// The report of what was found.
+    pub fn into_report(self) -> FileReport {
+        self.into_parts().0
+    }
+
+    /// The report of what was found, and the file's bytes (for a buffer to reuse).
+    pub fn into_parts(self) -> (FileReport, Vec<u8>) {
+        let SourceFile { path, bytes, .. } = self.source;
+        (FileReport::scanned(path, self.detection), bytes)
+    }
+}
+
+impl Engine {
+    pub fn new(settings: &Settings) -> Engine {
+        let mut detectors: Vec<(Arc<Config>, Detector)> = Vec::new();
+        for root in &settings.roots {
+            if !detectors
+                .iter()
+                .any(|(config, _)| Arc::ptr_eq(config, &root.config))
+            {
+                let detector = Detector::with_moves(root.config.moves.clone());
+                detectors.push((root.config.clone(), detector));
+            }
+        }
+        Engine {
+            detectors,
+            root_configs: settings
+                .roots
+                .iter()
+                .map(|root| root.config.clone())
+                .collect(),
+            canonical_roots: settings.canonical_roots(),
+            includers: kustomize::Includers::default(),
+        }
+    }
+
+    /// The canonical scanned roots: a symlink is written through only to a target inside one.
+    pub fn canonical_roots(&self) -> &[PathBuf] {
+        &self.canonical_roots
+    }
+
+    /// Index the run's kustomization files: a component takes its bases from whatever
+    /// includes it, so every kustomization must be known before any is checked.
+    pub fn index_kustomizations<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
+        self.includers = kustomize::Includers::build(paths);
+    }
+
+    fn config(&self, file: &Candidate) -> &Arc<Config> {
+        &self.root_configs[file.root]
+    }
+
+    fn detector(&self, file: &Candidate) -> &Detector {
+        let config = self.config(file);
+        self.detectors
+            .iter()
+            .find(|(known, _)| Arc::ptr_eq(known, config))
+            .map(|(_, detector)| detector)
+            .expect("a detector per configuration")
+    }
+
+    fn rule_filter(&self, file: &Candidate) -> RuleFilter {
+        self.config(file).rule_filter(&file.path)
+    }
+
+    /// The byte gate: whether `bytes` may hold anything to report. Most files end here.
+    pub fn may_match(&self, file: &Candidate, bytes: &[u8]) -> bool {
+        self.detector(file).may_match(bytes)
+    }
+
+    /// Detection for `file` holding `bytes` (not necessarily what is on disk: an editor's
+    /// buffer). What the file is and where it comes from is read from the disk around it.
+    pub fn detect(&self, file: &Candidate, bytes: Vec<u8>) -> Checked {
+        // Only files that pass the gate pay for the layout on disk: their chart, their bases.
+        let display = file.display.as_str();
+        let kustomization = is_kustomization(display)
+            .then(|| std::str::from_utf8(&bytes).ok())
+            .flatten()
+            .map(|text| {
+                let config = self.config(file);
+                let excluded = |path: &Path, is_dir: bool| config.is_excluded(path, is_dir, true);
+                let scope = kustomize::Scope {
+                    roots: &self.canonical_roots,
+                    excluded: &excluded,
+                    includers: &self.includers,
+                    scanner: self.detector(file).scanner(),
+                };
+                Arc::new(kustomize::resolve_bases(&file.path, text, &scope))
+            });
+        let carrier = Carrier::of(display, chart::locate(&file.path));
+        let source =
+            SourceFile::with_carrier(file.display.clone(), bytes, carrier).with_origin(Origin {
+                packaged: None,
+                kustomization,
+            });
+        let detection = self.detector(file).detect(&source, &self.rule_filter(file));
+        Checked { source, detection }
+    }
+
+    /// What `check` reports for `file` holding `bytes`.
+    pub fn check(&self, file: &Candidate, bytes: Vec<u8>) -> FileReport {
+        self.detect(file, bytes).into_report()
+    }
+
+    /// Apply the fixes `level` allows to a checked file and verify the result; nothing is
+    /// written. `Err` says why the file must stay as it is.
+    pub fn fix(
+        &self,
+        file: &Candidate,
+        checked: &Checked,
+        level: FixLevel,
+    ) -> Result<Fixed, String> {
+        verify::fixed_source(self.detector(file), &self.rule_filter(file), checked, level)
+    }
+
+    /// A gzip-compressed tarball (`bytes`, read whole): if it is a packaged chart, each text
+    /// member is checked, never fixed, as `charts/dep-1.0.0.tgz!dep/values.yaml`; any other
+    /// tarball is binary. A dependency (in a chart's `charts/` folder) names the values prefix
+    /// that overrides it from the parent; one that cannot be read is an error, since a chart's
+    /// dependency must never pass unseen.
+    pub fn check_archive(&self, file: &Candidate, bytes: &[u8]) -> Vec<FileReport> {
+        let members = match archive::read_package(&file.path, bytes) {
+            Ok(Package::Chart(members)) => members,
+            Ok(Package::NotAChart) => {
+                return vec![FileReport::new(file.display.clone(), FileStatus::Binary)];
+            }
+            Err(error) => {
+                let status = FileStatus::Skipped {
+                    reason: error.to_string(),
+                    is_error: true,
+                };
+                return vec![FileReport::new(file.display.clone(), status)];
+            }
+        };
+        let detector = self.detector(file);
+        let filter = self.rule_filter(file);
+        let mut reports = Vec::with_capacity(members.len());
+        for member in members {
+            let path = RepoPath::new(format!("{}!{}", file.display, member.path));
+            if !detector.may_match(&member.bytes) {
+                reports.push(FileReport::new(path, FileStatus::Scanned));
+                continue;
+            }
+            let carrier = Carrier::of(path.as_str(), Some(member.role));
+            let origin = Origin {
+                packaged: Some(Packaged {
+                    dependency_prefix: member.dependency_prefix,
+                }),
+                kustomization: None,
+            };
+            let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
+            let detection = detector.detect(&source, &filter);
+            reports.push(Checked { source, detection }.into_report());
+        }
+        reports
+    }
+}

@@ -1,0 +1,7 @@
+//! What regshift learns from the disk around a file, apart from its bytes: the Helm chart it
+//! belongs to ([`chart`]), a packaged chart's members ([`archive`]), the bases of a
+//! kustomization ([`kustomize`]). Detection never reads the disk; the engine asks these.
+
+pub mod archive;
+pub mod chart;
+pub mod kustomize;
