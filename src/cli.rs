@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::rules::Severity;
+
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  nothing to report at or above the failing severity (--fail-on, default warning)
@@ -296,4 +298,14 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        }
+    }
 }

@@ -55,49 +55,95 @@ pub enum SettingsError {
     ZeroJobs,
 }
 
-/// A scan's options, whichever command asks for it (check, fix, images, each repository of a
-/// sweep).
-#[derive(Debug)]
-pub struct ScanRequest<'a> {
-    pub walk: &'a WalkArgs,
+/// Which configuration applies to the scanned paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigChoice {
+    /// The nearest `regshift.toml` above each path (stopping at the repository root).
+    Discover,
+    /// This file, for every path, with excludes relative to the current directory.
+    File(PathBuf),
+    /// None: the defaults.
+    Defaults,
+}
+
+/// A scan's options as plain values, whichever command asks for it: `check`, `fix` and
+/// `images` from their flags, `sweep` for each repository, an editor for its workspace.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files or folders to scan; none means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// `--exclude` globs, relative to the current directory.
+    pub exclude: Vec<String>,
+    pub force_exclude: bool,
+    pub config: ConfigChoice,
+    /// Threads; `None` for one per CPU.
+    pub jobs: Option<usize>,
     pub mode: Mode,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub reports: Vec<(Format, PathBuf)>,
     pub unsafe_fixes: bool,
-    pub fail_on: Option<FailOn>,
+    /// `--fail-on`; `None` for the configuration's, else warning.
+    pub fail_on: Option<Severity>,
     pub images: Option<ImagesOptions>,
 }
 
-impl<'a> ScanRequest<'a> {
-    /// The request of `check` or `fix`.
-    pub fn from_scan(scan: &'a ScanArgs, mode: Mode) -> ScanRequest<'a> {
-        ScanRequest {
-            walk: &scan.walk,
+impl ScanOptions {
+    /// Scan `paths` in `mode` with everything else at its default.
+    pub fn new(paths: Vec<PathBuf>, mode: Mode) -> ScanOptions {
+        ScanOptions {
+            paths,
+            exclude: Vec::new(),
+            force_exclude: false,
+            config: ConfigChoice::Discover,
+            jobs: None,
             mode,
-            format: scan.format.unwrap_or(Format::Human),
-            output: scan.output.clone(),
-            reports: scan.report.clone(),
-            unsafe_fixes: scan.unsafe_fixes,
-            fail_on: scan.fail_on,
+            format: Format::Human,
+            output: None,
+            reports: Vec::new(),
+            unsafe_fixes: false,
+            fail_on: None,
             images: None,
         }
     }
 
-    /// The request of `images`.
-    pub fn from_images(args: &'a ImagesArgs) -> ScanRequest<'a> {
-        ScanRequest {
-            walk: &args.walk,
-            mode: Mode::Images,
-            format: Format::Human,
+    /// The walk flags shared by `check`, `fix` and `images`.
+    fn walking(walk: &WalkArgs, mode: Mode) -> ScanOptions {
+        let config = match (&walk.config, walk.no_config) {
+            (Some(file), _) => ConfigChoice::File(file.clone()),
+            (None, true) => ConfigChoice::Defaults,
+            (None, false) => ConfigChoice::Discover,
+        };
+        ScanOptions {
+            exclude: walk.exclude.clone(),
+            force_exclude: walk.force_exclude,
+            config,
+            jobs: walk.jobs,
+            ..ScanOptions::new(walk.paths.clone(), mode)
+        }
+    }
+
+    /// The options of `check` or `fix`.
+    pub fn from_scan(scan: &ScanArgs, mode: Mode) -> ScanOptions {
+        ScanOptions {
+            format: scan.format.unwrap_or(Format::Human),
+            output: scan.output.clone(),
+            reports: scan.report.clone(),
+            unsafe_fixes: scan.unsafe_fixes,
+            fail_on: scan.fail_on.map(FailOn::severity),
+            ..ScanOptions::walking(&scan.walk, mode)
+        }
+    }
+
+    /// The options of `images`.
+    pub fn from_images(args: &ImagesArgs) -> ScanOptions {
+        ScanOptions {
             output: args.output.clone(),
-            reports: Vec::new(),
-            unsafe_fixes: false,
-            fail_on: None,
             images: Some(ImagesOptions {
                 mirror: args.mirror.clone(),
                 format: args.format,
             }),
+            ..ScanOptions::walking(&args.walk, Mode::Images)
         }
     }
 }
@@ -106,49 +152,46 @@ impl Settings {
     /// Settings for `check`, `fix` and `images` in the current directory; `None` for the
     /// commands that are not a scan.
     pub fn from_cli(command: &Command) -> Option<Result<Settings, SettingsError>> {
-        let request = match command {
-            Command::Check(args) => ScanRequest::from_scan(&args.scan, Mode::Check),
+        let options = match command {
+            Command::Check(args) => ScanOptions::from_scan(&args.scan, Mode::Check),
             Command::Fix(args) => {
-                ScanRequest::from_scan(&args.scan, if args.diff { Mode::Diff } else { Mode::Fix })
+                ScanOptions::from_scan(&args.scan, if args.diff { Mode::Diff } else { Mode::Fix })
             }
-            Command::Images(args) => ScanRequest::from_images(args),
+            Command::Images(args) => ScanOptions::from_images(args),
             Command::Sweep(_) | Command::Explain(_) => return None,
         };
         Some(
             std::env::current_dir()
                 .map_err(SettingsError::CurrentDir)
-                .and_then(|cwd| Self::resolve(&request, &cwd)),
+                .and_then(|cwd| Self::resolve(&options, &cwd)),
         )
     }
 
-    pub fn resolve(request: &ScanRequest<'_>, cwd: &Path) -> Result<Settings, SettingsError> {
-        let walk = request.walk;
-        let roots = resolve_roots(walk, cwd)?;
-        let fail_on = match request.fail_on {
-            Some(FailOn::Error) => Severity::Error,
-            Some(FailOn::Warning) => Severity::Warning,
-            Some(FailOn::Info) => Severity::Info,
-            None => roots
+    /// Settings for `options`, with relative paths taken from `cwd`.
+    pub fn resolve(options: &ScanOptions, cwd: &Path) -> Result<Settings, SettingsError> {
+        let roots = resolve_roots(options, cwd)?;
+        let fail_on = options.fail_on.unwrap_or_else(|| {
+            roots
                 .iter()
                 .find_map(|root| root.config.fail_on)
-                .unwrap_or(Severity::Warning),
-        };
+                .unwrap_or(Severity::Warning)
+        });
         Ok(Settings {
-            mode: request.mode,
+            mode: options.mode,
             cwd: cwd.to_path_buf(),
             roots,
-            format: request.format,
-            output: request.output.clone(),
-            reports: request.reports.clone(),
-            fix_level: if request.unsafe_fixes {
+            format: options.format,
+            output: options.output.clone(),
+            reports: options.reports.clone(),
+            fix_level: if options.unsafe_fixes {
                 FixLevel::IncludeUnsafe
             } else {
                 FixLevel::SafeOnly
             },
             fail_on,
-            force_exclude: walk.force_exclude,
-            threads: threads(walk.jobs)?,
-            images: request.images.clone(),
+            force_exclude: options.force_exclude,
+            threads: threads(options.jobs)?,
+            images: options.images.clone(),
         })
     }
 
@@ -172,7 +215,7 @@ impl Settings {
 
 /// Each PATH with the configuration that applies to it: `--config`, none with `--no-config`,
 /// or the nearest `regshift.toml` above it. Configurations are loaded once each.
-fn resolve_roots(scan: &WalkArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError> {
+fn resolve_roots(scan: &ScanOptions, cwd: &Path) -> Result<Vec<Root>, SettingsError> {
     let given: Vec<PathBuf> = if scan.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -181,13 +224,13 @@ fn resolve_roots(scan: &WalkArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError
     // A configuration named with --config applies from the current directory, wherever the
     // file itself lives (`--config ci/strict.toml` must not anchor excludes in `ci/`).
     let explicit_config = match &scan.config {
-        Some(path) => Some(Arc::new(Config::load(
+        ConfigChoice::File(path) => Some(Arc::new(Config::load(
             &cwd.join(path),
             cwd,
             &scan.exclude,
             cwd,
         )?)),
-        None => None,
+        ConfigChoice::Discover | ConfigChoice::Defaults => None,
     };
     // Keyed by the configuration file, or by the base of the defaults when there is none.
     let mut loaded: HashMap<(Option<PathBuf>, PathBuf), Arc<Config>> = HashMap::new();
@@ -197,10 +240,9 @@ fn resolve_roots(scan: &WalkArgs, cwd: &Path) -> Result<Vec<Root>, SettingsError
         let config = match &explicit_config {
             Some(config) => config.clone(),
             None => {
-                let found = if scan.no_config {
-                    None
-                } else {
-                    config::discover(&absolute)
+                let found = match scan.config {
+                    ConfigChoice::Discover => config::discover(&absolute),
+                    _ => None,
                 };
                 let base = match found {
                     Some(_) => PathBuf::new(),

@@ -14,12 +14,12 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::app::Outcome;
-use crate::cli::{SweepArgs, SweepFormat, WalkArgs};
+use crate::cli::{FailOn, SweepArgs, SweepFormat};
 use crate::finding::Applicability;
 use crate::path::{RepoPath, normalize};
 use crate::report::json::JsonFinding;
 use crate::scan::{self, Scanned};
-use crate::settings::{Mode, ScanRequest, Settings, SettingsError};
+use crate::settings::{ConfigChoice, Mode, ScanOptions, Settings, SettingsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
@@ -219,25 +219,23 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
         row.error = Some(refusal);
         return row;
     }
-    let walk = WalkArgs {
-        paths: vec![repository.path.clone()],
+    let options = ScanOptions {
         exclude: args.exclude.clone(),
-        force_exclude: false,
-        config: None,
-        no_config: args.no_config,
+        config: if args.no_config {
+            ConfigChoice::Defaults
+        } else {
+            ConfigChoice::Discover
+        },
         jobs: args.jobs,
-    };
-    let request = ScanRequest {
-        walk: &walk,
-        mode: if args.fix { Mode::Fix } else { Mode::Check },
         format: crate::cli::Format::Json,
-        output: None,
-        reports: Vec::new(),
         unsafe_fixes: args.unsafe_fixes,
-        fail_on: args.fail_on,
-        images: None,
+        fail_on: args.fail_on.map(FailOn::severity),
+        ..ScanOptions::new(
+            vec![repository.path.clone()],
+            if args.fix { Mode::Fix } else { Mode::Check },
+        )
     };
-    let settings = match Settings::resolve(&request, &repository.path) {
+    let settings = match Settings::resolve(&options, &repository.path) {
         Ok(settings) => settings,
         Err(error) => {
             row.error = Some(error.to_string());

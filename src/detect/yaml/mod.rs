@@ -1,0 +1,185 @@
+//! YAML structure for hits: the only module that imports `granit_parser`.
+//!
+//! The parser never decides what exists; the text layer found every hit already. This module
+//! says where each hit sits: in a value scalar (with its key path, the resource that owns it
+//! and whether the host is the whole value), in a key, or in a comment. A document that fails
+//! to parse is recorded, and its hits keep only their text-level context.
+//!
+//! Some values are documents of their own: Chart.yaml's `artifacthub.io/images` holds YAML in a
+//! literal block. Such a block is parsed again and its hits get the inner structure, with
+//! spans still pointing at the outer file. Values under history keys (`artifacthub.io/changes`)
+//! are history and never reported.
+//!
+//! Only the documents that hold a hit are parsed: a stream is cut into documents at its
+//! markers first ([`document_chunks`]), so a generated manifest of thousands of documents with
+//! a handful of hits costs a handful of document parses.
+//!
+//! Most of those documents are plain block YAML, and [`lines`] reads them line by line into the
+//! events the parser would give; the parser takes only the documents it declines.
+//!
+//! Spans come from `Span::byte_range()` only; `Marker::index()` counts chars.
+
+mod chunks;
+mod embedded;
+mod lines;
+mod node;
+mod oracle;
+mod walker;
+
+use std::ops::Range;
+
+use super::hosts::{HostHit, HostScanner};
+pub use crate::carrier::Dialect;
+pub use chunks::{chunks_holding, document_chunks};
+use chunks::{holds_any, span_starts};
+pub use node::{Node, chart_dependencies, documents, documents_holding};
+#[doc(hidden)]
+pub use oracle::check_line_reader;
+use walker::index_documents;
+
+/// Where in the YAML structure a hit sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Value {
+        /// The mapping key holding the value (`image`, `registry`), if the parent is a mapping.
+        key: Option<String>,
+        /// The whole scalar (trimmed) is the matched host, optionally with a trailing `/`.
+        whole_value: bool,
+        /// A literal or folded block scalar: a script or an embedded document.
+        block: bool,
+    },
+    Key,
+    Comment,
+    /// Inside a value that records history (`artifacthub.io/changes`): never reported.
+    History,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlSite {
+    pub place: Place,
+    /// "manifest: Deployment/web spec.template.spec.containers[0].image", "yaml: image.registry".
+    pub context: String,
+    /// The key path alone, as a Helm `--set` key would name it: `controller.image.registry`.
+    pub key_path: String,
+    /// The Kubernetes object that owns the hit, if any.
+    pub resource: Option<ResourceId>,
+    /// The hit is in a key, or below a key, that names a legacy host: a map keyed by registry
+    /// (`mirrors: {k8s.gcr.io: {endpoint: …}}`).
+    pub keyed_by_legacy_host: bool,
+    /// The `name` beside the value in the same mapping (`{name: pod-infra-container-image,
+    /// value: …}` in kubeadm v1beta4's `kubeletExtraArgs`).
+    pub sibling_name: Option<String>,
+}
+
+/// `apiVersion` and `kind` of a Kubernetes object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceId {
+    pub api_version: String,
+    pub kind: String,
+}
+
+/// A document that did not parse; its hits are classified from text alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentFailure {
+    pub range: Range<usize>,
+    /// Byte offset of the error.
+    pub at: usize,
+    pub message: String,
+}
+
+/// A double-quoted scalar whose decoded value names a legacy host that its raw bytes spell
+/// with escapes (`"k8s\x2egcr.io/pause"`): the fix cannot be a byte swap.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscapedScalar {
+    pub range: Range<usize>,
+    pub context: String,
+    /// The hit, with ranges into `decoded`.
+    pub hit: HostHit,
+    pub decoded: String,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct YamlIndex {
+    /// One entry per hit given to [`index`], in the same order.
+    pub sites: Vec<Option<YamlSite>>,
+    pub failures: Vec<DocumentFailure>,
+    pub escaped: Vec<EscapedScalar>,
+}
+
+/// How documents are read: through the line reader first (the default), or by the parser
+/// alone (the reference the line reader is tested against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Lines,
+    ParserOnly,
+}
+
+/// Parse the documents of `text` that hold one of `hits` (sorted by start) and place each hit
+/// in its structure.
+/// Documents with an escape that could spell a host are parsed too: only the parser decodes
+/// them (see [`EscapedScalar`]).
+pub fn index(text: &str, hits: &[HostHit], dialect: Dialect, scanner: &HostScanner) -> YamlIndex {
+    index_with(
+        text,
+        hits,
+        dialect,
+        scanner,
+        Reading::Lines,
+        Escapes::Possible,
+    )
+}
+
+/// Whether a text may hold a scalar escape at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escapes {
+    /// It has a backslash somewhere: documents without a hit are searched for escapes.
+    Possible,
+    /// It has no backslash: only the documents with a hit are parsed.
+    None,
+}
+
+/// [`index`], reading documents as `reading` says; `escapes` tells whether documents without
+/// a hit need a look for escaped hosts.
+pub fn index_with(
+    text: &str,
+    hits: &[HostHit],
+    dialect: Dialect,
+    scanner: &HostScanner,
+    reading: Reading,
+    escapes: Escapes,
+) -> YamlIndex {
+    let starts = span_starts(hits.iter().map(|hit| &hit.range));
+    let mut chunks = document_chunks(text);
+    chunks.retain(|chunk| {
+        holds_any(chunk, &starts)
+            || (escapes == Escapes::Possible && may_hide_host(&text.as_bytes()[chunk.clone()]))
+    });
+    index_documents(text, hits, dialect, scanner, &chunks, reading)
+}
+
+/// A double-quoted scalar escape that can spell a host's bytes (`\x2e`, `\u002e`), or an
+/// escaped line break that folds one across lines.
+fn may_hide_host(bytes: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', bytes)
+        .any(|at| matches!(bytes.get(at + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
+}
+
+/// How many of the documents of `text` that hold one of `spans` fail to parse (for verifying
+/// that a fix broke nothing: the spans are its edits).
+pub fn failure_count(text: &str, spans: &[Range<usize>], scanner: &HostScanner) -> usize {
+    // The parser alone: this guards fixes, and only the parser says what is YAML.
+    let chunks = chunks_holding(text, spans);
+    index_documents(
+        text,
+        &[],
+        Dialect::plain("yaml"),
+        scanner,
+        &chunks,
+        Reading::ParserOnly,
+    )
+    .failures
+    .len()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,223 @@
+//! A YAML node tree with byte spans, for the few carriers whose fixes need whole mappings.
+
+use std::ops::Range;
+
+use granit_parser::{Event, Parser, ScalarStyle};
+
+use super::chunks::chunks_holding;
+
+/// The `dependencies` of a `Chart.yaml` (or Helm 2 `requirements.yaml`): each one's `name`
+/// and `alias`. Values of a dependency are overridden under its alias when it has one.
+pub fn chart_dependencies(text: &str) -> Vec<(String, Option<String>)> {
+    documents(text)
+        .iter()
+        .filter_map(|root| root.get("dependencies"))
+        .flat_map(|list| list.items())
+        .filter_map(|dependency| {
+            let name = dependency.get("name")?.as_str()?.to_string();
+            let alias = dependency
+                .get("alias")
+                .and_then(Node::as_str)
+                .map(str::to_string);
+            Some((name, alias))
+        })
+        .collect()
+}
+
+/// A YAML node with byte spans, for the few carriers whose fixes need whole mappings
+/// (kubeadm's CoreDNS insertion, kustomize `images`). Built only for files that need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Scalar {
+        value: String,
+        range: Range<usize>,
+        style: ScalarStyle,
+    },
+    Mapping {
+        flow: bool,
+        range: Range<usize>,
+        entries: Vec<(Node, Node)>,
+    },
+    Sequence {
+        flow: bool,
+        range: Range<usize>,
+        items: Vec<Node>,
+    },
+    Alias {
+        range: Range<usize>,
+    },
+}
+
+impl Node {
+    pub fn range(&self) -> &Range<usize> {
+        match self {
+            Node::Scalar { range, .. }
+            | Node::Mapping { range, .. }
+            | Node::Sequence { range, .. }
+            | Node::Alias { range } => range,
+        }
+    }
+
+    /// The value of `key` in a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, value)| value)
+    }
+
+    /// The key node and value of `key` in a mapping.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        match self {
+            Node::Mapping { entries, .. } => entries
+                .iter()
+                .find(|(name, _)| name.as_str() == Some(key))
+                .map(|(name, value)| (name, value)),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match self {
+            Node::Sequence { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match self {
+            Node::Mapping { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// Every mapping in this subtree (depth first), with the key that holds it.
+    pub fn mappings<'a>(
+        &'a self,
+        key: Option<&'a str>,
+        out: &mut Vec<(Option<&'a str>, &'a Node)>,
+    ) {
+        match self {
+            Node::Mapping { entries, .. } => {
+                out.push((key, self));
+                for (name, value) in entries {
+                    value.mappings(name.as_str(), out);
+                }
+            }
+            Node::Sequence { items, .. } => {
+                for item in items {
+                    item.mappings(None, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The root node of every document of `text` that parses.
+pub fn documents(text: &str) -> Vec<Node> {
+    let mut documents = Vec::new();
+    parse_nodes(text, 0..text.len(), &mut documents);
+    documents
+}
+
+/// The root node of every document that parses among those holding one of `spans`.
+pub fn documents_holding(text: &str, spans: &[Range<usize>]) -> Vec<Node> {
+    let mut documents = Vec::new();
+    for chunk in chunks_holding(text, spans) {
+        parse_nodes(text, chunk, &mut documents);
+    }
+    documents
+}
+
+/// Parse `text[chunk]` and push the root node of each document that parses; spans are
+/// offsets into `text`.
+fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
+    let options = granit_parser::options! {
+        emit_unresolved_aliases: true,
+    };
+    let base = chunk.start;
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
+    // Open collections: the node being built and, for mappings, a pending key.
+    let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
+    let mut failed = false;
+    loop {
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(next)) => next,
+            Some(Err(_)) => {
+                stack.clear();
+                failed = true;
+                match parser.proceed_next_document() {
+                    Ok(true) => continue,
+                    _ => break,
+                }
+            }
+        };
+        let Some(range) = span.byte_range() else {
+            continue;
+        };
+        let range = range.start + base..range.end + base;
+        let node = match event {
+            Event::DocumentStart(..) => {
+                stack.clear();
+                failed = false;
+                continue;
+            }
+            Event::MappingStart(style, ..) => {
+                stack.push((
+                    Node::Mapping {
+                        flow: style == granit_parser::StructureStyle::Flow,
+                        range: range.clone(),
+                        entries: Vec::new(),
+                    },
+                    None,
+                ));
+                continue;
+            }
+            Event::SequenceStart(style, ..) => {
+                stack.push((
+                    Node::Sequence {
+                        flow: style == granit_parser::StructureStyle::Flow,
+                        range: range.clone(),
+                        items: Vec::new(),
+                    },
+                    None,
+                ));
+                continue;
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let Some((mut node, _)) = stack.pop() else {
+                    continue;
+                };
+                if let Node::Mapping { range: open, .. } | Node::Sequence { range: open, .. } =
+                    &mut node
+                {
+                    open.end = range.end.max(open.start);
+                }
+                node
+            }
+            Event::Scalar(value, style, ..) => Node::Scalar {
+                value: value.into_owned(),
+                range,
+                style,
+            },
+            Event::Alias(_) | Event::UnresolvedAlias(_) => Node::Alias { range },
+            _ => continue,
+        };
+        match stack.last_mut() {
+            None if !failed => documents.push(node),
+            None => {}
+            Some((Node::Sequence { items, .. }, _)) => items.push(node),
+            Some((Node::Mapping { entries, .. }, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => entries.push((key, node)),
+            },
+            Some(_) => {}
+        }
+    }
+}

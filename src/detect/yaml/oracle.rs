@@ -1,0 +1,97 @@
+//! The differential check of the line reader against the parser: the oracle that the unit
+//! tests, the property test and the fuzz target run.
+
+use std::ops::Range;
+
+use granit_parser::Parser;
+
+use super::chunks::document_chunks;
+use super::walker::Step;
+use super::{Dialect, Escapes, Reading, index_with, lines};
+use crate::detect::hosts::HostScanner;
+
+/// Check the line reader against the parser on every document of `text` (for the tests and
+/// the fuzz oracle): a document the reader accepts must parse, with the same events and spans
+/// (comments aside: the reader declines those that hold a hit, and others place nothing), and
+/// the structure found for the hits in `text` must be the same either way. `Ok` counts the
+/// documents the reader accepted.
+#[doc(hidden)]
+pub fn check_line_reader(text: &str, scanner: &HostScanner) -> Result<usize, String> {
+    let hits = scanner.scan(text.as_bytes());
+    let mut accepted = 0;
+    let mut steps = Vec::new();
+    for chunk in document_chunks(text) {
+        if !lines::read(text, chunk.clone(), &hits, &mut steps) {
+            continue;
+        }
+        accepted += 1;
+        let expected = parser_steps(text, chunk.clone()).map_err(|error| {
+            format!("{chunk:?}: the reader accepted what the parser rejects: {error}")
+        })?;
+        let read = normalized(std::mem::take(&mut steps));
+        if read != expected {
+            return Err(format!(
+                "{chunk:?}: the reader and the parser disagree:\nreader: {read:?}\nparser: {expected:?}"
+            ));
+        }
+    }
+    let dialect = Dialect::plain("yaml");
+    let through_lines = index_with(
+        text,
+        &hits,
+        dialect,
+        scanner,
+        Reading::Lines,
+        Escapes::Possible,
+    );
+    let parsed = index_with(
+        text,
+        &hits,
+        dialect,
+        scanner,
+        Reading::ParserOnly,
+        Escapes::Possible,
+    );
+    if through_lines != parsed {
+        return Err(format!(
+            "the structure differs:\nlines:  {through_lines:?}\nparser: {parsed:?}"
+        ));
+    }
+    Ok(accepted)
+}
+
+/// The parser's steps for `text[chunk]`, normalized as [`normalized`] does.
+fn parser_steps(text: &str, chunk: Range<usize>) -> Result<Vec<(Step<'_>, Range<usize>)>, String> {
+    let options = granit_parser::options! {
+        emit_unresolved_aliases: true,
+    };
+    let base = chunk.start;
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
+    let mut steps = Vec::new();
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|error| error.info())?;
+        let (Some(step), Some(range)) = (Step::from_event(event), span.byte_range()) else {
+            continue;
+        };
+        steps.push((step, range.start + base..range.end + base));
+    }
+    Ok(normalized(steps))
+}
+
+/// Steps as the walker sees them: no comments, one end per document, and no spans but those of
+/// scalars with text (the walker reads no other: an empty span holds no hit).
+fn normalized(steps: Vec<(Step<'_>, Range<usize>)>) -> Vec<(Step<'_>, Range<usize>)> {
+    let mut out: Vec<(Step<'_>, Range<usize>)> = Vec::with_capacity(steps.len());
+    for (step, range) in steps {
+        match step {
+            Step::Comment => {}
+            Step::DocumentEnd
+                if out
+                    .last()
+                    .is_some_and(|(last, _)| *last == Step::DocumentEnd) => {}
+            Step::Scalar(..) if !range.is_empty() => out.push((step, range)),
+            _ => out.push((step, 0..0)),
+        }
+    }
+    out
+}
