@@ -1,10 +1,11 @@
 //! A run over the scanned paths: walk → read → engine → (check | fix | diff) → sorted file
 //! reports and the run's totals. Rendering them is `app`'s job.
 //!
-//! The walk hands each file to the walker thread that found it (or, for `fix` and overlapping
-//! paths, produces one sorted list that rayon processes in parallel); each file is processed
-//! alone with no shared state; reports are sorted by path. `Check`, `Fix` and `Diff` are
-//! [`FileMode`]s over the same walk, so the walk never branches on flags.
+//! The walk hands each file to the walker thread that found it (or, for files named on the
+//! command line and overlapping folders, produces one sorted list that rayon processes in
+//! parallel: [`Walk`]); each file is processed alone with no shared state; kustomizations come
+//! last; reports are sorted by path. `Check`, `Fix` and `Diff` are [`FileMode`]s over the same
+//! walk, so the walk never branches on flags.
 
 mod read;
 
@@ -129,6 +130,17 @@ pub struct Scanned {
     pub options: RenderOptions,
 }
 
+/// How the walk hands files over. Which one a run takes depends on the paths alone, never on
+/// the mode: `check`, `fix`, `fix --diff` and `images` read the same files the same way.
+enum Walk {
+    /// Folders that do not overlap: each file is processed on the walker thread that finds
+    /// it, as ripgrep does, so reading overlaps the walk and no list of the tree is kept.
+    Stream(Vec<usize>),
+    /// Files named on the command line, or folders inside one another: one sorted list,
+    /// deduplicated (a file found twice must not be fixed twice), processed by rayon.
+    Collect,
+}
+
 /// What a walker thread's sink keeps from a streamed walk.
 enum Streamed {
     Reports(Candidate, Vec<FileReport>),
@@ -137,9 +149,138 @@ enum Streamed {
     Error(walk::WalkError),
 }
 
+/// One run's shared state: the engine, the mode, the threads, and the count of files with
+/// nothing to say (counted, not kept: a tree of 100,000 clean files keeps no report for each).
+struct Run<'a> {
+    settings: &'a Settings,
+    engine: Engine,
+    mode: Box<dyn FileMode>,
+    pool: rayon::ThreadPool,
+    clean_files: AtomicUsize,
+}
+
+impl Run<'_> {
+    fn process(&self, candidate: &Candidate) -> Vec<FileReport> {
+        let mut reports = process_candidate(self.mode.as_ref(), &self.engine, candidate);
+        let before = reports.len();
+        reports.retain(|report| !report.is_clean());
+        self.clean_files
+            .fetch_add(before - reports.len(), Ordering::Relaxed);
+        reports
+    }
+
+    /// Kustomizations come last, in parallel: each reads its bases, which the other files'
+    /// fixes may have rewritten, and a component takes its bases from whatever includes it.
+    fn process_kustomizations(
+        &mut self,
+        kustomizations: Vec<Candidate>,
+    ) -> Vec<(Candidate, Vec<FileReport>)> {
+        self.engine.index_kustomizations(
+            kustomizations
+                .iter()
+                .map(|candidate| candidate.path.as_path()),
+        );
+        let run = &*self;
+        run.pool.install(|| {
+            kustomizations
+                .into_par_iter()
+                .map(|candidate| {
+                    let reports = run.process(&candidate);
+                    (candidate, reports)
+                })
+                .collect()
+        })
+    }
+
+    fn stream(
+        mut self,
+        directory_roots: &[usize],
+    ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+        let settings = self.settings;
+        let found = Mutex::new(Vec::new());
+        walk::visit(
+            &settings.roots,
+            directory_roots,
+            &settings.cwd,
+            settings.threads,
+            || {
+                let mut share = walk::Share::new(&found);
+                let run = &self;
+                move |item: Result<Candidate, walk::WalkError>| match item {
+                    Ok(candidate) if is_kustomization(candidate.display.as_str()) => {
+                        share.local.push(Streamed::Kustomization(candidate));
+                    }
+                    Ok(candidate) => {
+                        let reports = run.process(&candidate);
+                        if !reports.is_empty() {
+                            share.local.push(Streamed::Reports(candidate, reports));
+                        }
+                    }
+                    Err(error) => share.local.push(Streamed::Error(error)),
+                }
+            },
+        );
+        let mut done = Vec::new();
+        let mut kustomizations = Vec::new();
+        let mut errors = Vec::new();
+        for item in found
+            .into_inner()
+            .unwrap_or_else(|poison| poison.into_inner())
+        {
+            match item {
+                Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
+                Streamed::Kustomization(candidate) => kustomizations.push(candidate),
+                Streamed::Error(error) => errors.push(error),
+            }
+        }
+        done.extend(self.process_kustomizations(kustomizations));
+        // The order of the sorted walk: by display name, then real path.
+        done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
+        (reports, errors, self.clean_files.into_inner())
+    }
+
+    fn collect(mut self) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+        let settings = self.settings;
+        let walked = walk::collect_candidates(
+            &settings.roots,
+            &settings.cwd,
+            settings.force_exclude,
+            settings.threads,
+        );
+        let (kustomizations, others): (Vec<Candidate>, Vec<Candidate>) = walked
+            .candidates
+            .into_iter()
+            .partition(|candidate| is_kustomization(candidate.display.as_str()));
+        let run = &self;
+        let mut done: Vec<(Candidate, Vec<FileReport>)> = run.pool.install(|| {
+            others
+                .into_par_iter()
+                .map(|candidate| {
+                    let reports = run.process(&candidate);
+                    (candidate, reports)
+                })
+                .collect()
+        });
+        done.extend(self.process_kustomizations(kustomizations));
+        done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
+        let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
+        (reports, walked.errors, self.clean_files.into_inner())
+    }
+}
+
 /// Walk, read, detect and (for fix) write: everything but rendering.
 pub fn scan(settings: &Settings) -> io::Result<Scanned> {
-    let mut engine = Engine::new(settings);
+    let walk = match walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude)
+    {
+        Some(directory_roots) => Walk::Stream(directory_roots),
+        None => Walk::Collect,
+    };
+    scan_with(settings, walk)
+}
+
+fn scan_with(settings: &Settings, walk: Walk) -> io::Result<Scanned> {
     let mode: Box<dyn FileMode> = match settings.mode {
         Mode::Check | Mode::Images => Box::new(Check),
         Mode::Fix => Box::new(Fix {
@@ -151,121 +292,40 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
             write: false,
         }),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(settings.threads)
-        .build()
-        .map_err(io::Error::other)?;
-    // Files with nothing to say are only counted: a tree of 100,000 clean files keeps no
-    // report for each.
-    let clean_files = AtomicUsize::new(0);
-    let process = |engine: &Engine, candidate: &Candidate| {
-        let mut reports = process_candidate(mode.as_ref(), engine, candidate);
-        let before = reports.len();
-        reports.retain(|report| !report.is_clean());
-        clean_files.fetch_add(before - reports.len(), Ordering::Relaxed);
-        reports
+    let run = Run {
+        settings,
+        engine: Engine::new(settings),
+        mode,
+        pool: rayon::ThreadPoolBuilder::new()
+            .num_threads(settings.threads)
+            .build()
+            .map_err(io::Error::other)?,
+        clean_files: AtomicUsize::new(0),
     };
-
-    // A run that writes nothing, over folders that do not overlap, processes each file on the
-    // walker thread that finds it, as ripgrep does, so reading overlaps the walk and no list
-    // of the tree is kept. `fix` walks first: its kustomizations read bases that other files'
-    // fixes rewrite, and must see them in one order.
-    let streamable = match settings.mode {
-        Mode::Fix => None,
-        _ => walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude),
+    let (reports, walk_errors, clean_files) = match walk {
+        Walk::Stream(directory_roots) => run.stream(&directory_roots),
+        Walk::Collect => run.collect(),
     };
-    let (reports, walk_errors) = match streamable {
-        Some(directory_roots) => {
-            let found = Mutex::new(Vec::new());
-            walk::visit(
-                &settings.roots,
-                &directory_roots,
-                &settings.cwd,
-                settings.threads,
-                || {
-                    let mut share = walk::Share::new(&found);
-                    let process = &process;
-                    let engine = &engine;
-                    move |item: Result<Candidate, walk::WalkError>| match item {
-                        Ok(candidate) if is_kustomization(candidate.display.as_str()) => {
-                            share.local.push(Streamed::Kustomization(candidate));
-                        }
-                        Ok(candidate) => {
-                            let reports = process(engine, &candidate);
-                            if !reports.is_empty() {
-                                share.local.push(Streamed::Reports(candidate, reports));
-                            }
-                        }
-                        Err(error) => share.local.push(Streamed::Error(error)),
-                    }
-                },
-            );
-            let mut done = Vec::new();
-            let mut kustomizations = Vec::new();
-            let mut errors = Vec::new();
-            for item in found
-                .into_inner()
-                .unwrap_or_else(|poison| poison.into_inner())
-            {
-                match item {
-                    Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
-                    Streamed::Kustomization(candidate) => kustomizations.push(candidate),
-                    Streamed::Error(error) => errors.push(error),
-                }
-            }
-            engine.index_kustomizations(
-                kustomizations
-                    .iter()
-                    .map(|candidate| candidate.path.as_path()),
-            );
-            let engine = &engine;
-            done.extend(pool.install(|| {
-                kustomizations
-                    .into_par_iter()
-                    .map(|candidate| {
-                        let reports = process(engine, &candidate);
-                        (candidate, reports)
-                    })
-                    .collect::<Vec<_>>()
-            }));
-            // The order of the sorted walk: by display name, then real path.
-            done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
-            errors.sort_by(|a, b| a.path.cmp(&b.path));
-            let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
-            (reports, errors)
-        }
-        None => {
-            let walked = walk::collect_candidates(
-                &settings.roots,
-                &settings.cwd,
-                settings.force_exclude,
-                settings.threads,
-            );
-            engine.index_kustomizations(
-                walked
-                    .candidates
-                    .iter()
-                    .filter(|candidate| is_kustomization(candidate.display.as_str()))
-                    .map(|candidate| candidate.path.as_path()),
-            );
-            let engine = &engine;
-            let reports: Vec<FileReport> = pool.install(|| {
-                walked
-                    .candidates
-                    .par_iter()
-                    .map(|candidate| process(engine, candidate))
-                    .flatten()
-                    .collect()
-            });
-            (reports, walked.errors)
-        }
-    };
-
     let options = RenderOptions {
         mode: settings.mode,
         fix_level: settings.fix_level,
         fail_on: settings.fail_on,
     };
+    let mut run = run_report(&reports, &walk_errors, &options);
+    run.summary.files_scanned += clean_files;
+    Ok(Scanned {
+        reports,
+        run,
+        options,
+    })
+}
+
+/// The run's totals, skipped files, notes and errors, from every file's report.
+fn run_report(
+    reports: &[FileReport],
+    walk_errors: &[walk::WalkError],
+    options: &RenderOptions,
+) -> RunReport {
     let mut run = RunReport {
         summary: Summary::default(),
         skipped: Vec::new(),
@@ -278,8 +338,8 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
             })
             .collect(),
     };
-    for report in &reports {
-        run.summary.add(report, &options);
+    for report in reports {
+        run.summary.add(report, options);
         if let FileStatus::Skipped { reason, .. } = &report.status {
             run.skipped.push((report.path.clone(), reason.clone()));
         }
@@ -293,11 +353,99 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
             });
         }
     }
-    run.summary.files_scanned += clean_files.into_inner();
     run.summary.io_errors += walk_errors.len();
-    Ok(Scanned {
-        reports,
-        run,
-        options,
-    })
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::settings::ScanOptions;
+
+    /// Every folder under `fixtures/` that is a scanned tree.
+    fn fixture_trees() -> Vec<PathBuf> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut trees = vec![fixtures.clone()];
+        for entry in std::fs::read_dir(&fixtures).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|name| name == "cli") {
+                for case in std::fs::read_dir(&path).unwrap() {
+                    let case = case.unwrap().path();
+                    if case.is_dir() {
+                        trees.push(case);
+                    }
+                }
+            } else if path.is_dir() {
+                trees.push(path);
+            }
+        }
+        trees.sort();
+        trees
+    }
+
+    fn copy_tree(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                copy_tree(&entry.path(), &target);
+            } else if kind.is_file() {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+
+    /// Everything a scan reports, as text: the reports and the run's totals.
+    fn scanned(tree: &Path, mode: Mode, walk: impl FnOnce(&Settings) -> Walk) -> String {
+        let settings = match Settings::resolve(&ScanOptions::new(vec![".".into()], mode), tree) {
+            Ok(settings) => settings,
+            // A configuration error stops a run before any walk.
+            Err(error) => return error.to_string(),
+        };
+        let scanned = scan_with(&settings, walk(&settings)).unwrap();
+        format!("{:#?}\n{:#?}", scanned.reports, scanned.run)
+    }
+
+    fn streamed(settings: &Settings) -> Walk {
+        // A tree scanned as `.` is one folder, which always streams.
+        let roots = walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude);
+        Walk::Stream(roots.expect("one folder is streamable"))
+    }
+
+    /// The walk a run takes depends on its paths, and both must say the same: every report,
+    /// note and total, in every mode, on every fixture tree (and for `fix`, the same files
+    /// written).
+    #[test]
+    fn streamed_and_collected_walks_report_the_same() {
+        for tree in fixture_trees() {
+            for mode in [Mode::Check, Mode::Diff, Mode::Images] {
+                assert_eq!(
+                    scanned(&tree, mode, streamed),
+                    scanned(&tree, mode, |_| Walk::Collect),
+                    "{} in {mode:?}",
+                    tree.display()
+                );
+            }
+            let copies = tempfile::tempdir().unwrap();
+            let (one, other) = (copies.path().join("one"), copies.path().join("other"));
+            copy_tree(&tree, &one);
+            copy_tree(&tree, &other);
+            assert_eq!(
+                scanned(&one, Mode::Fix, streamed),
+                scanned(&other, Mode::Fix, |_| Walk::Collect),
+                "{} in Fix",
+                tree.display()
+            );
+            assert_eq!(
+                scanned(&one, Mode::Check, streamed),
+                scanned(&other, Mode::Check, streamed),
+                "{}: the fixed trees differ",
+                tree.display()
+            );
+        }
+    }
 }
