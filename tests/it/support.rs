@@ -1,6 +1,4 @@
-//! Helpers shared by integration tests that run real external tools.
-
-#![allow(dead_code)] // each test crate uses its own subset
+//! Helpers that more than one module of the integration tests needs.
 
 use std::path::{Path, PathBuf};
 

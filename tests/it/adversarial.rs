@@ -4,7 +4,7 @@
 //! scanned tree. Every command runs under a timeout, and the heavy ones under a memory ceiling
 //! (peak RSS, read from /proc while the command runs).
 //!
-//! Already covered in `tests/filesystem.rs`, and not repeated here:
+//! Already covered in `tests/it/filesystem.rs`, and not repeated here:
 //! - hard-linked file refused, both links intact: `hard_linked_file_is_refused_and_both_links_keep_the_old_content`
 //! - read-only file refused and unchanged: `read_only_file_is_refused_and_left_unchanged`
 //! - unreadable file listed by `check` with exit 2 (as uid 65534 when root):

@@ -7,10 +7,10 @@
 //!
 //! The hooks come from this repository's HEAD commit: uncommitted changes are not in them.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use crate::support;
 
 const LEGACY_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pause\nspec:\n  containers:\n  - name: pause\n    image: k8s.gcr.io/pause:3.9\n";
 
@@ -134,7 +134,7 @@ fn manager(
     cache_variable: &'static str,
     rev_flag: &'static str,
 ) -> Option<Manager> {
-    let binary = common::require_tool(name, env_var)?;
+    let binary = support::require_tool(name, env_var)?;
     Some(Manager {
         binary,
         cache_variable,
