@@ -10,11 +10,7 @@ use std::process::Command;
 
 use regshift::detect::yaml::{Node, documents};
 
-use crate::support;
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{self, repository};
 
 /// The steps of action.yml: each one's env (with `${{ … }}` unevaluated) and run script.
 fn steps() -> Vec<(BTreeMap<String, String>, String)> {
@@ -183,15 +179,9 @@ impl Runner {
                 .env("GITHUB_PATH", &path_file)
                 .env("RUNNER_TEMP", &runner_temp)
                 .env("RUNNER_OS", "Linux")
-                .env("RUNNER_ARCH", "X64")
-                // A source build shares the hook tests' cargo folder and skips LTO.
-                .env(
-                    "CARGO_TARGET_DIR",
-                    repository().join("target/tools/hook-build"),
-                )
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+                .env("RUNNER_ARCH", "X64");
+            // A source build shares the hook tests' cargo folder and skips LTO.
+            support::quick_release_build(&mut command);
             for (name, value) in &env {
                 command.env(name, evaluate(value, &inputs));
             }

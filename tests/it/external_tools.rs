@@ -34,6 +34,8 @@ use regshift::detect::yaml::{self, Node};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::support;
+
 /// Long enough for a debug build and a cold helm on a slow machine; short enough that a hang
 /// fails the test.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -53,60 +55,8 @@ const RELEASE: &str = "release";
 /// Values files rendered besides the chart's defaults: every `values-*.yaml` in the chart root.
 const OVERRIDES_PREFIX: &str = "values-";
 
-// ---------------------------------------------------------------------------------------------
-// Tool discovery
-
-/// The path of an external tool: `$override_var` when set, else the first `name` on `PATH`,
-/// else the copy `.ci/install-tools.sh` puts in `target/tools/bin/`.
-fn find_tool(name: &str, override_var: &str) -> Option<PathBuf> {
-    if let Some(path) = env::var_os(override_var).filter(|path| !path.is_empty()) {
-        // An explicit path is used as given: if it is wrong, running it fails loudly.
-        return Some(PathBuf::from(path));
-    }
-    let file_name = format!("{name}{}", env::consts::EXE_SUFFIX);
-    let on_path = env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join(&file_name))
-        .find(|candidate| is_executable(candidate));
-    on_path.or_else(|| {
-        let installed = repo_root().join("target/tools/bin").join(&file_name);
-        is_executable(&installed).then_some(installed)
-    })
-}
-
-/// `find_tool`, or `None` after printing the skip line. With `REGSHIFT_REQUIRE_TOOLS=1` a
-/// missing tool is a failure instead.
-fn require_tool(name: &str, override_var: &str) -> Option<PathBuf> {
-    if let Some(path) = find_tool(name, override_var) {
-        return Some(path);
-    }
-    assert!(
-        env::var("REGSHIFT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{name} not found: set ${override_var}, or put it on PATH or in target/tools/bin/ \
-         (.ci/install-tools.sh installs helm there); REGSHIFT_REQUIRE_TOOLS=1 forbids skipping"
-    );
-    println!("skipped: {name} not found on PATH");
-    None
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn helm_fixtures() -> PathBuf {
-    repo_root().join("fixtures/helm")
+    support::fixtures().join("helm")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +140,7 @@ fn crds_schema_with_unsafe_fixes() {
 /// The kustomize oracle comes with the next issue; this pins the discovery it will use.
 #[test]
 fn kubectl_kustomize_is_available() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let output = Command::new(&kubectl)
@@ -211,7 +161,7 @@ fn kubectl_kustomize_is_available() {
 /// it turns `staging-k8s.gcr.io` into another host and flips the helpers chart's comparison.
 #[test]
 fn a_naive_sed_fails_the_oracle() {
-    let Some(helm_binary) = require_tool("helm", "REGSHIFT_HELM") else {
+    let Some(helm_binary) = support::require_tool("helm", "REGSHIFT_HELM") else {
         return;
     };
     for (chart, telltale) in [
@@ -388,7 +338,7 @@ impl Helm {
 
 /// Runs the whole contract on one chart and panics with every broken promise at once.
 fn assert_fix_changes_only_the_host(chart: &str, mode: FixMode) {
-    let Some(helm_binary) = require_tool("helm", "REGSHIFT_HELM") else {
+    let Some(helm_binary) = support::require_tool("helm", "REGSHIFT_HELM") else {
         return;
     };
     let source = helm_fixtures().join(chart);
@@ -850,7 +800,7 @@ const KUSTOMIZATIONS: &[(&str, Render)] = &[
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 fn kustomize_fixtures() -> PathBuf {
-    repo_root().join("fixtures/kustomize")
+    support::fixtures().join("kustomize")
 }
 
 #[test]
@@ -943,7 +893,7 @@ fn kustomize_overlay_with_a_vendored_base() {
 /// inserted after it; the render then pulls every image from registry.k8s.io.
 #[test]
 fn kustomize_overlay_with_its_base_outside_the_scanned_path() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let overlay = "overlays/external";
@@ -1079,7 +1029,7 @@ images:
 /// air-gapped overlay starts pulling from the public registry.
 #[test]
 fn kustomize_oracle_catches_a_base_only_rewrite() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let sandbox = TempDir::new().expect("a temporary folder");
@@ -1188,12 +1138,12 @@ fn assert_kustomize_fix_changes_only_the_host(folder: &str) {
         ),
         "{folder} is not rendered on its own ({render:?})"
     );
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let sandbox = TempDir::new().expect("a temporary folder");
     let helm_command = if render == Render::HelmHostSwap {
-        let Some(helm) = require_tool("helm", "REGSHIFT_HELM") else {
+        let Some(helm) = support::require_tool("helm", "REGSHIFT_HELM") else {
             return;
         };
         let Some(command) = helm_command_for_kustomize(&helm, sandbox.path()) else {
@@ -1303,7 +1253,7 @@ const KUBEADM_VERSION_CLASSES: &[&str] = &[
 const LEGACY_REGISTRY: &str = "k8s.gcr.io";
 
 fn kubeadm_fixtures() -> PathBuf {
-    repo_root().join("fixtures/kubeadm")
+    support::fixtures().join("kubeadm")
 }
 
 /// A kubeadm `ClusterConfiguration`, standalone or embedded by Cluster API.

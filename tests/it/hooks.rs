@@ -10,13 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support;
+use crate::support::{self, repository};
 
 const LEGACY_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pause\nspec:\n  containers:\n  - name: pause\n    image: k8s.gcr.io/pause:3.9\n";
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// HEAD of this repository, which the hook managers build; `None` outside a git checkout.
 fn head() -> Option<String> {
@@ -88,16 +84,8 @@ impl Manager {
     /// The environment of every command of a test: the hook cache, and one cargo target
     /// folder for all hook builds (the second manager's build is then a no-op).
     fn environment(&self, command: &mut Command) {
-        command
+        support::quick_release_build(command)
             .env(self.cache_variable, &self.cache)
-            .env(
-                "CARGO_TARGET_DIR",
-                repository().join("target/tools/hook-build"),
-            )
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env_remove("PRE_COMMIT_COLOR")
             .env("NO_COLOR", "1");
     }

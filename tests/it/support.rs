@@ -1,52 +1,113 @@
-//! Helpers that more than one module of the integration tests needs.
+//! Helpers that more than one module of the integration tests needs: the repository and its
+//! fixtures, the real binary, external tools, file trees, git, and reading regshift's output.
+//! A helper used by one module stays in that module.
 
+use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-/// Where `.ci/install-tools.sh` puts the tools.
-pub fn tools_bin() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tools/bin")
-}
+// ---------------------------------------------------------------------------------------------
+// The repository
 
-/// Find `name`: `$env_var`, then `PATH`, then `target/tools/bin`. When it is missing, print
-/// `skipped: NAME not found on PATH` and return `None`, unless `REGSHIFT_REQUIRE_TOOLS=1`
-/// (CI), where a missing tool is a failure: no skip goes unnoticed.
-pub fn require_tool(name: &str, env_var: &str) -> Option<PathBuf> {
-    let found = std::env::var_os(env_var)
-        .map(PathBuf::from)
-        .filter(|path| path.is_file())
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|dir| dir.join(name))
-                    .find(|candidate| candidate.is_file())
-            })
-        })
-        .or_else(|| Some(tools_bin().join(name)).filter(|path| path.is_file()));
-    if found.is_none() {
-        assert!(
-            std::env::var("REGSHIFT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "{name} not found (REGSHIFT_REQUIRE_TOOLS=1); run .ci/install-tools.sh"
-        );
-        println!("skipped: {name} not found on PATH");
-    }
-    found
-}
-
-/// Copy a fixture tree into `to`.
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+/// The root of this repository (the folder of Cargo.toml).
+pub fn repository() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The fixtures folder.
 pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    repository().join("fixtures")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building regshift
+
+/// The settings for the release builds of regshift that the hook managers and the Action's
+/// source install run: one cargo target folder for all of them, so that the build is made
+/// once, and an unoptimised release profile, so that it is cheap.
+pub fn quick_release_build(command: &mut Command) -> &mut Command {
+    command
+        .env(
+            "CARGO_TARGET_DIR",
+            repository().join("target/tools/hook-build"),
+        )
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+}
+
+// ---------------------------------------------------------------------------------------------
+// External tools
+
+/// Where `.ci/install-tools.sh` puts the tools.
+fn tools_bin() -> PathBuf {
+    repository().join("target/tools/bin")
+}
+
+/// The path of an external tool: `$override_var` when set, else the first executable `name`
+/// on `PATH`, else the copy `.ci/install-tools.sh` puts in `target/tools/bin/`.
+fn find_tool(name: &str, override_var: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(override_var).filter(|path| !path.is_empty()) {
+        // An explicit path is used as given: if it is wrong, running it fails loudly.
+        return Some(PathBuf::from(path));
+    }
+    let file_name = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .map(|dir| dir.join(&file_name))
+        .find(|candidate| is_executable(candidate));
+    on_path.or_else(|| {
+        let installed = tools_bin().join(&file_name);
+        is_executable(&installed).then_some(installed)
+    })
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// [`find_tool`], or `None` after printing `skipped: NAME not found on PATH`. With
+/// `REGSHIFT_REQUIRE_TOOLS=1` (CI) a missing tool is a failure instead: no skip goes unnoticed.
+pub fn require_tool(name: &str, override_var: &str) -> Option<PathBuf> {
+    if let Some(path) = find_tool(name, override_var) {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("REGSHIFT_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "{name} not found: set ${override_var}, or put it on PATH or in target/tools/bin/ \
+         (run .ci/install-tools.sh); REGSHIFT_REQUIRE_TOOLS=1 forbids skipping"
+    );
+    println!("skipped: {name} not found on PATH");
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// File trees
+
+/// Copy the tree `from` into `to`, creating `to` and every folder below it; a symlink is
+/// copied as the file it points to.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to)
+        .unwrap_or_else(|error| panic!("cannot create {}: {error}", to.display()));
+    let entries = fs::read_dir(from)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", from.display()));
+    for entry in entries {
+        let entry = entry.expect("a readable entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target)
+                .unwrap_or_else(|error| panic!("cannot copy {}: {error}", entry.path().display()));
+        }
+    }
 }
