@@ -7,6 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::{copy_tree, files_under};
+
 const CASES: &str = "fixtures/cli";
 
 #[test]
@@ -47,9 +49,12 @@ fn fixed_trees_match_byte_for_byte() {
             .current_dir(sandbox.path())
             .output()
             .unwrap();
-        for expected in files_under(&expected_root) {
-            let relative = expected.strip_prefix(&expected_root).unwrap();
-            let actual = fs::read(sandbox.path().join(relative)).unwrap_or_default();
+        for relative in files_under(&expected_root) {
+            if relative.file_name().is_some_and(|name| name == ".keep") {
+                continue;
+            }
+            let expected = expected_root.join(&relative);
+            let actual = fs::read(sandbox.path().join(&relative)).unwrap_or_default();
             assert!(
                 fs::read(&expected).unwrap() == actual,
                 "{}: {} differs from {} byte for byte",
@@ -82,30 +87,4 @@ fn case_args(case: &Path) -> Vec<String> {
         .iter()
         .map(|arg| arg.as_str().expect("each arg is a string").to_string())
         .collect()
-}
-
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(root).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else if path.file_name().is_some_and(|name| name != ".keep") {
-            files.push(path);
-        }
-    }
-    files
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

@@ -34,7 +34,7 @@ use regshift::detect::yaml::{self, Node};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support;
+use crate::support::{self, copy_tree, files_under};
 
 /// Long enough for a debug build and a cold helm on a slow machine; short enough that a hang
 /// fails the test.
@@ -717,38 +717,6 @@ fn annotation_block(chart_yaml: &str, key: &str) -> Option<String> {
         block.push('\n');
     }
     Some(block)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-/// Paths of all regular files below `root`, relative to it, in name order.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        for entry in fs::read_dir(root.join(&relative)).expect("a readable fixture folder") {
-            let entry = entry.expect("a readable entry");
-            let path = relative.join(entry.file_name());
-            let file_type = entry.file_type().expect("a file type");
-            if file_type.is_dir() {
-                pending.push(path);
-            } else if file_type.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn copy_tree(source: &Path, target: &Path) {
-    for relative in files_under(source) {
-        let destination = target.join(&relative);
-        fs::create_dir_all(destination.parent().expect("a file has a parent"))
-            .expect("a writable sandbox");
-        fs::copy(source.join(&relative), &destination).expect("the fixture copies");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -93,6 +93,29 @@ pub fn require_tool(name: &str, override_var: &str) -> Option<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // File trees
 
+/// Paths of everything below `root` that is not a folder (a symlink is not followed), relative
+/// to `root`, in name order.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        let folder = root.join(&relative);
+        let entries = fs::read_dir(&folder)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", folder.display()));
+        for entry in entries {
+            let entry = entry.expect("a readable entry");
+            let path = relative.join(entry.file_name());
+            if entry.file_type().expect("a file type").is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Copy the tree `from` into `to`, creating `to` and every folder below it; a symlink is
 /// copied as the file it points to.
 pub fn copy_tree(from: &Path, to: &Path) {
