@@ -5,9 +5,8 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::support::{copy_tree, files_under};
+use crate::support::{copy_tree, files_under, regshift_command};
 
 const CASES: &str = "fixtures/cli";
 
@@ -44,9 +43,8 @@ fn fixed_trees_match_byte_for_byte() {
         }
         let sandbox = tempfile::tempdir().unwrap();
         copy_tree(&case.with_extension("in"), sandbox.path());
-        Command::new(env!("CARGO_BIN_EXE_regshift"))
+        regshift_command(sandbox.path())
             .args(case_args(&case))
-            .current_dir(sandbox.path())
             .output()
             .unwrap();
         for relative in files_under(&expected_root) {

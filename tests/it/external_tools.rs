@@ -20,7 +20,6 @@
 //! with `skipped: helm not found on PATH`, unless `REGSHIFT_REQUIRE_TOOLS=1` (set by CI), which
 //! turns it into a failure so no skip goes unnoticed.
 
-use std::env;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -435,22 +434,10 @@ fn render_variants(chart_dir: &Path) -> Vec<Variant> {
         .collect()
 }
 
-/// The real regshift binary, run in the chart's folder as a user would run it.
-fn regshift(chart_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_regshift"));
-    command
-        .current_dir(chart_dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("TERM")
-        .timeout(TIMEOUT);
-    command
-}
-
 fn run_regshift_fix(chart_dir: &Path, mode: FixMode) -> Output {
-    let mut command = regshift(chart_dir);
-    command.args(["fix", "--color", "never"]);
+    // The real binary, run in the chart's folder as a user would run it.
+    let mut command = support::regshift(chart_dir);
+    command.timeout(TIMEOUT).args(["fix", "--color", "never"]);
     if mode == FixMode::Unsafe {
         command.arg("--unsafe-fixes");
     }
@@ -600,7 +587,8 @@ fn kept_findings(chart_dir: &Path) -> Vec<KeptFinding> {
 
 /// `kept_findings` for `path` (relative to `dir`) alone, as `regshift check PATH` sees it.
 fn kept_findings_at(dir: &Path, path: &str) -> Vec<KeptFinding> {
-    let output = regshift(dir)
+    let output = support::regshift(dir)
+        .timeout(TIMEOUT)
         .args(["check", "--format", "json", path])
         .output()
         .expect("the regshift binary runs");
@@ -878,7 +866,8 @@ fn kustomize_overlay_with_its_base_outside_the_scanned_path() {
         "{overlay} must render legacy images before the fix, or this test proves nothing"
     );
 
-    let fix = regshift(&copy)
+    let fix = support::regshift(&copy)
+        .timeout(TIMEOUT)
         .args(["fix", "--color", "never", overlay])
         .output()
         .expect("the regshift binary runs");
@@ -961,7 +950,8 @@ fn kustomize_remote_base_keeps_the_name_and_gains_a_new_name() {
         let sandbox = TempDir::new().expect("a temporary folder");
         let copy = sandbox.path().join("kustomize");
         copy_tree(&kustomize_fixtures(), &copy);
-        let fix = regshift(&copy)
+        let fix = support::regshift(&copy)
+            .timeout(TIMEOUT)
             .args(["fix", "--color", "never", scanned])
             .output()
             .expect("the regshift binary runs");

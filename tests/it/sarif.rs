@@ -19,8 +19,7 @@ fn sarif_for_every_rule_passes_the_official_validator() {
     let tree = dir.path().join("tree");
     support::copy_tree(&support::fixtures().join("all-rules"), &tree);
     let sarif = dir.path().join("regshift.sarif");
-    let status = Command::new(env!("CARGO_BIN_EXE_regshift"))
-        .current_dir(&tree)
+    let status = support::regshift_command(&tree)
         .args(["check", "--format", "sarif", "--output"])
         .arg(&sarif)
         .status()

@@ -4,7 +4,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // The repository
@@ -17,6 +20,46 @@ pub fn repository() -> &'static Path {
 /// The fixtures folder.
 pub fn fixtures() -> PathBuf {
     repository().join("fixtures")
+}
+
+/// A pod with one legacy image, which `fix` rewrites to `registry.k8s.io`.
+pub const POD: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: k8s.gcr.io/pause:3.1
+";
+
+// ---------------------------------------------------------------------------------------------
+// The real binary
+
+/// Long enough for a debug build on a busy 2-core machine; short enough that a hang fails.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The real `regshift` run inside `dir`, with no standard input and with the colour variables
+/// of the test environment removed, so that every test decides colour itself. A plain
+/// process, for tests that spawn it, watch it or run it as another user.
+pub fn regshift_command(dir: &Path) -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("regshift"));
+    command
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("TERM")
+        .stdin(Stdio::null());
+    command
+}
+
+/// [`regshift_command`] under assert_cmd, killed after [`TIMEOUT`] (`.timeout` sets another).
+pub fn regshift(dir: &Path) -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::from_std(regshift_command(dir));
+    command.timeout(TIMEOUT);
+    command
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,4 +176,34 @@ pub fn copy_tree(from: &Path, to: &Path) {
                 .unwrap_or_else(|error| panic!("cannot copy {}: {error}", entry.path().display()));
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What regshift prints
+
+/// The JSON document regshift printed: one document, in UTF-8.
+pub fn parse_json(stdout: &[u8]) -> Value {
+    let text = std::str::from_utf8(stdout).expect("JSON output is UTF-8");
+    serde_json::from_str(text)
+        .unwrap_or_else(|error| panic!("not one JSON document ({error}):\n{text}"))
+}
+
+/// A process's standard error as text (invalid UTF-8 replaced).
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The `skipped` list of a JSON report: each entry's path and reason.
+pub fn skipped(report: &Value) -> Vec<(String, String)> {
+    report["skipped"]
+        .as_array()
+        .expect("skipped is an array")
+        .iter()
+        .map(|entry| {
+            (
+                entry["path"].as_str().expect("path").to_owned(),
+                entry["reason"].as_str().expect("reason").to_owned(),
+            )
+        })
+        .collect()
 }
