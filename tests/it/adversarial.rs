@@ -42,7 +42,9 @@ use assert_fs::TempDir;
 use assert_fs::prelude::*;
 use serde_json::Value;
 
-use crate::support::{POD, TIMEOUT, regshift_command, skipped};
+use crate::support::{
+    self, POD, TIMEOUT, git, marker_script, regshift_command, skipped, tree_contents,
+};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -983,11 +985,7 @@ fn file_swapped_for_a_symlink_to_outside_between_scan_and_write_is_not_written_t
 /// A tree whose fixes are not idempotent as edits (an inserted `newName`, kubeadm's inserted
 /// CoreDNS repository): applying one twice would corrupt the file.
 fn race_tree(dir: &Path) {
-    let write = |path: &str, text: &str| {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(&dir.join(path), text);
     for index in 0..40 {
         write(
             &format!("apps/app-{index}/pod.yaml"),
@@ -1008,24 +1006,6 @@ fn race_tree(dir: &Path) {
             "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.21.0\nimageRepository: k8s.gcr.io\n",
         );
     }
-}
-
-fn tree_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in fs::read_dir(&folder).unwrap().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap().to_path_buf();
-                files.push((relative, fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 #[test]
@@ -1286,38 +1266,6 @@ fn file_names_cannot_inject_github_workflow_commands_into_the_action_log() {
     );
 }
 
-/// Scripts that record, in `markers`, that they ran.
-#[cfg(unix)]
-fn marker_script(path: &Path, markers: &Path, name: &str) {
-    use std::os::unix::fs::PermissionsExt;
-
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(
-        path,
-        format!(
-            "#!/bin/sh\ntouch '{}/{name}'\ncat >/dev/null 2>&1 || true\nexit 0\n",
-            markers.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[cfg(unix)]
 #[test]
 fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
@@ -1334,11 +1282,7 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
     marker_script(&evil, &markers, "evil-program");
 
     // The tree: manifests with findings, and every kind of code a repository can carry.
-    let write = |path: &str, text: &str| {
-        let path = repo.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(&repo.join(path), text);
     write("deploy/pod.yaml", POD);
     write(
         "Makefile",
@@ -1384,7 +1328,9 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
     write(".envrc", &format!("touch '{}/direnv'\n", markers.display()));
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-qm", "init"]);
+    // `git` leaves the global configuration out, and with it any identity to commit as.
+    let identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"];
+    git(&repo, &[&identity[..], &["commit", "-qm", "init"]].concat());
     // Local git configuration and hooks: present in a checkout someone else prepared.
     for hook in [
         "pre-commit",

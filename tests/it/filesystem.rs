@@ -18,7 +18,9 @@ use assert_fs::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::{POD, TIMEOUT, parse_json, regshift, regshift_command, skipped, stderr_of};
+use crate::support::{
+    POD, TIMEOUT, git_command, parse_json, regshift, regshift_command, skipped, stderr_of,
+};
 
 /// The same pod with its host rewritten, as `fix` must leave it.
 const POD_FIXED: &str = "\
@@ -692,11 +694,7 @@ fn gitignore_and_ignore_are_honoured_without_a_git_repository() {
 fn gitignore_and_ignore_are_honoured_in_a_git_repository() {
     let dir = TempDir::new().unwrap();
     ignored_tree(&dir);
-    match std::process::Command::new("git")
-        .args(["init", "-q", "."])
-        .current_dir(dir.path())
-        .status()
-    {
+    match git_command(dir.path()).args(["init", "-q", "."]).status() {
         Ok(status) if status.success() => {}
         other => {
             println!("skipped: git init failed ({other:?})");

@@ -2,6 +2,7 @@
 //! fixtures, the real binary, external tools, file trees, git, and reading regshift's output.
 //! A helper used by one module stays in that module.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -176,6 +177,70 @@ pub fn copy_tree(from: &Path, to: &Path) {
                 .unwrap_or_else(|error| panic!("cannot copy {}: {error}", entry.path().display()));
         }
     }
+}
+
+/// Every file below `root` (see [`files_under`]) and its bytes, by path relative to `root`.
+pub fn tree_contents(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    files_under(root)
+        .into_iter()
+        .map(|relative| {
+            let bytes = fs::read(root.join(&relative)).unwrap();
+            (relative, bytes)
+        })
+        .collect()
+}
+
+/// Write `text` to `path`, creating its folders.
+pub fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+/// An executable script at `path` (its folders created) that records that it ran by creating
+/// the file `name` in `markers`, then reads its standard input, as a git hook must.
+#[cfg(unix)]
+pub fn marker_script(path: &Path, markers: &Path, name: &str) {
+    use std::os::unix::fs::PermissionsExt;
+
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(
+        path,
+        format!(
+            "#!/bin/sh\ntouch '{}/{name}'\ncat >/dev/null 2>&1 || true\nexit 0\n",
+            markers.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// git
+
+/// `git` in `dir`, without the machine's global and system configuration, and without a
+/// repository named by the environment (a test run from a git hook inherits `GIT_DIR`).
+pub fn git_command(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE");
+    command
+}
+
+/// `git ARGS` in `dir` (see [`git_command`]), which must succeed: its standard output, trimmed.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = git_command(dir).args(args).output().expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?} in {}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

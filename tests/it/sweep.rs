@@ -12,7 +12,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::{self, parse_json, stderr_of};
+use crate::support::{self, git, marker_script, parse_json, stderr_of, write};
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 const BRANCH: &str = "regshift/registry-k8s-io";
@@ -37,35 +37,6 @@ spec:
     - name: web
       image: registry.k8s.io/pause:3.9
 ";
-
-/// git without the machine's global and system configuration.
-fn git_command(dir: &Path) -> std::process::Command {
-    let mut command = std::process::Command::new("git");
-    command
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
-    command
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = git_command(dir).args(args).output().expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn write(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 /// A repository at `path` with one commit holding `files`, on branch `main`.
 fn init_repo(path: &Path, files: &[(&str, &str)]) {
@@ -842,7 +813,6 @@ fn fix_fixes_each_repository_without_committing() {
 
 /// Hooks that would leave a marker file (outside the repository, so the tree stays clean).
 fn install_hooks(repo: &Path, markers: &Path) {
-    use std::os::unix::fs::PermissionsExt;
     let hooks = repo.join(".git/hooks");
     for hook in [
         "pre-commit",
@@ -853,17 +823,8 @@ fn install_hooks(repo: &Path, markers: &Path) {
         "reference-transaction",
         "pre-push",
     ] {
-        let path = hooks.join(hook);
-        let marker = markers.join(format!(
-            "{}-{hook}",
-            repo.file_name().unwrap().to_string_lossy()
-        ));
-        fs::write(
-            &path,
-            format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display()),
-        )
-        .unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        let name = format!("{}-{hook}", repo.file_name().unwrap().to_string_lossy());
+        marker_script(&hooks.join(hook), markers, &name);
     }
 }
 
