@@ -43,7 +43,7 @@ use assert_fs::prelude::*;
 use serde_json::Value;
 
 use crate::support::{
-    self, POD, TIMEOUT, git, marker_script, regshift_command, skipped, tree_contents,
+    self, POD, TIMEOUT, count, git, marker_script, regshift_command, skipped, tree_contents,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -212,13 +212,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|window| *window == needle)
-        .count()
 }
 
 /// Temporary files of the atomic write left in `dir` (recursively).

@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use regshift::detect::{Detection, Detector, RuleFilter};
+use regshift::path::RepoPath;
+use regshift::source::SourceFile;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -271,4 +275,44 @@ pub fn skipped(report: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes and text
+
+/// How many times `needle` occurs in `haystack` (overlapping occurrences count).
+pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|window| *window == needle)
+        .count()
+}
+
+/// 1-based line and column of `offset`, counted independently of `SourceFile`: columns are
+/// Unicode scalar values from the line start, and a BOM at the start of the file is not one.
+pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset];
+    let line_start = before
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let line = 1 + before.iter().filter(|byte| **byte == b'\n').count();
+    let mut text = std::str::from_utf8(&before[line_start..]).unwrap();
+    if line_start == 0 {
+        text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    }
+    (line, 1 + text.chars().count())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The library
+
+/// Built once: compiling the detector's patterns dominates a debug-build test case.
+static DETECTOR: LazyLock<Detector> = LazyLock::new(Detector::new);
+
+/// `bytes` as the file `path`, and what the detector finds in it with the default rules.
+pub fn detect(path: &str, bytes: &[u8]) -> (SourceFile, Detection) {
+    let source = SourceFile::new(RepoPath::new(path), bytes.to_vec());
+    let detection = DETECTOR.detect(&source, &RuleFilter::default());
+    (source, detection)
 }
