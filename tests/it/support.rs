@@ -1,6 +1,6 @@
 //! Helpers that more than one module of the integration tests needs: the repository and its
-//! fixtures, the real binary, external tools, file trees, git, and reading regshift's output.
-//! A helper used by one module stays in that module.
+//! fixtures, the real binary and its release build, external tools, file trees, git, reading
+//! regshift's output, and the detector. A helper that one module needs stays in that module.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -201,7 +201,7 @@ pub fn write(path: &Path, text: &str) {
 }
 
 /// An executable script at `path` (its folders created) that records that it ran by creating
-/// the file `name` in `markers`, then reads its standard input, as a git hook must.
+/// the file `name` in `markers`, then drains its standard input (git feeds some hooks on it).
 #[cfg(unix)]
 pub fn marker_script(path: &Path, markers: &Path, name: &str) {
     use std::os::unix::fs::PermissionsExt;
