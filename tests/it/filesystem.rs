@@ -13,25 +13,14 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
-use assert_cmd::Command;
 use assert_fs::TempDir;
 use assert_fs::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// Long enough for a debug build on a slow machine; short enough that a hang fails the test.
-const TIMEOUT: Duration = Duration::from_secs(60);
-
-const POD: &str = "\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-  - name: web
-    image: k8s.gcr.io/pause:3.1
-";
+use crate::support::{
+    POD, TIMEOUT, git_command, parse_json, regshift, regshift_command, skipped, stderr_of,
+};
 
 /// The same pod with its host rewritten, as `fix` must leave it.
 const POD_FIXED: &str = "\
@@ -44,26 +33,6 @@ spec:
   - name: web
     image: registry.k8s.io/pause:3.1
 ";
-
-/// `regshift` run inside `dir`, with colour variables from the test environment removed so
-/// that every test decides colour itself.
-fn regshift(dir: &Path) -> Command {
-    let mut command = Command::cargo_bin("regshift").expect("the regshift binary is built");
-    command
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("TERM")
-        .timeout(TIMEOUT);
-    command
-}
-
-fn parse_json(stdout: &[u8]) -> Value {
-    let text = std::str::from_utf8(stdout).expect("JSON output is UTF-8");
-    serde_json::from_str(text)
-        .unwrap_or_else(|error| panic!("stdout is not one JSON document ({error}):\n{text}"))
-}
 
 /// The JSON report of `regshift check --format json ARGS` in `dir`, and its exit code.
 fn check_json(dir: &Path, args: &[&str]) -> (Value, i32) {
@@ -86,26 +55,8 @@ fn finding_paths(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn skipped(report: &Value) -> Vec<(String, String)> {
-    report["skipped"]
-        .as_array()
-        .expect("skipped is an array")
-        .iter()
-        .map(|entry| {
-            (
-                entry["path"].as_str().expect("path").to_owned(),
-                entry["reason"].as_str().expect("reason").to_owned(),
-            )
-        })
-        .collect()
-}
-
 fn has_ansi(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|pair| pair == b"\x1b[")
-}
-
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Names in `dir`, sorted, for "no temporary file is left" checks.
@@ -562,12 +513,8 @@ fn unreadable_file_is_listed_as_skipped_with_exit_code_2() {
     fs::set_permissions(locked.path(), fs::Permissions::from_mode(0o000)).unwrap();
 
     let run_as = |uid: Option<u32>| {
-        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("regshift"));
-        command
-            .current_dir(dir.path())
-            .args(["check", "--format", "json", "."])
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE");
+        let mut command = regshift_command(dir.path());
+        command.args(["check", "--format", "json", "."]);
         if let Some(uid) = uid {
             command.uid(uid).gid(uid);
         }
@@ -747,11 +694,7 @@ fn gitignore_and_ignore_are_honoured_without_a_git_repository() {
 fn gitignore_and_ignore_are_honoured_in_a_git_repository() {
     let dir = TempDir::new().unwrap();
     ignored_tree(&dir);
-    match std::process::Command::new("git")
-        .args(["init", "-q", "."])
-        .current_dir(dir.path())
-        .status()
-    {
+    match git_command(dir.path()).args(["init", "-q", "."]).status() {
         Ok(status) if status.success() => {}
         other => {
             println!("skipped: git init failed ({other:?})");
@@ -846,10 +789,8 @@ fn output_is_byte_identical_for_one_and_eight_threads() {
 fn broken_pipe_exits_without_an_error_message() {
     let dir = TempDir::new().unwrap();
     tree_with_findings(&dir, 400);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("regshift"))
+    let mut child = regshift_command(dir.path())
         .arg("check")
-        .current_dir(dir.path())
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -5,24 +5,12 @@
 //! temporary folder from README.md and `fixtures/readme/`.
 
 use std::fs;
-use std::path::Path;
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use crate::support::{copy_tree, repository};
 
 #[test]
 fn readme_tour() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repository();
     let case = tempfile::tempdir().unwrap();
     fs::copy(root.join("README.md"), case.path().join("tour.md")).unwrap();
     copy_tree(

@@ -15,14 +15,12 @@
 //! `PROPTEST_CASES` for a longer hunt than the default case counts.
 
 use std::ops::Range;
-use std::sync::LazyLock;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::Config;
 
-use regshift::detect::{Detection, Detector, RuleFilter};
 use regshift::finding::{Applicability, Edit, Finding};
 use regshift::fix::{FixLevel, apply_fixes};
 use regshift::path::RepoPath;
@@ -32,7 +30,8 @@ use regshift::report::json::JsonReporter;
 use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
 use regshift::rules::{Rule, Severity};
 use regshift::settings::Mode;
-use regshift::source::SourceFile;
+
+use crate::support::{count, detect, line_column};
 
 const BOM: &str = "\u{feff}";
 const NEW_HOST: &str = "registry.k8s.io";
@@ -654,14 +653,6 @@ fn doc() -> BoxedStrategy<Doc> {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-/// Built once: compiling the detector's patterns dominates a debug-build test case.
-static DETECTOR: LazyLock<Detector> = LazyLock::new(Detector::new);
-
-fn detect(path: &str, bytes: &[u8]) -> Detection {
-    let source = SourceFile::new(RepoPath::new(path), bytes.to_vec());
-    DETECTOR.detect(&source, &RuleFilter::default())
-}
-
 fn intersects(a: &Range<usize>, b: &Range<usize>) -> bool {
     a.start < b.end && b.start < a.end
 }
@@ -726,19 +717,6 @@ const EDITABLE: &[&str] = &[
     "gcr.io/google-containers",
 ];
 
-/// 1-based line and column of `offset`, counted independently of `SourceFile`: columns are
-/// chars from the line start, a BOM at the start of the file is not one.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = 1 + before.matches('\n').count();
-    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    let mut line_text = &before[line_start..];
-    if line_start == 0 {
-        line_text = line_text.strip_prefix(BOM).unwrap_or(line_text);
-    }
-    (line, 1 + line_text.chars().count())
-}
-
 /// The edits `apply_fixes` applied, sorted, with duplicates (same edit from two findings) once.
 fn applied_edits<'a>(findings: &'a [Finding], fixed: &[usize]) -> Vec<&'a Edit> {
     let mut edits: Vec<&Edit> = fixed
@@ -748,13 +726,6 @@ fn applied_edits<'a>(findings: &'a [Finding], fixed: &[usize]) -> Vec<&'a Edit> 
     edits.sort_by_key(|edit| (edit.range.start, edit.range.end));
     edits.dedup();
     edits
-}
-
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|window| *window == needle)
-        .count()
 }
 
 /// `cases` per property; `PROPTEST_CASES` overrides it for a longer hunt.
@@ -778,7 +749,7 @@ fn config(cases: u32) -> Config {
 /// legacy-host findings match `k8s.gcr.io` case-insensitively; every planted reference is found
 /// under a rule its class allows; lookalikes are never found.
 fn check_spans(doc: &Doc) -> Result<(), TestCaseError> {
-    let detection = detect(&doc.path, doc.text.as_bytes());
+    let (_, detection) = detect(&doc.path, doc.text.as_bytes());
     let bytes = doc.text.as_bytes();
     for finding in &detection.findings {
         let range = &finding.range;
@@ -862,18 +833,18 @@ fn check_spans(doc: &Doc) -> Result<(), TestCaseError> {
 
 /// line/column/end_line/end_column agree with the bytes, and the excerpt shows the span.
 fn check_locations(doc: &Doc) -> Result<(), TestCaseError> {
-    let detection = detect(&doc.path, doc.text.as_bytes());
+    let (_, detection) = detect(&doc.path, doc.text.as_bytes());
     for finding in &detection.findings {
         let location = &finding.location;
         prop_assert_eq!(
             (location.line, location.column),
-            line_column(&doc.text, finding.range.start),
+            line_column(doc.text.as_bytes(), finding.range.start),
             "start of {:?}",
             finding
         );
         prop_assert_eq!(
             (location.end_line, location.end_column),
-            line_column(&doc.text, finding.range.end),
+            line_column(doc.text.as_bytes(), finding.range.end),
             "end of {:?}",
             finding
         );
@@ -896,7 +867,7 @@ fn check_locations(doc: &Doc) -> Result<(), TestCaseError> {
 /// host text is edited, never a lookalike, staging, proxy or escaped reference.
 fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
     let source = doc.text.as_bytes();
-    let detection = detect(&doc.path, source);
+    let (_, detection) = detect(&doc.path, source);
     for level in LEVELS {
         let applied = apply_fixes(source, &detection.findings, level)
             .map_err(|error| TestCaseError::fail(format!("{level:?}: {error}")))?;
@@ -1009,11 +980,11 @@ fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
 /// nothing, and the fix removed exactly the findings it fixed.
 fn check_idempotent(doc: &Doc) -> Result<(), TestCaseError> {
     let source = doc.text.as_bytes();
-    let detection = detect(&doc.path, source);
+    let (_, detection) = detect(&doc.path, source);
     for level in LEVELS {
         let first = apply_fixes(source, &detection.findings, level)
             .map_err(|error| TestCaseError::fail(error.to_string()))?;
-        let again = detect(&doc.path, &first.output);
+        let (_, again) = detect(&doc.path, &first.output);
         let still_fixable: Vec<&Finding> = again
             .findings
             .iter()
@@ -1054,7 +1025,7 @@ fn check_idempotent(doc: &Doc) -> Result<(), TestCaseError> {
 /// diffy parses our unified diff and, applied to the old text, gives exactly the new text.
 fn check_diff_applies(doc: &Doc) -> Result<(), TestCaseError> {
     let source = doc.text.as_bytes();
-    let detection = detect(&doc.path, source);
+    let (_, detection) = detect(&doc.path, source);
     for level in LEVELS {
         let applied = apply_fixes(source, &detection.findings, level)
             .map_err(|error| TestCaseError::fail(error.to_string()))?;
@@ -1190,7 +1161,7 @@ fn noisy_text() -> impl Strategy<Value = String> {
 /// Detect, fix at both levels, diff and render: nothing may panic, spans stay inside the bytes
 /// and hold `matched`, edits apply to their own buffer, UTF-8 stays UTF-8.
 fn survive(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
-    let detection = detect(path, bytes);
+    let (_, detection) = detect(path, bytes);
     let utf8 = std::str::from_utf8(bytes).ok();
     for finding in &detection.findings {
         let range = &finding.range;
@@ -1294,7 +1265,7 @@ fn bom_before_a_proxy_path_on_the_first_line() {
             true,
             false,
         );
-        let detection = detect(path, doc.text.as_bytes());
+        let (_, detection) = detect(path, doc.text.as_bytes());
         assert_eq!(detection.findings.len(), 1, "{path}: {detection:?}");
         let finding = &detection.findings[0];
         assert_eq!(finding.rule, Rule::ProxyPath, "{path}: {finding:?}");
@@ -1322,7 +1293,7 @@ fn escaped_scalar_beside_a_plain_reference() {
         false,
         false,
     );
-    let detection = detect(&doc.path, doc.text.as_bytes());
+    let (_, detection) = detect(&doc.path, doc.text.as_bytes());
     let escaped: Vec<&Finding> = detection
         .findings
         .iter()
@@ -1348,7 +1319,7 @@ fn escaped_scalar_beside_a_plain_reference() {
         false,
         false,
     );
-    let detection = detect(&doc.path, doc.text.as_bytes());
+    let (_, detection) = detect(&doc.path, doc.text.as_bytes());
     let escaped: Vec<&Finding> = detection
         .findings
         .iter()

@@ -12,6 +12,8 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
+use crate::support::{self, git, marker_script, parse_json, stderr_of, write};
+
 const TIMEOUT: Duration = Duration::from_secs(120);
 const BRANCH: &str = "regshift/registry-k8s-io";
 const SUBJECT: &str = "Move container images from k8s.gcr.io to registry.k8s.io";
@@ -35,35 +37,6 @@ spec:
     - name: web
       image: registry.k8s.io/pause:3.9
 ";
-
-/// git without the machine's global and system configuration.
-fn git_command(dir: &Path) -> std::process::Command {
-    let mut command = std::process::Command::new("git");
-    command
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
-    command
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = git_command(dir).args(args).output().expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?} in {}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn write(path: &Path, text: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
 
 /// A repository at `path` with one commit holding `files`, on branch `main`.
 fn init_repo(path: &Path, files: &[(&str, &str)]) {
@@ -93,14 +66,12 @@ fn add_remote(root: &Path, repo: &Path) -> PathBuf {
     bare
 }
 
+/// The real binary in `dir`, with git's global and system configuration out of its way.
 fn regshift(dir: &Path) -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("regshift"));
+    let mut command = support::regshift(dir);
     command
-        .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
         .timeout(TIMEOUT);
     command
 }
@@ -117,22 +88,13 @@ fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
 }
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text)
-        .unwrap_or_else(|error| panic!("not one JSON document ({error}):\n{text}"))
-}
-
 /// `regshift sweep ARGS --format json` in `dir`: the document and the exit code.
 fn sweep_json(dir: &Path, args: &[&str]) -> (Value, i32) {
     let mut all = vec!["sweep"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json"]);
     let output = run(dir, &all);
-    (parse(&stdout(&output)), code(&output))
+    (parse_json(&output.stdout), code(&output))
 }
 
 fn repos(document: &Value) -> &Vec<Value> {
@@ -230,7 +192,11 @@ fn discovery_follows_depth_and_skips_plain_and_hidden_folders() {
     // A DIR that does not exist is a usage error.
     let output = run(root, &["sweep", "missing"]);
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("missing"), "{}", stderr(&output));
+    assert!(
+        stderr_of(&output).contains("missing"),
+        "{}",
+        stderr_of(&output)
+    );
     assert!(stdout(&output).is_empty());
 }
 
@@ -269,7 +235,11 @@ fn repos_from_reads_one_path_per_line() {
     // A list that cannot be read is a usage error.
     let output = run(root, &["sweep", "--repos-from", "lists/none.txt"]);
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("none.txt"), "{}", stderr(&output));
+    assert!(
+        stderr_of(&output).contains("none.txt"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,11 +276,11 @@ fn json_is_one_document_with_a_row_per_repository() {
     let output = run(root.path(), &["sweep", ".", "--format", "json"]);
     assert_eq!(code(&output), 2, "gamma's configuration is broken");
     assert!(
-        stderr(&output).is_empty(),
+        stderr_of(&output).is_empty(),
         "machine formats print nothing else: {}",
-        stderr(&output)
+        stderr_of(&output)
     );
-    let document = parse(&stdout(&output));
+    let document = parse_json(&output.stdout);
     assert_eq!(document["version"], 1);
     assert_eq!(paths(&document), ["alpha", "beta", "gamma"]);
     for row in repos(&document) {
@@ -367,7 +337,10 @@ fn jsonl_is_one_row_object_per_line() {
     let (document, _) = sweep_json(root.path(), &["."]);
     let output = run(root.path(), &["sweep", ".", "--format", "jsonl"]);
     assert_eq!(code(&output), 2);
-    let lines: Vec<Value> = stdout(&output).lines().map(parse).collect();
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| parse_json(line.as_bytes()))
+        .collect();
     assert_eq!(&lines, repos(&document));
 }
 
@@ -480,7 +453,7 @@ fn markdown_and_human_tables() {
         &"3 repositories, 4 files, 3 findings (1 fixable), 0 fixed, 1 with errors"
     );
     // Piped: no progress bar, nothing on stderr.
-    assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+    assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
 
     // --output writes the table to a file and nothing to stdout.
     let output = run(
@@ -540,8 +513,8 @@ fn broken_repositories_are_reported_and_the_sweep_goes_on() {
         .output()
         .unwrap();
     fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let document = parse(&stdout(&output));
+    assert_eq!(code(&output), 2, "{}", stderr_of(&output));
+    let document = parse_json(&output.stdout);
     assert_eq!(paths(&document), ["a-bad-config", "b-unreadable", "c-fine"]);
 
     let bad = row(&document, "a-bad-config");
@@ -725,7 +698,7 @@ fn each_row_equals_check_inside_the_repository() {
             let mut check_args = vec!["check", "--format", "json"];
             check_args.extend_from_slice(extra);
             let output = run(&root.join(path), &check_args);
-            let check = parse(&stdout(&output));
+            let check = parse_json(&output.stdout);
             assert_eq!(
                 sweep_row["findings"], check["findings"],
                 "{path} with {extra:?}: sweep row and check differ"
@@ -840,7 +813,6 @@ fn fix_fixes_each_repository_without_committing() {
 
 /// Hooks that would leave a marker file (outside the repository, so the tree stays clean).
 fn install_hooks(repo: &Path, markers: &Path) {
-    use std::os::unix::fs::PermissionsExt;
     let hooks = repo.join(".git/hooks");
     for hook in [
         "pre-commit",
@@ -851,17 +823,8 @@ fn install_hooks(repo: &Path, markers: &Path) {
         "reference-transaction",
         "pre-push",
     ] {
-        let path = hooks.join(hook);
-        let marker = markers.join(format!(
-            "{}-{hook}",
-            repo.file_name().unwrap().to_string_lossy()
-        ));
-        fs::write(
-            &path,
-            format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display()),
-        )
-        .unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        let name = format!("{}-{hook}", repo.file_name().unwrap().to_string_lossy());
+        marker_script(&hooks.join(hook), markers, &name);
     }
 }
 
@@ -1073,7 +1036,7 @@ fn branch_names_the_branch() {
         &["sweep", ".", "--fix", "--commit", "--format", "csv"],
     );
     // Nothing left to fix: no further branch.
-    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(code(&output), 0, "{}", stderr_of(&output));
     assert_eq!(branches(&repo), ["chore/registry-move", "main"]);
 }
 
@@ -1085,7 +1048,11 @@ fn commit_needs_fix() {
     let files = snapshot(&repo);
     let output = run(root.path(), &["sweep", ".", "--commit"]);
     assert_eq!(code(&output), 2);
-    assert!(stderr(&output).contains("--fix"), "{}", stderr(&output));
+    assert!(
+        stderr_of(&output).contains("--fix"),
+        "{}",
+        stderr_of(&output)
+    );
     assert_eq!(snapshot(&repo), files);
     assert_eq!(branches(&repo), ["main"]);
 }
@@ -1128,7 +1095,7 @@ fn a_commit_that_cannot_be_made_leaves_the_repository_as_it_was() {
         ],
     );
     assert_eq!(code(&output), 2);
-    let text = format!("{}{}", stdout(&output), stderr(&output));
+    let text = format!("{}{}", stdout(&output), stderr_of(&output));
     assert!(
         !text.contains("hint:"),
         "the error names the problem: {text}"

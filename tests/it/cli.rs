@@ -1,11 +1,12 @@
 //! CLI cases as data: every `fixtures/cli/<case>.toml` runs `regshift` inside a sandboxed copy
 //! of `<case>.in/` and compares the exit code, `<case>.stdout`, `<case>.stderr` and, when
 //! present, the tree `<case>.out/` (see STYLE.md §5). Re-bless with
-//! `TRYCMD=overwrite cargo test --test cli`, then read every changed expectation.
+//! `TRYCMD=overwrite cargo test --test it cli::`, then read every changed expectation.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::support::{copy_tree, files_under, regshift_command};
 
 const CASES: &str = "fixtures/cli";
 
@@ -42,14 +43,16 @@ fn fixed_trees_match_byte_for_byte() {
         }
         let sandbox = tempfile::tempdir().unwrap();
         copy_tree(&case.with_extension("in"), sandbox.path());
-        Command::new(env!("CARGO_BIN_EXE_regshift"))
+        regshift_command(sandbox.path())
             .args(case_args(&case))
-            .current_dir(sandbox.path())
             .output()
             .unwrap();
-        for expected in files_under(&expected_root) {
-            let relative = expected.strip_prefix(&expected_root).unwrap();
-            let actual = fs::read(sandbox.path().join(relative)).unwrap_or_default();
+        for relative in files_under(&expected_root) {
+            if relative.file_name().is_some_and(|name| name == ".keep") {
+                continue;
+            }
+            let expected = expected_root.join(&relative);
+            let actual = fs::read(sandbox.path().join(&relative)).unwrap_or_default();
             assert!(
                 fs::read(&expected).unwrap() == actual,
                 "{}: {} differs from {} byte for byte",
@@ -82,30 +85,4 @@ fn case_args(case: &Path) -> Vec<String> {
         .iter()
         .map(|arg| arg.as_str().expect("each arg is a string").to_string())
         .collect()
-}
-
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in fs::read_dir(root).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(files_under(&path));
-        } else if path.file_name().is_some_and(|name| name != ".keep") {
-            files.push(path);
-        }
-    }
-    files
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }

@@ -20,7 +20,6 @@
 //! with `skipped: helm not found on PATH`, unless `REGSHIFT_REQUIRE_TOOLS=1` (set by CI), which
 //! turns it into a failure so no skip goes unnoticed.
 
-use std::env;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -33,6 +32,8 @@ use regex::Regex;
 use regshift::detect::yaml::{self, Node};
 use serde_json::Value;
 use tempfile::TempDir;
+
+use crate::support::{self, copy_tree, files_under};
 
 /// Long enough for a debug build and a cold helm on a slow machine; short enough that a hang
 /// fails the test.
@@ -53,60 +54,8 @@ const RELEASE: &str = "release";
 /// Values files rendered besides the chart's defaults: every `values-*.yaml` in the chart root.
 const OVERRIDES_PREFIX: &str = "values-";
 
-// ---------------------------------------------------------------------------------------------
-// Tool discovery
-
-/// The path of an external tool: `$override_var` when set, else the first `name` on `PATH`,
-/// else the copy `.ci/install-tools.sh` puts in `target/tools/bin/`.
-fn find_tool(name: &str, override_var: &str) -> Option<PathBuf> {
-    if let Some(path) = env::var_os(override_var).filter(|path| !path.is_empty()) {
-        // An explicit path is used as given: if it is wrong, running it fails loudly.
-        return Some(PathBuf::from(path));
-    }
-    let file_name = format!("{name}{}", env::consts::EXE_SUFFIX);
-    let on_path = env::var_os("PATH")
-        .into_iter()
-        .flat_map(|path| env::split_paths(&path).collect::<Vec<_>>())
-        .map(|dir| dir.join(&file_name))
-        .find(|candidate| is_executable(candidate));
-    on_path.or_else(|| {
-        let installed = repo_root().join("target/tools/bin").join(&file_name);
-        is_executable(&installed).then_some(installed)
-    })
-}
-
-/// `find_tool`, or `None` after printing the skip line. With `REGSHIFT_REQUIRE_TOOLS=1` a
-/// missing tool is a failure instead.
-fn require_tool(name: &str, override_var: &str) -> Option<PathBuf> {
-    if let Some(path) = find_tool(name, override_var) {
-        return Some(path);
-    }
-    assert!(
-        env::var("REGSHIFT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{name} not found: set ${override_var}, or put it on PATH or in target/tools/bin/ \
-         (.ci/install-tools.sh installs helm there); REGSHIFT_REQUIRE_TOOLS=1 forbids skipping"
-    );
-    println!("skipped: {name} not found on PATH");
-    None
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
-fn repo_root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn helm_fixtures() -> PathBuf {
-    repo_root().join("fixtures/helm")
+    support::fixtures().join("helm")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,7 +139,7 @@ fn crds_schema_with_unsafe_fixes() {
 /// The kustomize oracle comes with the next issue; this pins the discovery it will use.
 #[test]
 fn kubectl_kustomize_is_available() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let output = Command::new(&kubectl)
@@ -211,7 +160,7 @@ fn kubectl_kustomize_is_available() {
 /// it turns `staging-k8s.gcr.io` into another host and flips the helpers chart's comparison.
 #[test]
 fn a_naive_sed_fails_the_oracle() {
-    let Some(helm_binary) = require_tool("helm", "REGSHIFT_HELM") else {
+    let Some(helm_binary) = support::require_tool("helm", "REGSHIFT_HELM") else {
         return;
     };
     for (chart, telltale) in [
@@ -388,7 +337,7 @@ impl Helm {
 
 /// Runs the whole contract on one chart and panics with every broken promise at once.
 fn assert_fix_changes_only_the_host(chart: &str, mode: FixMode) {
-    let Some(helm_binary) = require_tool("helm", "REGSHIFT_HELM") else {
+    let Some(helm_binary) = support::require_tool("helm", "REGSHIFT_HELM") else {
         return;
     };
     let source = helm_fixtures().join(chart);
@@ -485,22 +434,10 @@ fn render_variants(chart_dir: &Path) -> Vec<Variant> {
         .collect()
 }
 
-/// The real regshift binary, run in the chart's folder as a user would run it.
-fn regshift(chart_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_regshift"));
-    command
-        .current_dir(chart_dir)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("TERM")
-        .timeout(TIMEOUT);
-    command
-}
-
 fn run_regshift_fix(chart_dir: &Path, mode: FixMode) -> Output {
-    let mut command = regshift(chart_dir);
-    command.args(["fix", "--color", "never"]);
+    // The real binary, run in the chart's folder as a user would run it.
+    let mut command = support::regshift(chart_dir);
+    command.timeout(TIMEOUT).args(["fix", "--color", "never"]);
     if mode == FixMode::Unsafe {
         command.arg("--unsafe-fixes");
     }
@@ -650,7 +587,8 @@ fn kept_findings(chart_dir: &Path) -> Vec<KeptFinding> {
 
 /// `kept_findings` for `path` (relative to `dir`) alone, as `regshift check PATH` sees it.
 fn kept_findings_at(dir: &Path, path: &str) -> Vec<KeptFinding> {
-    let output = regshift(dir)
+    let output = support::regshift(dir)
+        .timeout(TIMEOUT)
         .args(["check", "--format", "json", path])
         .output()
         .expect("the regshift binary runs");
@@ -770,38 +708,6 @@ fn annotation_block(chart_yaml: &str, key: &str) -> Option<String> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Files
-
-/// Paths of all regular files below `root`, relative to it, in name order.
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        for entry in fs::read_dir(root.join(&relative)).expect("a readable fixture folder") {
-            let entry = entry.expect("a readable entry");
-            let path = relative.join(entry.file_name());
-            let file_type = entry.file_type().expect("a file type");
-            if file_type.is_dir() {
-                pending.push(path);
-            } else if file_type.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn copy_tree(source: &Path, target: &Path) {
-    for relative in files_under(source) {
-        let destination = target.join(&relative);
-        fs::create_dir_all(destination.parent().expect("a file has a parent"))
-            .expect("a writable sandbox");
-        fs::copy(source.join(&relative), &destination).expect("the fixture copies");
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // kubectl kustomize: overlays render the same manifests after the fix, up to the registry host
 //
 // `fixtures/kustomize/` is one tree: `base/` (a Deployment and a DaemonSet on k8s.gcr.io), a
@@ -850,7 +756,7 @@ const KUSTOMIZATIONS: &[(&str, Render)] = &[
 const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 fn kustomize_fixtures() -> PathBuf {
-    repo_root().join("fixtures/kustomize")
+    support::fixtures().join("kustomize")
 }
 
 #[test]
@@ -943,7 +849,7 @@ fn kustomize_overlay_with_a_vendored_base() {
 /// inserted after it; the render then pulls every image from registry.k8s.io.
 #[test]
 fn kustomize_overlay_with_its_base_outside_the_scanned_path() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let overlay = "overlays/external";
@@ -960,7 +866,8 @@ fn kustomize_overlay_with_its_base_outside_the_scanned_path() {
         "{overlay} must render legacy images before the fix, or this test proves nothing"
     );
 
-    let fix = regshift(&copy)
+    let fix = support::regshift(&copy)
+        .timeout(TIMEOUT)
         .args(["fix", "--color", "never", overlay])
         .output()
         .expect("the regshift binary runs");
@@ -1043,7 +950,8 @@ fn kustomize_remote_base_keeps_the_name_and_gains_a_new_name() {
         let sandbox = TempDir::new().expect("a temporary folder");
         let copy = sandbox.path().join("kustomize");
         copy_tree(&kustomize_fixtures(), &copy);
-        let fix = regshift(&copy)
+        let fix = support::regshift(&copy)
+            .timeout(TIMEOUT)
             .args(["fix", "--color", "never", scanned])
             .output()
             .expect("the regshift binary runs");
@@ -1079,7 +987,7 @@ images:
 /// air-gapped overlay starts pulling from the public registry.
 #[test]
 fn kustomize_oracle_catches_a_base_only_rewrite() {
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let sandbox = TempDir::new().expect("a temporary folder");
@@ -1188,12 +1096,12 @@ fn assert_kustomize_fix_changes_only_the_host(folder: &str) {
         ),
         "{folder} is not rendered on its own ({render:?})"
     );
-    let Some(kubectl) = require_tool("kubectl", "REGSHIFT_KUBECTL") else {
+    let Some(kubectl) = support::require_tool("kubectl", "REGSHIFT_KUBECTL") else {
         return;
     };
     let sandbox = TempDir::new().expect("a temporary folder");
     let helm_command = if render == Render::HelmHostSwap {
-        let Some(helm) = require_tool("helm", "REGSHIFT_HELM") else {
+        let Some(helm) = support::require_tool("helm", "REGSHIFT_HELM") else {
             return;
         };
         let Some(command) = helm_command_for_kustomize(&helm, sandbox.path()) else {
@@ -1303,7 +1211,7 @@ const KUBEADM_VERSION_CLASSES: &[&str] = &[
 const LEGACY_REGISTRY: &str = "k8s.gcr.io";
 
 fn kubeadm_fixtures() -> PathBuf {
-    repo_root().join("fixtures/kubeadm")
+    support::fixtures().join("kubeadm")
 }
 
 /// A kubeadm `ClusterConfiguration`, standalone or embedded by Cluster API.

@@ -7,16 +7,12 @@
 //!
 //! The hooks come from this repository's HEAD commit: uncommitted changes are not in them.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const LEGACY_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pause\nspec:\n  containers:\n  - name: pause\n    image: k8s.gcr.io/pause:3.9\n";
+use crate::support::{self, git, repository};
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+const LEGACY_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pause\nspec:\n  containers:\n  - name: pause\n    image: k8s.gcr.io/pause:3.9\n";
 
 /// HEAD of this repository, which the hook managers build; `None` outside a git checkout.
 fn head() -> Option<String> {
@@ -41,14 +37,6 @@ fn head() -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
-fn git(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("git runs")
-}
-
 /// A scratch repository with a staged manifest that pulls from the legacy registry.
 fn scratch_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -58,12 +46,12 @@ fn scratch_repository() -> tempfile::TempDir {
         &["config", "user.name", "regshift test"],
         &["config", "commit.gpgsign", "false"],
     ] {
-        assert!(git(dir.path(), args).status.success());
+        git(dir.path(), args);
     }
     std::fs::create_dir_all(dir.path().join("deploy")).unwrap();
     std::fs::write(dir.path().join("deploy/pod.yaml"), LEGACY_POD).unwrap();
     std::fs::write(dir.path().join("README.md"), "# scratch\n").unwrap();
-    assert!(git(dir.path(), &["add", "."]).status.success());
+    git(dir.path(), &["add", "."]);
     dir
 }
 
@@ -88,16 +76,8 @@ impl Manager {
     /// The environment of every command of a test: the hook cache, and one cargo target
     /// folder for all hook builds (the second manager's build is then a no-op).
     fn environment(&self, command: &mut Command) {
-        command
+        support::quick_release_build(command)
             .env(self.cache_variable, &self.cache)
-            .env(
-                "CARGO_TARGET_DIR",
-                repository().join("target/tools/hook-build"),
-            )
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_LTO", "false")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env_remove("PRE_COMMIT_COLOR")
             .env("NO_COLOR", "1");
     }
@@ -134,7 +114,7 @@ fn manager(
     cache_variable: &'static str,
     rev_flag: &'static str,
 ) -> Option<Manager> {
-    let binary = common::require_tool(name, env_var)?;
+    let binary = support::require_tool(name, env_var)?;
     Some(Manager {
         binary,
         cache_variable,
@@ -161,7 +141,7 @@ fn both_hooks_with_try_repo(manager: &Manager, rev: &str) {
         std::fs::read_to_string(dir.join("deploy/pod.yaml")).unwrap(),
         LEGACY_POD.replace("k8s.gcr.io", "registry.k8s.io")
     );
-    assert!(git(dir, &["add", "-u"]).status.success());
+    git(dir, &["add", "-u"]);
     let again = manager.try_repo(dir, rev);
     assert!(
         again.status.success(),
@@ -184,11 +164,7 @@ fn commit_is_blocked_and_repaired(manager: &Manager, rev: &str) {
     std::fs::write(dir.join(".pre-commit-config.yaml"), config("regshift")).unwrap();
     let install = manager.command(dir).arg("install").output().unwrap();
     assert!(install.status.success(), "{}", text(&install));
-    assert!(
-        git(dir, &["add", ".pre-commit-config.yaml"])
-            .status
-            .success()
-    );
+    git(dir, &["add", ".pre-commit-config.yaml"]);
 
     let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
     assert!(
@@ -203,11 +179,7 @@ fn commit_is_blocked_and_repaired(manager: &Manager, rev: &str) {
     );
 
     std::fs::write(dir.join(".pre-commit-config.yaml"), config("regshift-fix")).unwrap();
-    assert!(
-        git(dir, &["add", ".pre-commit-config.yaml"])
-            .status
-            .success()
-    );
+    git(dir, &["add", ".pre-commit-config.yaml"]);
     let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
     assert!(
         !commit.status.success(),
@@ -219,7 +191,7 @@ fn commit_is_blocked_and_repaired(manager: &Manager, rev: &str) {
             .unwrap()
             .contains("image: registry.k8s.io/pause:3.9")
     );
-    assert!(git(dir, &["add", "-u"]).status.success());
+    git(dir, &["add", "-u"]);
     let commit = manager.git(dir, &["commit", "-q", "-m", "add a pod"]);
     assert!(
         commit.status.success(),

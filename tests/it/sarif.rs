@@ -2,25 +2,24 @@
 //! @microsoft/sarif-multitool-linux, installed by .ci/install-tools.sh), for a tree that
 //! triggers every rule.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use regshift::rules::Rule;
 
+use crate::support;
+
 #[test]
 fn sarif_for_every_rule_passes_the_official_validator() {
-    let Some(validator) = common::require_tool("sarif-multitool", "REGSHIFT_SARIF_MULTITOOL")
+    let Some(validator) = support::require_tool("sarif-multitool", "REGSHIFT_SARIF_MULTITOOL")
     else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
-    common::copy_tree(&common::fixtures().join("all-rules"), &tree);
+    support::copy_tree(&support::fixtures().join("all-rules"), &tree);
     let sarif = dir.path().join("regshift.sarif");
-    let status = Command::new(env!("CARGO_BIN_EXE_regshift"))
-        .current_dir(&tree)
+    let status = support::regshift_command(&tree)
         .args(["check", "--format", "sarif", "--output"])
         .arg(&sarif)
         .status()

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use regshift::detect::{Detection, Detector, RuleFilter};
+use regshift::detect::Detection;
 use regshift::finding::Applicability;
 use regshift::fix::{FixLevel, apply_fixes};
 use regshift::path::RepoPath;
@@ -27,9 +27,10 @@ use regshift::report::sarif::SarifReporter;
 use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
 use regshift::rules::{Rule, Severity};
 use regshift::settings::Mode;
-use regshift::source::SourceFile;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+
+use crate::support::{detect, line_column};
 
 /// A line of 200+ characters with multi-byte text on both sides of the hit.
 fn long_annotation() -> String {
@@ -90,12 +91,6 @@ const pauseImage = \"k8s.gcr.io/pause:3.9\"
         ("deploy/app.yaml", manifest.into_bytes()),
         ("hack/images.go", go.as_bytes().to_vec()),
     ]
-}
-
-fn detect(path: &str, bytes: &[u8]) -> (SourceFile, Detection) {
-    let source = SourceFile::new(RepoPath::new(path), bytes.to_vec());
-    let detection = Detector::new().detect(&source, &RuleFilter::default());
-    (source, detection)
 }
 
 fn report_from(path: &str, detection: Detection) -> FileReport {
@@ -337,21 +332,6 @@ impl<'de> Deserialize<'de> for Keys {
 #[derive(serde::Deserialize)]
 struct DocumentKeys {
     findings: Vec<Keys>,
-}
-
-/// 1-based line and Unicode-scalar column of `offset`, a BOM not being a column.
-fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset];
-    let line_start = before
-        .iter()
-        .rposition(|byte| *byte == b'\n')
-        .map_or(0, |newline| newline + 1);
-    let line = 1 + before.iter().filter(|byte| **byte == b'\n').count();
-    let mut text = std::str::from_utf8(&before[line_start..]).unwrap();
-    if line_start == 0 {
-        text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    }
-    (line, 1 + text.chars().count())
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! scanned tree. Every command runs under a timeout, and the heavy ones under a memory ceiling
 //! (peak RSS, read from /proc while the command runs).
 //!
-//! Already covered in `tests/filesystem.rs`, and not repeated here:
+//! Already covered in `tests/it/filesystem.rs`, and not repeated here:
 //! - hard-linked file refused, both links intact: `hard_linked_file_is_refused_and_both_links_keep_the_old_content`
 //! - read-only file refused and unchanged: `read_only_file_is_refused_and_left_unchanged`
 //! - unreadable file listed by `check` with exit 2 (as uid 65534 when root):
@@ -30,7 +30,7 @@
 //! commands, and a tree full of code (git hooks and configuration, a Makefile, a chart, a
 //! kustomize exec function, a pre-commit configuration) that must never run.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -42,23 +42,14 @@ use assert_fs::TempDir;
 use assert_fs::prelude::*;
 use serde_json::Value;
 
-/// Long enough for a debug build on a busy 2-core machine; short enough that a hang fails.
-const TIMEOUT: Duration = Duration::from_secs(60);
+use crate::support::{
+    self, POD, TIMEOUT, count, git, marker_script, regshift_command, skipped, tree_contents,
+};
+
 const MIB: u64 = 1024 * 1024;
 
 const OLD: &str = "k8s.gcr.io";
 const NEW: &str = "registry.k8s.io";
-
-const POD: &str = "\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-  - name: web
-    image: k8s.gcr.io/pause:3.1
-";
 
 // ---------------------------------------------------------------------------------------------
 // Running regshift with a timeout and a memory reading
@@ -138,24 +129,6 @@ impl Run {
     }
 }
 
-/// `regshift ARGS` in `dir`, with a clean colour environment.
-fn regshift<I, S>(dir: &Path, args: I) -> Command
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<OsStr>,
-{
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("regshift"));
-    command
-        .current_dir(dir)
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR")
-        .env_remove("CLICOLOR_FORCE")
-        .env_remove("TERM")
-        .stdin(Stdio::null());
-    command
-}
-
 /// Run `command` to the end, or kill it after `timeout`; read its peak RSS as it runs.
 fn run_with_timeout(command: &mut Command, timeout: Duration) -> Run {
     let started = Instant::now();
@@ -221,20 +194,6 @@ fn finding_count(report: &Value, path: &str) -> usize {
         .count()
 }
 
-fn skipped(report: &Value) -> Vec<(String, String)> {
-    report["skipped"]
-        .as_array()
-        .expect("skipped")
-        .iter()
-        .map(|entry| {
-            (
-                entry["path"].as_str().expect("path").to_owned(),
-                entry["reason"].as_str().expect("reason").to_owned(),
-            )
-        })
-        .collect()
-}
-
 /// `bytes` with every legacy host replaced by the new one (the expected result when every hit
 /// is an image reference with a safe fix).
 fn swapped(bytes: &[u8]) -> Vec<u8> {
@@ -253,13 +212,6 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|window| *window == needle)
-        .count()
 }
 
 /// Temporary files of the atomic write left in `dir` (recursively).
@@ -343,7 +295,7 @@ fn yaml_alias_bombs_are_reported_once_per_host_and_fixed_in_bounded_time_and_mem
         dir.child(path).write_str(text).unwrap();
     }
 
-    let check = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     check
         .assert_code(1, "check")
         .assert_peak_rss_below(256 * MIB, "check");
@@ -358,7 +310,7 @@ fn yaml_alias_bombs_are_reported_once_per_host_and_fixed_in_bounded_time_and_mem
         assert_eq!(finding_count(&report, path), expected, "{path}: {report:#}");
     }
 
-    let fix = run(&mut regshift(dir.path(), ["fix"]));
+    let fix = run(regshift_command(dir.path()).args(["fix"]));
     fix.assert_code(0, "fix")
         .assert_peak_rss_below(256 * MIB, "fix");
     for (path, text) in &files[..4] {
@@ -383,7 +335,7 @@ fn yaml_alias_bombs_are_reported_once_per_host_and_fixed_in_bounded_time_and_mem
         fs::read_to_string(dir.child("overlay/kustomization.yaml").path()).unwrap(),
         expected
     );
-    run(&mut regshift(dir.path(), ["check"])).assert_code(0, "check after fix");
+    run(regshift_command(dir.path()).args(["check"])).assert_code(0, "check after fix");
 }
 
 #[test]
@@ -428,7 +380,7 @@ fn nesting_100k_deep_is_reported_with_a_note_and_fixed_in_bounded_time() {
         dir.child(path).write_str(text).unwrap();
     }
 
-    let check = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     check
         .assert_code(1, "check")
         .assert_peak_rss_below(256 * MIB, "check");
@@ -446,7 +398,7 @@ fn nesting_100k_deep_is_reported_with_a_note_and_fixed_in_bounded_time() {
         );
     }
 
-    run(&mut regshift(dir.path(), ["fix"]))
+    run(regshift_command(dir.path()).args(["fix"]))
         .assert_code(0, "fix")
         .assert_peak_rss_below(256 * MIB, "fix");
     for (path, text) in &files {
@@ -489,7 +441,7 @@ fn one_line_file_of_50_mb_with_hits_is_skipped_listed_and_never_read_or_written(
     dir.child("dump/images.json").write_binary(&big).unwrap();
     dir.child("app.yaml").write_str(POD).unwrap();
 
-    let check = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     // Findings in app.yaml; the skipped file alone is not an error.
     check
         .assert_code(1, "check")
@@ -502,7 +454,7 @@ fn one_line_file_of_50_mb_with_hits_is_skipped_listed_and_never_read_or_written(
     assert!(skipped[0].1.contains("10 MiB"), "{skipped:?}");
     assert!(check.stderr().contains("dump/images.json"));
 
-    let fix = run(&mut regshift(dir.path(), ["fix"]));
+    let fix = run(regshift_command(dir.path()).args(["fix"]));
     fix.assert_code(0, "fix")
         .assert_peak_rss_below(40 * MIB, "fix never reads the 50 MB file");
     assert!(fix.stderr().contains("dump/images.json"), "still listed");
@@ -524,7 +476,7 @@ fn one_line_file_of_9_mb_with_1000_hits_is_fixed_exactly_in_bounded_time_and_mem
     assert!(original.len() < 10 * MIB as usize);
     dir.child("images.json").write_binary(&original).unwrap();
 
-    let fix = run(&mut regshift(dir.path(), ["fix"]));
+    let fix = run(regshift_command(dir.path()).args(["fix"]));
     // Whatever happened, the file is whole: the original, or fully fixed.
     let now = fs::read(dir.child("images.json").path()).unwrap();
     let expected = swapped(&original);
@@ -538,7 +490,7 @@ fn one_line_file_of_9_mb_with_1000_hits_is_fixed_exactly_in_bounded_time_and_mem
     assert!(now == expected, "every host rewritten, nothing else");
     println!("9 MB one-line fix: {:?}", fix.elapsed);
 
-    let check = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     check.assert_code(0, "check after fix");
     assert_eq!(check.json()["summary"]["findings"], 0);
 }
@@ -576,7 +528,7 @@ fn invalid_utf8_around_hits_is_kept_byte_for_byte_and_only_hosts_change() {
     for format in [
         "json", "sarif", "jsonl", "github", "human", "concise", "markdown",
     ] {
-        let check = run(&mut regshift(dir.path(), ["check", "--format", format]));
+        let check = run(regshift_command(dir.path()).args(["check", "--format", format]));
         check.assert_code(1, &format!("check --format {format}"));
         match format {
             "json" | "sarif" => {
@@ -590,7 +542,7 @@ fn invalid_utf8_around_hits_is_kept_byte_for_byte_and_only_hosts_change() {
             _ => {}
         }
     }
-    let report = run(&mut regshift(dir.path(), ["check", "--format", "json"])).json();
+    let report = run(regshift_command(dir.path()).args(["check", "--format", "json"])).json();
     for (path, bytes) in &files {
         assert_eq!(
             finding_count(&report, path),
@@ -599,7 +551,7 @@ fn invalid_utf8_around_hits_is_kept_byte_for_byte_and_only_hosts_change() {
         );
     }
 
-    let diff = run(&mut regshift(dir.path(), ["fix", "--diff"]));
+    let diff = run(regshift_command(dir.path()).args(["fix", "--diff"]));
     diff.assert_code(1, "fix --diff");
     for (path, bytes) in &files {
         assert_eq!(
@@ -608,7 +560,7 @@ fn invalid_utf8_around_hits_is_kept_byte_for_byte_and_only_hosts_change() {
             "--diff writes nothing"
         );
     }
-    run(&mut regshift(dir.path(), ["fix"])).assert_code(0, "fix");
+    run(regshift_command(dir.path()).args(["fix"])).assert_code(0, "fix");
     for (path, bytes) in &files {
         assert_eq!(
             fs::read(dir.child(path).path()).unwrap(),
@@ -632,13 +584,13 @@ fn nul_bytes_after_the_binary_probe_in_a_yaml_file_are_kept_and_hosts_fixed() {
     bytes.extend_from_slice(b"init: \0k8s.gcr.io/etcd:3.5.9\n");
     dir.child("deploy/nul.yaml").write_binary(&bytes).unwrap();
 
-    let check = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     check.assert_code(1, "check");
     let report = check.json();
     assert_eq!(report["summary"]["files_scanned"], 1);
     assert_eq!(finding_count(&report, "deploy/nul.yaml"), 3, "{report:#}");
 
-    run(&mut regshift(dir.path(), ["fix"])).assert_code(0, "fix");
+    run(regshift_command(dir.path()).args(["fix"])).assert_code(0, "fix");
     let fixed = fs::read(dir.child("deploy/nul.yaml").path()).unwrap();
     assert_eq!(count(&fixed, b"\0"), count(&bytes, b"\0"), "NUL bytes kept");
     assert!(fixed == swapped(&bytes), "only the hosts change");
@@ -669,7 +621,7 @@ fn device_files_named_or_in_the_tree_are_skipped_without_hanging_or_writing() {
     }
 
     // Walked: devices and links to them are not candidates.
-    let walked = run(&mut regshift(dir.path(), ["check", "--format", "json"]));
+    let walked = run(regshift_command(dir.path()).args(["check", "--format", "json"]));
     walked.assert_code(1, "check .");
     let report = walked.json();
     assert_eq!(report["summary"]["files_scanned"], 1, "{report:#}");
@@ -689,7 +641,7 @@ fn device_files_named_or_in_the_tree_are_skipped_without_hanging_or_writing() {
     if made_device {
         named.push("device.yaml");
     }
-    let explicit = run(&mut regshift(dir.path(), &named));
+    let explicit = run(regshift_command(dir.path()).args(&named));
     explicit.assert_code(1, "check with devices named");
     let report = explicit.json();
     assert_eq!(report["summary"]["files_scanned"], 1, "{report:#}");
@@ -729,7 +681,7 @@ fn device_files_named_or_in_the_tree_are_skipped_without_hanging_or_writing() {
 
     let mut fix_args = vec!["fix"];
     fix_args.extend(&named[3..]);
-    run(&mut regshift(dir.path(), &fix_args)).assert_code(0, "fix with devices named");
+    run(regshift_command(dir.path()).args(&fix_args)).assert_code(0, "fix with devices named");
     assert_eq!(
         fs::read_to_string(dir.child("app.yaml").path()).unwrap(),
         POD.replace(OLD, NEW)
@@ -764,7 +716,7 @@ fn hard_link_to_a_file_outside_the_root_is_refused_and_the_outside_file_is_untou
     repo.child("app.yaml").write_str(POD).unwrap();
     fs::hard_link(outside.path(), repo.child("linked.yaml").path()).unwrap();
 
-    let fix = run(&mut regshift(repo.path(), ["fix", "."]));
+    let fix = run(regshift_command(repo.path()).args(["fix", "."]));
     fix.assert_code(2, "fix");
     assert!(
         fix.stderr().contains("linked.yaml") && fix.stderr().contains("hard link"),
@@ -800,7 +752,8 @@ fn unreadable_file_under_fix_is_skipped_with_exit_2_and_left_as_it_was() {
     locked.write_str(POD).unwrap();
     fs::set_permissions(locked.path(), fs::Permissions::from_mode(0o000)).unwrap();
 
-    let mut command = regshift(dir.path(), ["fix", "."]);
+    let mut command = regshift_command(dir.path());
+    command.args(["fix", "."]);
     if fs::File::open(locked.path()).is_ok() {
         // Root reads anything: run as `nobody`, who needs to reach and write the folder.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
@@ -913,7 +866,8 @@ fn fix_and_act_after_read(dir: &Path, path: &Path, act: impl FnOnce()) -> Option
     }
     let canonical = fs::canonicalize(path).unwrap();
     let before = fs::metadata(path).unwrap().accessed().unwrap();
-    let mut command = regshift(dir, ["fix", "-j", "1", "."]);
+    let mut command = regshift_command(dir);
+    command.args(["fix", "-j", "1", "."]);
     let started = Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
@@ -1024,11 +978,7 @@ fn file_swapped_for_a_symlink_to_outside_between_scan_and_write_is_not_written_t
 /// A tree whose fixes are not idempotent as edits (an inserted `newName`, kubeadm's inserted
 /// CoreDNS repository): applying one twice would corrupt the file.
 fn race_tree(dir: &Path) {
-    let write = |path: &str, text: &str| {
-        let path = dir.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(&dir.join(path), text);
     for index in 0..40 {
         write(
             &format!("apps/app-{index}/pod.yaml"),
@@ -1051,30 +1001,12 @@ fn race_tree(dir: &Path) {
     }
 }
 
-fn tree_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in fs::read_dir(&folder).unwrap().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(dir).unwrap().to_path_buf();
-                files.push((relative, fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn two_concurrent_fix_runs_leave_every_file_fixed_exactly_once() {
     // The expected tree: one fix run alone.
     let reference = TempDir::new().unwrap();
     race_tree(reference.path());
-    run(&mut regshift(reference.path(), ["fix"])).assert_code(0, "fix alone");
+    run(regshift_command(reference.path()).args(["fix"])).assert_code(0, "fix alone");
     let expected = tree_contents(reference.path());
     assert!(
         expected
@@ -1093,8 +1025,10 @@ fn two_concurrent_fix_runs_leave_every_file_fixed_exactly_once() {
         let dir = TempDir::new().unwrap();
         race_tree(dir.path());
         let jobs = if round % 2 == 0 { "1" } else { "4" };
-        let mut first = regshift(dir.path(), ["fix", "-j", jobs]);
-        let mut second = regshift(dir.path(), ["fix", "-j", "4"]);
+        let mut first = regshift_command(dir.path());
+        first.args(["fix", "-j", jobs]);
+        let mut second = regshift_command(dir.path());
+        second.args(["fix", "-j", "4"]);
         let (a, b) = thread::scope(|scope| {
             let a = scope.spawn(|| run(&mut first));
             let b = scope.spawn(|| run(&mut second));
@@ -1129,7 +1063,7 @@ fn two_concurrent_fix_runs_leave_every_file_fixed_exactly_once() {
             "round {round}: every file fixed exactly once, nothing lost"
         );
         assert!(leftover_temporaries(dir.path()).is_empty());
-        run(&mut regshift(dir.path(), ["check"])).assert_code(0, "check after the race");
+        run(regshift_command(dir.path()).args(["check"])).assert_code(0, "check after the race");
     }
 }
 
@@ -1199,7 +1133,7 @@ fn fix_on_a_full_disk_fails_cleanly_and_keeps_the_original() {
     fs::write(repo.join("pods.yaml"), &original).unwrap();
     let filler = fill(disk.path());
 
-    let fix = run(&mut regshift(&repo, ["fix"]));
+    let fix = run(regshift_command(&repo).args(["fix"]));
     fix.assert_code(2, "fix on a full disk");
     assert!(
         fix.stderr().contains("pods.yaml") && fix.stderr().contains("No space left"),
@@ -1218,7 +1152,7 @@ fn fix_on_a_full_disk_fails_cleanly_and_keeps_the_original() {
 
     // With room again, the same command succeeds.
     fs::remove_file(filler).unwrap();
-    run(&mut regshift(&repo, ["fix"])).assert_code(0, "fix with room");
+    run(regshift_command(&repo).args(["fix"])).assert_code(0, "fix with room");
     assert_eq!(
         fs::read_to_string(repo.join("pods.yaml")).unwrap(),
         original.replace(OLD, NEW)
@@ -1297,7 +1231,7 @@ fn file_names_cannot_inject_github_workflow_commands_into_the_action_log() {
     ];
     let mut injected = Vec::new();
     for (what, args) in &runs {
-        let result = run(&mut regshift(dir.path(), args));
+        let result = run(regshift_command(dir.path()).args(args));
         result.assert_finished(what);
         let streams: Vec<(&str, &[u8])> = if what.contains("stderr") {
             vec![("stderr", &result.stderr)]
@@ -1325,38 +1259,6 @@ fn file_names_cannot_inject_github_workflow_commands_into_the_action_log() {
     );
 }
 
-/// Scripts that record, in `markers`, that they ran.
-#[cfg(unix)]
-fn marker_script(path: &Path, markers: &Path, name: &str) {
-    use std::os::unix::fs::PermissionsExt;
-
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(
-        path,
-        format!(
-            "#!/bin/sh\ntouch '{}/{name}'\ncat >/dev/null 2>&1 || true\nexit 0\n",
-            markers.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args(["-c", "user.name=test", "-c", "user.email=test@example.com"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[cfg(unix)]
 #[test]
 fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
@@ -1373,11 +1275,7 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
     marker_script(&evil, &markers, "evil-program");
 
     // The tree: manifests with findings, and every kind of code a repository can carry.
-    let write = |path: &str, text: &str| {
-        let path = repo.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| support::write(&repo.join(path), text);
     write("deploy/pod.yaml", POD);
     write(
         "Makefile",
@@ -1423,7 +1321,9 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
     write(".envrc", &format!("touch '{}/direnv'\n", markers.display()));
     git(&repo, &["init", "-q"]);
     git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-qm", "init"]);
+    // `git` leaves the global configuration out, and with it any identity to commit as.
+    let identity = ["-c", "user.name=test", "-c", "user.email=test@example.com"];
+    git(&repo, &[&identity[..], &["commit", "-qm", "init"]].concat());
     // Local git configuration and hooks: present in a checkout someone else prepared.
     for hook in [
         "pre-commit",
@@ -1512,7 +1412,8 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
         &["check", "."],
     ];
     for args in scan_runs {
-        let mut command = regshift(&repo, args);
+        let mut command = regshift_command(&repo);
+        command.args(args);
         command.env("PATH", &path_with_git_shim);
         run(&mut command).assert_finished(&args.join(" "));
     }
@@ -1540,7 +1441,8 @@ fn code_in_the_scanned_tree_never_runs_in_check_fix_diff_images_or_sweep() {
         &["sweep", "."][..],
         &["sweep", "--fix", "--commit", "."][..],
     ] {
-        let mut command = regshift(&base.path().join("sweep"), args);
+        let mut command = regshift_command(&base.path().join("sweep"));
+        command.args(args);
         command
             .env("PATH", &path_without_git)
             .env("GIT_CONFIG_NOSYSTEM", "1")

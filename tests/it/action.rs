@@ -4,17 +4,13 @@
 //! GitHub evaluates it (in `env:`). Release downloads are served by a fake `curl` from a
 //! locally built asset, so the install path is exercised without a network.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use regshift::detect::yaml::{Node, documents};
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{self, repository};
 
 /// The steps of action.yml: each one's env (with `${{ … }}` unevaluated) and run script.
 fn steps() -> Vec<(BTreeMap<String, String>, String)> {
@@ -93,7 +89,7 @@ impl Runner {
     fn new(tree: &str) -> Runner {
         let temp = tempfile::tempdir().unwrap();
         let workspace = temp.path().join("workspace");
-        common::copy_tree(&common::fixtures().join(tree), &workspace);
+        support::copy_tree(&support::fixtures().join(tree), &workspace);
         let fake_bin = temp.path().join("fake-bin");
         std::fs::create_dir_all(&fake_bin).unwrap();
         Runner {
@@ -183,15 +179,9 @@ impl Runner {
                 .env("GITHUB_PATH", &path_file)
                 .env("RUNNER_TEMP", &runner_temp)
                 .env("RUNNER_OS", "Linux")
-                .env("RUNNER_ARCH", "X64")
-                // A source build shares the hook tests' cargo folder and skips LTO.
-                .env(
-                    "CARGO_TARGET_DIR",
-                    repository().join("target/tools/hook-build"),
-                )
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
+                .env("RUNNER_ARCH", "X64");
+            // A source build shares the hook tests' cargo folder and skips LTO.
+            support::quick_release_build(&mut command);
             for (name, value) in &env {
                 command.env(name, evaluate(value, &inputs));
             }
@@ -244,7 +234,7 @@ fn inputs_reach_scripts_only_through_env() {
 
 #[test]
 fn action_yml_matches_the_github_actions_schema() {
-    let Some(check) = common::require_tool("check-jsonschema", "REGSHIFT_CHECK_JSONSCHEMA") else {
+    let Some(check) = support::require_tool("check-jsonschema", "REGSHIFT_CHECK_JSONSCHEMA") else {
         return;
     };
     let output = Command::new(check)
@@ -378,7 +368,7 @@ fn readme_example(name: &str) -> String {
 
 #[test]
 fn readme_workflow_example_matches_the_github_workflow_schema() {
-    let Some(check) = common::require_tool("check-jsonschema", "REGSHIFT_CHECK_JSONSCHEMA") else {
+    let Some(check) = support::require_tool("check-jsonschema", "REGSHIFT_CHECK_JSONSCHEMA") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -403,7 +393,7 @@ fn readme_workflow_example_matches_the_github_workflow_schema() {
 
 #[test]
 fn readme_hook_example_and_the_manifest_validate_with_pre_commit() {
-    let Some(pre_commit) = common::require_tool("pre-commit", "REGSHIFT_PRE_COMMIT") else {
+    let Some(pre_commit) = support::require_tool("pre-commit", "REGSHIFT_PRE_COMMIT") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -1,0 +1,21 @@
+//! regshift's integration tests, as one crate.
+//!
+//! Cargo builds every `tests/*.rs` as a crate of its own and links each one against the
+//! library and its dependencies; on CI's two cores eleven test binaries cost more link time
+//! than the tests themselves. So every area is a module of this one crate (`tests/it/`), and
+//! the helpers more than one area needs live once, in `support`. Run one area with
+//! `cargo test --test it render::`, one test with its full name.
+
+mod support;
+
+mod action;
+mod adversarial;
+mod cli;
+mod external_tools;
+mod filesystem;
+mod hooks;
+mod properties;
+mod readme;
+mod render;
+mod sarif;
+mod sweep;
