@@ -312,7 +312,7 @@ fn check_moves_converge(moves: &[Move]) -> Result<(), String> {
         let again = scanner
             .scan(moved.to.as_bytes())
             .into_iter()
-            .find(|hit| hit.range.start == 0 && hit.form != HostForm::Staging);
+            .find(|hit| hit.range.start == 0 && hit.form.is_moved());
         if let Some(hit) = again {
             let by = match hit.form {
                 HostForm::Move(other) => format!("move[{other}]"),

@@ -14,10 +14,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::cli::ImagesFormat;
-use crate::detect::hosts::NEW_HOST;
 use crate::finding::Finding;
+use crate::image_ref::ImageRef;
 use crate::report::{FileReport, Reporter, RunReport};
-use crate::rules::Rule;
+use crate::rules::{NEW_HOST, Treatment};
 use crate::settings::ImagesOptions;
 
 #[derive(Debug, Default)]
@@ -42,14 +42,12 @@ impl ImagesReporter {
     }
 }
 
-/// The legacy reference and its registry.k8s.io name, for a finding that pulls one image.
+/// The legacy reference and its new name, for a finding that pulls one image: a built-in
+/// host form that the catalogue rewrites, with a tag or digest and no template or variable.
 pub fn image_of(finding: &Finding) -> Option<(String, String)> {
-    if !matches!(
-        finding.rule,
-        Rule::LegacyHost | Rule::LegacyBackend | Rule::LegacyGcrProject
-    ) {
+    let Treatment::Rewrite { to, .. } = &finding.rule.host()?.treatment else {
         return None;
-    }
+    };
     let reference = finding.reference.replace("\\/", "/");
     let matched = finding.matched.replace("\\/", "/");
     let prefix = reference.get(..matched.len())?;
@@ -59,15 +57,28 @@ pub fn image_of(finding: &Finding) -> Option<(String, String)> {
     let path = &reference[matched.len()..];
     // One image: a path with a tag or a digest, no template or variable in it. A bare
     // repository (`repository: k8s.gcr.io/x` with the tag in another key) names no version.
-    let last = path.rsplit('/').next().unwrap_or("");
     let complete = path.len() > 1
         && path.starts_with('/')
         && !path.ends_with(['/', ':', '@'])
-        && (last.contains(':') || last.contains('@'))
+        && ImageRef::parse(path).is_pinned()
         && path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-:@".contains(c));
-    complete.then(|| (reference.clone(), format!("{NEW_HOST}{path}")))
+    complete.then(|| (reference.clone(), format!("{to}{path}")))
+}
+
+/// Whether the Kubernetes project guarantees a finding's image on the new host (the old
+/// gcr.io project's images may be missing there).
+fn is_guaranteed(finding: &Finding) -> bool {
+    finding.rule.host().is_some_and(|host| {
+        matches!(
+            host.treatment,
+            Treatment::Rewrite {
+                guaranteed: true,
+                ..
+            }
+        )
+    })
 }
 
 /// `crane copy SOURCE DESTINATION` for one image: the source keeps its tag and digest; the
@@ -77,17 +88,11 @@ pub fn crane_copy(image: &str, mirror: &str) -> String {
         .strip_prefix(NEW_HOST)
         .unwrap_or(image)
         .trim_start_matches('/');
-    let (name_and_tag, digest) = match path.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (path, None),
-    };
-    let slash = name_and_tag.rfind('/').unwrap_or(0);
-    let has_tag = name_and_tag[slash..].contains(':');
-    let destination = match (has_tag, digest) {
-        (true, _) | (false, None) => format!("{}/{name_and_tag}", mirror.trim_end_matches('/')),
-        (false, Some(digest)) => {
-            format!("{}/{name_and_tag}@{digest}", mirror.trim_end_matches('/'))
-        }
+    let parsed = ImageRef::parse(path);
+    let mirror = mirror.trim_end_matches('/');
+    let destination = match (parsed.tag, parsed.digest) {
+        (None, Some(digest)) => format!("{mirror}/{}@{digest}", parsed.without_digest()),
+        _ => format!("{mirror}/{}", parsed.without_digest()),
     };
     format!("crane copy {image} {destination}")
 }
@@ -124,7 +129,7 @@ impl Reporter for ImagesReporter {
             if !entry.legacy.contains(&legacy) {
                 entry.legacy.push(legacy);
             }
-            entry.unverified |= finding.rule == Rule::LegacyGcrProject;
+            entry.unverified |= !is_guaranteed(finding);
             entry
                 .used_in
                 .push((file.path.to_string(), finding.location.line));

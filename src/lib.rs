@@ -19,6 +19,7 @@ pub mod engine;
 pub mod explain;
 pub mod finding;
 pub mod fix;
+pub mod image_ref;
 pub mod images;
 pub mod layout;
 pub mod origin;

@@ -14,27 +14,48 @@ use std::ops::{ControlFlow, Range};
 use memchr::memmem;
 
 use super::gate::CaselessSearch;
+use crate::rules::{HOST_PATTERNS, Rule, Segment, Treatment, host_needles};
 
-/// The frozen registry.
-pub const LEGACY_HOST: &str = "k8s.gcr.io";
-/// Where everything moved.
-pub const NEW_HOST: &str = "registry.k8s.io";
+pub use crate::rules::{LEGACY_HOST, NEW_HOST};
 
-/// Which legacy form a hit is (domain reference §2, host table).
+/// Which legacy form a hit is: a host pattern of the catalogue (by its rule) or a registry
+/// move from the configuration (by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HostForm {
-    /// `k8s.gcr.io`.
-    Legacy,
-    /// `{us,eu,asia}.gcr.io/k8s-artifacts-prod`, `<region>-docker.pkg.dev/k8s-artifacts-prod/images`.
-    Backend,
-    /// `gcr.io/google-containers`, `gcr.io/google_containers`.
-    GcrProject,
-    /// `staging-k8s.gcr.io`, `gcr.io/k8s-staging-*`, `<region>-docker.pkg.dev/k8s-staging-images`.
-    Staging,
+    /// A built-in form: `k8s.gcr.io` is `Builtin(Rule::LegacyHost)` (see `rules::HOST_PATTERNS`).
+    Builtin(Rule),
     /// A registry moved by the configuration (`[[move]]`), by index.
     Move(usize),
 }
 
+impl HostForm {
+    /// The rule its references are reported under when nothing else decides.
+    pub fn rule(self) -> Rule {
+        match self {
+            HostForm::Builtin(rule) => rule,
+            HostForm::Move(_) => Rule::RegistryMove,
+        }
+    }
+
+    /// What a fix writes in place of the matched bytes; `None` for a form that is only
+    /// reported (a staging registry).
+    pub fn destination(self, moves: &[Move]) -> Option<&str> {
+        match self {
+            HostForm::Builtin(rule) => match rule.host().map(|host| &host.treatment) {
+                Some(Treatment::Rewrite { to, .. }) => Some(to),
+                _ => None,
+            },
+            HostForm::Move(index) => {
+                Some(moves.get(index).map_or(NEW_HOST, |moved| moved.to.as_str()))
+            }
+        }
+    }
+
+    /// Whether references of this form are rewritten somewhere (moved, not only reported).
+    pub fn is_moved(self) -> bool {
+        self.destination(&[]).is_some()
+    }
+}
 /// A registry move from the configuration: `from` (a host, optionally with path segments)
 /// becomes `to`. Matched with the same whole-token rule as the built-in hosts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,10 +124,6 @@ pub struct HostScanner {
     moves: Vec<Move>,
 }
 
-/// The needles every host form contains. Also the byte gate: a file without any of them has
-/// nothing to report.
-const HOST_NEEDLES: &[&str] = &["gcr.io", "docker.pkg.dev"];
-
 impl Default for HostScanner {
     fn default() -> Self {
         Self::new()
@@ -127,9 +144,11 @@ impl HostScanner {
     /// the same pass as the hosts ([`Self::scan_tokens`]): a second pass over a large file
     /// costs as much as the first.
     pub fn with_markers(moves: Vec<Move>, markers: &[&[u8]]) -> HostScanner {
-        let hosts: Vec<&[u8]> = HOST_NEEDLES
-            .iter()
-            .map(|needle| needle.as_bytes())
+        // Every host form contains one of the catalogue's needles: a file without any has
+        // nothing to report.
+        let hosts: Vec<&[u8]> = host_needles()
+            .into_iter()
+            .map(str::as_bytes)
             .chain(moves.iter().map(|moved| moved.host.as_bytes()))
             .collect();
         let host_needles = hosts.len();
@@ -260,75 +279,48 @@ fn classify_move(
         if !text.eq_ignore_ascii_case(moved.host.as_bytes()) {
             return None;
         }
-        let mut end = token.end;
-        for segment in &moved.path {
-            let found = path_segment_after(bytes, end)?;
-            if !bytes[found.clone()].eq_ignore_ascii_case(segment.as_bytes()) {
-                return None;
-            }
-            end = found.end;
-        }
+        let end = segments_after(bytes, token.end, moved.path.len(), |at, name| {
+            name.eq_ignore_ascii_case(moved.path[at].as_bytes())
+        })?;
         Some((HostForm::Move(index), token.start..end))
     })
 }
 
-/// Which form a token is, and the range a fix replaces (host plus any project prefix).
-fn classify_token(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
-    let text = &bytes[token.clone()];
-    if text.eq_ignore_ascii_case(b"k8s.gcr.io") {
-        return Some((HostForm::Legacy, token));
-    }
-    if text.eq_ignore_ascii_case(b"staging-k8s.gcr.io") {
-        return Some((HostForm::Staging, token));
-    }
-    if text.eq_ignore_ascii_case(b"gcr.io") {
-        let segment = path_segment_after(bytes, token.end)?;
-        let name = &bytes[segment.clone()];
-        if name.eq_ignore_ascii_case(b"google-containers")
-            || name.eq_ignore_ascii_case(b"google_containers")
-        {
-            return Some((HostForm::GcrProject, token.start..segment.end));
-        }
-        if starts_with_ignore_case(name, b"k8s-staging-") && name.len() > b"k8s-staging-".len() {
-            return Some((HostForm::Staging, token.start..segment.end));
-        }
-        return None;
-    }
-    if [&b"us.gcr.io"[..], b"eu.gcr.io", b"asia.gcr.io"]
-        .iter()
-        .any(|host| text.eq_ignore_ascii_case(host))
-    {
-        let segment = path_segment_after(bytes, token.end)?;
-        if bytes[segment.clone()].eq_ignore_ascii_case(b"k8s-artifacts-prod") {
-            return Some((HostForm::Backend, token.start..segment.end));
-        }
-        return None;
-    }
-    if is_artifact_registry_host(text) {
-        let project = path_segment_after(bytes, token.end)?;
-        let project_name = &bytes[project.clone()];
-        if project_name.eq_ignore_ascii_case(b"k8s-artifacts-prod") {
-            let repository = path_segment_after(bytes, project.end)?;
-            if bytes[repository.clone()].eq_ignore_ascii_case(b"images") {
-                return Some((HostForm::Backend, token.start..repository.end));
-            }
-            return None;
-        }
-        if project_name.eq_ignore_ascii_case(b"k8s-staging-images") {
-            return Some((HostForm::Staging, token.start..project.end));
-        }
-    }
-    None
+/// Which built-in form the token at `token` in `bytes` is, and the range a fix replaces (host
+/// plus any project prefix): the first of the catalogue's host patterns that matches.
+pub fn builtin_form(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
+    classify_token(bytes, token)
 }
 
-/// `<region>-docker.pkg.dev`, for example `us-central1-docker.pkg.dev` or `europe-docker.pkg.dev`.
-fn is_artifact_registry_host(text: &[u8]) -> bool {
-    const SUFFIX: &[u8] = b"-docker.pkg.dev";
-    text.len() > SUFFIX.len()
-        && text[text.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX)
-        && text[..text.len() - SUFFIX.len()]
-            .iter()
-            .all(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')
+fn classify_token(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
+    let text = &bytes[token.clone()];
+    HOST_PATTERNS.iter().find_map(|pattern| {
+        if !pattern.host.matches(text) {
+            return None;
+        }
+        let end = segments_after(bytes, token.end, pattern.path.len(), |at, name| {
+            Segment::matches(pattern.path[at], name)
+        })?;
+        Some((HostForm::Builtin(pattern.rule), token.start..end))
+    })
+}
+
+/// The end of `count` path segments that follow `at` whole, each after a separator, when
+/// `matches(index, name)` accepts every one.
+fn segments_after(
+    bytes: &[u8],
+    mut at: usize,
+    count: usize,
+    matches: impl Fn(usize, &[u8]) -> bool,
+) -> Option<usize> {
+    for index in 0..count {
+        let found = path_segment_after(bytes, at)?;
+        if !matches(index, &bytes[found.clone()]) {
+            return None;
+        }
+        at = found.end;
+    }
+    Some(at)
 }
 
 /// The length of the path separator at `at`: `/`, or `\/` as JSON may escape it; 0 if none.
@@ -631,10 +623,6 @@ fn extend_right(bytes: &[u8], mut end: usize, keep: impl Fn(u8) -> bool) -> usiz
     end
 }
 
-fn starts_with_ignore_case(text: &[u8], prefix: &[u8]) -> bool {
-    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
 /// Whether `bytes` names `registry.k8s.io` as a whole token (used by the "already migrated"
 /// refinement).
 pub fn contains_new_host(bytes: &[u8]) -> bool {
@@ -697,7 +685,7 @@ mod tests {
     fn image_reference_in_registry_position() {
         let (form, matched, position, shape, reference) =
             one("    image: k8s.gcr.io/busybox:1.27\n");
-        assert_eq!(form, HostForm::Legacy);
+        assert_eq!(form, HostForm::Builtin(Rule::LegacyHost));
         assert_eq!(matched, "k8s.gcr.io");
         assert_eq!(position, Position::Registry);
         assert_eq!(shape, Shape::Image);
@@ -732,12 +720,15 @@ mod tests {
 
     #[test]
     fn staging_forms() {
-        assert_eq!(one("staging-k8s.gcr.io/pause").0, HostForm::Staging);
+        assert_eq!(
+            one("staging-k8s.gcr.io/pause").0,
+            HostForm::Builtin(Rule::StagingRegistry)
+        );
         let (form, matched, ..) = one("gcr.io/k8s-staging-ingress-nginx/controller:v1");
-        assert_eq!(form, HostForm::Staging);
+        assert_eq!(form, HostForm::Builtin(Rule::StagingRegistry));
         assert_eq!(matched, "gcr.io/k8s-staging-ingress-nginx");
         let (form, matched, ..) = one("us-central1-docker.pkg.dev/k8s-staging-images/dns/x:1");
-        assert_eq!(form, HostForm::Staging);
+        assert_eq!(form, HostForm::Builtin(Rule::StagingRegistry));
         assert_eq!(matched, "us-central1-docker.pkg.dev/k8s-staging-images");
     }
 
@@ -747,14 +738,14 @@ mod tests {
         assert_eq!(
             (form, matched.as_str(), shape),
             (
-                HostForm::Backend,
+                HostForm::Builtin(Rule::LegacyBackend),
                 "eu.gcr.io/k8s-artifacts-prod",
                 Shape::Image
             )
         );
         let (form, matched, ..) =
             one("europe-west9-docker.pkg.dev/k8s-artifacts-prod/images/pause:3.9");
-        assert_eq!(form, HostForm::Backend);
+        assert_eq!(form, HostForm::Builtin(Rule::LegacyBackend));
         assert_eq!(
             matched,
             "europe-west9-docker.pkg.dev/k8s-artifacts-prod/images"
@@ -762,11 +753,14 @@ mod tests {
         let (form, matched, ..) = one("gcr.io/google_containers/pause-amd64:3.0");
         assert_eq!(
             (form, matched.as_str()),
-            (HostForm::GcrProject, "gcr.io/google_containers")
+            (
+                HostForm::Builtin(Rule::LegacyGcrProject),
+                "gcr.io/google_containers"
+            )
         );
         assert_eq!(
             one("GCR.IO/Google-Containers/pause").0,
-            HostForm::GcrProject
+            HostForm::Builtin(Rule::LegacyGcrProject)
         );
     }
 
@@ -778,7 +772,7 @@ mod tests {
     #[test]
     fn shell_default_expansion() {
         let (form, matched, position, shape, _) = one("${REGISTRY:-k8s.gcr.io}/pause");
-        assert_eq!(form, HostForm::Legacy);
+        assert_eq!(form, HostForm::Builtin(Rule::LegacyHost));
         assert_eq!(matched, "k8s.gcr.io");
         assert_eq!(position, Position::Registry);
         assert_eq!(
@@ -885,7 +879,7 @@ mod tests {
         assert_eq!(reference, r"k8s.gcr.io\/pause:3.9");
         assert_eq!(
             one(r#""gcr.io\/google_containers\/pause""#).0,
-            HostForm::GcrProject
+            HostForm::Builtin(Rule::LegacyGcrProject)
         );
         assert_eq!(
             one(r#""harbor.example.com\/k8s.gcr.io\/pause""#).2,

@@ -1,6 +1,7 @@
 //! Classification tests: one file in, the rule, applicability and position of every finding out.
 
 use super::*;
+use crate::finding::Applicability;
 use crate::path::RepoPath;
 
 /// `line:column rule applicability matched` for every finding.

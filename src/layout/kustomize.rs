@@ -12,7 +12,7 @@ use memchr::memmem;
 
 use crate::carrier::KUSTOMIZATION_NAMES;
 use crate::detect::hosts::{HostScanner, NEW_HOST, Position, Shape};
-use crate::detect::kustomize::normalize;
+use crate::detect::structural::kustomize::normalize;
 use crate::detect::yaml::{self, Node};
 use crate::origin::KustomizeBases as Bases;
 use crate::source::MAX_FILE_SIZE;

@@ -229,7 +229,10 @@ fn the_escaped_host_is_the_one_without_raw_bytes() {
     let (_, index) = sites(text);
     assert_eq!(index.escaped.len(), 1);
     let escaped = &index.escaped[0];
-    assert_eq!(escaped.hit.form, crate::detect::hosts::HostForm::Legacy);
+    assert_eq!(
+        escaped.hit.form,
+        crate::detect::hosts::HostForm::Builtin(crate::rules::Rule::LegacyHost)
+    );
     assert_eq!(
         &escaped.decoded[escaped.hit.reference.clone()],
         "k8s.gcr.io/pause:3.9"

@@ -475,7 +475,7 @@ impl<'a> Walker<'a> {
         self.scanner
             .scan(key.as_bytes())
             .iter()
-            .any(|hit| hit.form != crate::detect::hosts::HostForm::Staging)
+            .any(|hit| hit.form.is_moved())
     }
 
     /// Start parsing the documents `chunk`.

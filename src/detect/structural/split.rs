@@ -4,51 +4,54 @@
 //! layer cannot see: the legacy form exists only once the two values are joined.
 //!
 //! The fix rewrites both values, the host to `registry.k8s.io` and the project prefix away,
-//! so the joined reference becomes `registry.k8s.io/ingress-nginx/controller`.
+//! so the joined reference becomes `registry.k8s.io/ingress-nginx/controller`. Which pairs
+//! count is the catalogue's host patterns (`rules::HOST_PATTERNS`) applied to the joined
+//! reference: one definition of every host form, Artifact Registry hosts included.
 
-use super::hosts::NEW_HOST;
-use super::yaml::Node;
+use crate::detect::classify::{describe, form_applicability};
+use crate::detect::hosts::{self, HostForm};
+use crate::detect::yaml::Node;
 use crate::finding::{Applicability, Edit, Finding, Fix};
-use crate::rules::Rule;
+use crate::rules::{HOST_PATTERNS, HostPattern, Segment, Treatment};
 
-/// What a split pair names, and the prefix of the repository that belongs to the legacy form.
-struct SplitForm {
-    rule: Rule,
-    prefix_len: usize,
-    applicability: Applicability,
+/// The host patterns a split pair can form: a host followed by a project prefix that the fix
+/// removes from the repository, and a rewrite (the backends and the old gcr.io project).
+fn split_patterns() -> impl Iterator<Item = &'static HostPattern> {
+    HOST_PATTERNS.iter().filter(|pattern| {
+        !pattern.path.is_empty()
+            && pattern
+                .rule
+                .host()
+                .is_some_and(|host| matches!(host.treatment, Treatment::Rewrite { .. }))
+    })
 }
 
-/// Needles that a file must hold for a split pair to exist at all, as written.
-pub const NEEDLES: &[&[u8]] = &[
-    b"k8s-artifacts-prod",
-    b"google_containers",
-    b"google-containers",
-];
-
-/// The old project's registry.
-const GCR: &str = "gcr.io";
-/// gcr.io's regional hosts, whose `k8s-artifacts-prod` project backs registry.k8s.io.
-const GCR_BACKENDS: [&str; 3] = ["us.gcr.io", "eu.gcr.io", "asia.gcr.io"];
-/// How an Artifact Registry host ends (`us-docker.pkg.dev`).
-const ARTIFACT_REGISTRY: &str = "-docker.pkg.dev";
+/// Needles that a file must hold for a split pair to exist at all, as written: the names a
+/// split repository starts with (`k8s-artifacts-prod`, `google_containers`, ...).
+pub fn needles() -> Vec<&'static str> {
+    let mut needles: Vec<&'static str> = Vec::new();
+    for pattern in split_patterns() {
+        let first: &[&'static str] = match &pattern.path[0] {
+            Segment::Named(names) => names,
+            Segment::Prefix(prefix) => std::slice::from_ref(prefix),
+        };
+        for name in first {
+            if !needles.contains(name) {
+                needles.push(name);
+            }
+        }
+    }
+    needles
+}
 
 /// Whether the host token at `token` in `bytes` (as the host scan delimits it) may be the
-/// whole `registry` value of a split pair. [`classify`] accepts only these hosts, trimmed of
-/// spaces and trailing slashes, and the value must be found in the text as written
-/// (`value_range`): so the token is followed by slashes at most, then by the end of the scalar
-/// (a quote, a space, a line break, a flow indicator, an escape, a non-ASCII space, or the end
-/// of the file). Most files with hits have none, and need no search for [`NEEDLES`].
+/// whole `registry` value of a split pair: a split pattern's host, followed by slashes at most,
+/// then by the end of the scalar (a quote, a space, a line break, a flow indicator, an escape,
+/// a non-ASCII space, or the end of the file). Most files with hits have none, and need no
+/// search for [`needles`].
 pub fn may_be_registry(bytes: &[u8], token: std::ops::Range<usize>) -> bool {
     let host = &bytes[token.clone()];
-    // The suffix is looked for in the bytes, not the token: a token never starts with `-`, so
-    // the value `-docker.pkg.dev` is the token `docker.pkg.dev`.
-    let through_host = &bytes[..token.end];
-    let known = std::iter::once(GCR)
-        .chain(GCR_BACKENDS)
-        .any(|known| host.eq_ignore_ascii_case(known.as_bytes()))
-        || through_host.len() >= ARTIFACT_REGISTRY.len()
-            && through_host[through_host.len() - ARTIFACT_REGISTRY.len()..]
-                .eq_ignore_ascii_case(ARTIFACT_REGISTRY.as_bytes());
+    let known = split_patterns().any(|pattern| pattern.host.matches(host));
     let after = bytes[token.end..]
         .iter()
         .find(|byte| **byte != b'/')
@@ -62,7 +65,7 @@ pub fn may_be_registry(bytes: &[u8], token: std::ops::Range<usize>) -> bool {
 }
 
 /// Findings for every mapping whose `registry` and `repository` (or `image`) together name a
-/// legacy backend or the old gcr.io project. `label` prefixes contexts ("values", "yaml").
+/// legacy form with a project prefix. `label` prefixes contexts ("values", "yaml").
 pub fn split_references(text: &str, documents: &[Node], label: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
     for root in documents {
@@ -100,6 +103,13 @@ fn visit(
     }
 }
 
+/// What a split pair names: its form, and how many bytes of the repository (its project
+/// prefix and the `/` after it) belong to the legacy form.
+struct SplitForm {
+    form: HostForm,
+    prefix_len: usize,
+}
+
 fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Option<Finding> {
     let registry = mapping.get("registry")?;
     let (repository_key, repository) = ["repository", "image"]
@@ -107,50 +117,49 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
         .find_map(|key| Some((*key, mapping.get(key)?)))?;
     let registry_value = registry.as_str()?.trim().trim_end_matches('/');
     let repository_value = repository.as_str()?.trim();
-    let form = classify(registry_value, repository_value)?;
+    let SplitForm { form, prefix_len } = classify(registry_value, repository_value)?;
+    let destination = form.destination(&[])?;
 
     let registry_range = value_range(text, registry.range(), registry_value)?;
     let repository_start = value_range(text, repository.range(), repository_value)?.start;
-    let prefix = repository_start..repository_start + form.prefix_len;
+    let prefix = repository_start..repository_start + prefix_len;
     let matched = text[registry_range.clone()].to_string();
     let key_path = |key: &str| {
         let mut parts: Vec<&str> = path.iter().map(String::as_str).collect();
         parts.push(key);
         parts.join(".").replace(".[", "[")
     };
-    let message = match form.rule {
-        Rule::LegacyGcrProject => format!(
-            "image is pulled from {matched}/{}, the old project behind k8s.gcr.io (registry and repository are split)",
-            &repository_value[..form.prefix_len - 1]
-        ),
-        _ => format!(
-            "image is pulled from {matched}/{}, a storage backend that registry.k8s.io may move away from (registry and repository are split)",
-            &repository_value[..form.prefix_len - 1]
-        ),
+    let joined = format!("{matched}/{}", &repository_value[..prefix_len - 1]);
+    let message = format!(
+        "image is pulled from {} (registry and repository are split)",
+        describe(form, &joined, &[])
+    );
+    let form_note = match form.rule().host().map(|host| &host.treatment) {
+        Some(Treatment::Rewrite { note, .. }) => *note,
+        _ => None,
     };
-    let note = match form.applicability {
-        Applicability::Unsafe => Some(
-            "unsafe: the Kubernetes project copied these images to registry.k8s.io but does not guarantee every one; the fix rewrites both keys".to_string(),
-        ),
-        _ => Some(format!(
-            "the fix rewrites both keys: registry becomes {NEW_HOST} and `{}` loses its `{}` prefix",
+    let note = match form_note {
+        Some(why) => format!("{why}; the fix rewrites both keys"),
+        None => format!(
+            "the fix rewrites both keys: registry becomes {destination} and `{}` loses its `{}` prefix",
             key_path(repository_key),
-            &repository_value[..form.prefix_len]
-        )),
+            &repository_value[..prefix_len]
+        ),
     };
+    let applicability = form_applicability(form, &[]);
     Some(Finding {
-        rule: form.rule,
+        rule: form.rule(),
         reference: format!("{registry_value}/{repository_value}"),
         context: format!("{label}: {}", key_path("registry")),
         message,
-        note,
+        note: Some(note),
         // The repository may come before the registry in the mapping: the fix sorts them.
         fix: Fix::new(
             vec![
                 Edit {
                     range: registry_range.clone(),
                     original: matched.clone(),
-                    replacement: NEW_HOST.to_string(),
+                    replacement: destination.to_string(),
                 },
                 Edit {
                     range: prefix.clone(),
@@ -158,9 +167,10 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
                     replacement: String::new(),
                 },
             ],
-            form.applicability,
+            applicability,
         )
-        .ok(),
+        .ok()
+        .filter(|_| applicability != Applicability::DisplayOnly),
         range: registry_range,
         matched,
         location: Default::default(),
@@ -169,34 +179,15 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
     })
 }
 
+/// The form `registry` and `repository` name once joined, if it is a split pattern's (a host
+/// and a project prefix with a rewrite) and the repository goes on after the prefix.
 fn classify(registry: &str, repository: &str) -> Option<SplitForm> {
-    let registry = registry.to_ascii_lowercase();
-    let starts = |prefix: &str| {
-        repository.len() > prefix.len() && repository[..prefix.len()].eq_ignore_ascii_case(prefix)
-    };
-    let backend = |prefix: &str| SplitForm {
-        rule: Rule::LegacyBackend,
-        prefix_len: prefix.len(),
-        applicability: Applicability::Safe,
-    };
-    if GCR_BACKENDS.contains(&registry.as_str()) && starts("k8s-artifacts-prod/") {
-        return Some(backend("k8s-artifacts-prod/"));
-    }
-    if registry.ends_with(ARTIFACT_REGISTRY) && starts("k8s-artifacts-prod/images/") {
-        return Some(backend("k8s-artifacts-prod/images/"));
-    }
-    if registry == GCR {
-        for prefix in ["google_containers/", "google-containers/"] {
-            if starts(prefix) {
-                return Some(SplitForm {
-                    rule: Rule::LegacyGcrProject,
-                    prefix_len: prefix.len(),
-                    applicability: Applicability::Unsafe,
-                });
-            }
-        }
-    }
-    None
+    let joined = format!("{registry}/{repository}");
+    let (form, range) = hosts::builtin_form(joined.as_bytes(), 0..registry.len())?;
+    let prefix_len = range.end - registry.len();
+    let rewritten = form.destination(&[]).is_some();
+    let goes_on = joined.as_bytes().get(range.end) == Some(&b'/') && joined.len() > range.end + 1;
+    (prefix_len > 0 && rewritten && goes_on).then_some(SplitForm { form, prefix_len })
 }
 
 /// The bytes of `value` inside a scalar's raw range (quotes and surrounding spaces excluded).
@@ -214,6 +205,7 @@ mod tests {
     use super::*;
     use crate::detect::yaml::documents;
     use crate::fix::{FixLevel, apply_fixes};
+    use crate::rules::Rule;
 
     fn fixed(text: &str, level: FixLevel) -> String {
         let findings = split_references(text, &documents(text), "values");
@@ -264,7 +256,6 @@ mod tests {
             ("registry: 'asia.gcr.io'", "asia.gcr.io"),
             ("{registry: eu.gcr.io, image: x}", "eu.gcr.io"),
             ("registry: europe-docker.pkg.dev//", "europe-docker.pkg.dev"),
-            ("registry: -docker.pkg.dev\n", "docker.pkg.dev"),
             ("\"registry\": \"gcr.io\\/\"", "gcr.io"),
             ("registry: gcr.io\u{a0}\n", "gcr.io"),
             ("registry: gcr.io  # the old project\n", "gcr.io"),
@@ -277,6 +268,8 @@ mod tests {
             ("registry: k8s.gcr.io\n", "k8s.gcr.io"),
             ("gcr.io: mirror\n", "gcr.io"),
             ("registry: docker.pkg.dev\n", "docker.pkg.dev"),
+            // An Artifact Registry host names its region (`rules::is_artifact_registry_host`).
+            ("registry: -docker.pkg.dev\n", "docker.pkg.dev"),
         ] {
             assert!(!at(text, host), "{text}");
         }

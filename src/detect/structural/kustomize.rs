@@ -9,9 +9,10 @@
 //!   `newName: registry.k8s.io/<path>` is inserted right after it, at its indentation, unless
 //!   the entry has a `newName` already.
 
-use super::hosts::{HostHit, HostScanner, NEW_HOST};
-use super::yaml::Node;
+use crate::detect::hosts::{HostForm, HostHit, HostScanner, NEW_HOST};
+use crate::detect::yaml::Node;
 use crate::finding::Edit;
+use crate::image_ref::ImageRef;
 use crate::origin::KustomizeBases as Bases;
 
 /// What to do with the legacy host in one `images[].name`.
@@ -55,13 +56,9 @@ pub fn image_names(
 fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) -> Option<ImageName> {
     let (key, value) = entry.entry("name")?;
     let name = value.as_str()?;
+    // A built-in form that the fix moves (a configured move's names are left as they are).
     let hit: HostHit = scanner.scan(name.as_bytes()).into_iter().find(|hit| {
-        use super::hosts::HostForm;
-        hit.range.start == 0
-            && matches!(
-                hit.form,
-                HostForm::Legacy | HostForm::Backend | HostForm::GcrProject
-            )
+        hit.range.start == 0 && matches!(hit.form, HostForm::Builtin(_)) && hit.form.is_moved()
     })?;
     let raw = value.range();
     let hit_start = raw.start + text[raw.clone()].find(name)?;
@@ -108,17 +105,7 @@ fn insert_new_name(text: &str, entry: &Node, key: &Node, value: &Node, new_name:
 
 /// An image name as kustomize compares it: no tag or digest; the host lowercased.
 pub fn normalize(reference: &str) -> String {
-    let without_digest = reference.split('@').next().unwrap_or(reference);
-    // A tag follows the last `:` after the last `/` (a `:` before it is a port).
-    let slash = without_digest.rfind('/').unwrap_or(0);
-    let name = match without_digest[slash..].rfind(':') {
-        Some(colon) => &without_digest[..slash + colon],
-        None => without_digest,
-    };
-    match name.split_once('/') {
-        Some((host, path)) => format!("{}/{path}", host.to_ascii_lowercase()),
-        None => name.to_string(),
-    }
+    ImageRef::parse(reference).match_key()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 //! Configurations are standalone (`apiVersion: kubeadm.k8s.io/…`) or embedded by Cluster API
 //! under a `clusterConfiguration:` key.
 
-use super::yaml::Node;
+use crate::detect::yaml::Node;
 use crate::finding::Edit;
 
 /// The replacement for the legacy default registry.

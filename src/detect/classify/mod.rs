@@ -1,0 +1,317 @@
+//! Classification: the rule, message, note and fix of one hit, from where it stands.
+//!
+//! A hit's [`Hit`] gathers once what the layers below found: its host form (read from the
+//! catalogue in `rules.rs`), its position and shape (`hosts.rs`), its line (`text/`) and its
+//! YAML place (`yaml/`). Then:
+//!
+//! 1. the **base verdict** ([`verdict`]): the first of an ordered list of named rules that
+//!    claims the hit (a policy, a mirror key, a URL or file path, a proxy path, a form that is
+//!    only reported, a URL, an image, a registry field, a mention) gives its rule, message and
+//!    default fix;
+//! 2. the **refinements** ([`refine`]): an ordered list of named adjustments, each of which
+//!    may withhold or downgrade the fix or add a note (program source, the destination already
+//!    on the line, a kubelet flag, a template comparison, a packaged chart, kubeadm's
+//!    `--image-repository`, a configured move);
+//! 3. the finding, with its one edit when a fix remains.
+//!
+//! Each named rule and refinement is a small function, testable alone.
+
+mod refine;
+mod verdict;
+
+use super::hosts::{HostForm, HostHit, Move, NEW_HOST, Position};
+use super::names::holds_registry;
+use super::text::TextSite;
+use super::yaml::{Place, ResourceId, YamlSite};
+use crate::finding::{Applicability, Edit, Finding, Fix};
+use crate::rules::{Rule, Treatment};
+use crate::source::{LineFact, SourceFile};
+
+pub(crate) use refine::packaged_note;
+
+/// Everything classification knows about one hit, gathered once.
+pub(crate) struct Hit<'a> {
+    pub source: &'a SourceFile,
+    pub hit: &'a HostHit,
+    pub text: &'a TextSite,
+    pub yaml: Option<&'a YamlSite>,
+    pub moves: &'a [Move],
+    /// The bytes of the hit.
+    pub matched: String,
+    /// The reference around it.
+    pub reference: String,
+    /// The host as messages name it.
+    pub host: String,
+}
+
+/// What classification decides for a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    pub rule: Rule,
+    pub message: String,
+    pub applicability: Applicability,
+    pub note: Option<String>,
+}
+
+impl Verdict {
+    fn fix(rule: Rule, message: String, applicability: Applicability) -> Verdict {
+        Verdict {
+            rule,
+            message,
+            applicability,
+            note: None,
+        }
+    }
+
+    fn none(rule: Rule, message: String) -> Verdict {
+        Self::fix(rule, message, Applicability::DisplayOnly)
+    }
+
+    fn with_note(mut self, note: &str) -> Verdict {
+        self.note = Some(note.to_string());
+        self
+    }
+
+    fn is_fixable(&self) -> bool {
+        self.applicability != Applicability::DisplayOnly
+    }
+
+    /// Withhold the fix, saying why.
+    fn withhold(&mut self, note: &str) {
+        self.applicability = Applicability::DisplayOnly;
+        self.note = Some(note.to_string());
+    }
+}
+
+impl<'a> Hit<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        hit: &'a HostHit,
+        text: &'a TextSite,
+        yaml: Option<&'a YamlSite>,
+        moves: &'a [Move],
+    ) -> Hit<'a> {
+        let bytes = &source.bytes;
+        let matched = String::from_utf8_lossy(&bytes[hit.range.clone()]).into_owned();
+        Hit {
+            source,
+            hit,
+            text,
+            yaml,
+            moves,
+            host: display_host(hit.form, &matched),
+            reference: String::from_utf8_lossy(&bytes[hit.reference.clone()]).into_owned(),
+            matched,
+        }
+    }
+
+    /// The form as messages describe it: "the frozen registry k8s.gcr.io".
+    fn describe(&self) -> String {
+        describe(self.hit.form, &self.host, self.moves)
+    }
+
+    /// The fix class of the form itself, before any refinement.
+    fn form_applicability(&self) -> Applicability {
+        form_applicability(self.hit.form, self.moves)
+    }
+
+    /// What a fix writes in place of the matched bytes.
+    fn destination(&self) -> &'a str {
+        self.hit.form.destination(self.moves).unwrap_or(NEW_HOST)
+    }
+
+    /// The bare host is the value of a field that holds a registry: a YAML value under a
+    /// registry key, a registry variable or flag, a template literal.
+    fn registry_field(&self) -> bool {
+        let text = self.text.registry_field || self.text.template_literal;
+        match self.yaml.map(|site| &site.place) {
+            Some(Place::Key) => false,
+            Some(Place::Value {
+                key, whole_value, ..
+            }) => (*whole_value && key.as_deref().is_some_and(is_registry_key)) || text,
+            Some(Place::Comment | Place::History) | None => text,
+        }
+    }
+
+    /// `imageRepository: k8s.gcr.io/coredns`, `baseRepo: k8s.gcr.io/sig-storage`: a host and
+    /// path that images are built from, not one image.
+    fn repository_field(&self) -> bool {
+        match self.yaml.map(|site| &site.place) {
+            Some(Place::Value { key: Some(key), .. }) => is_registry_key(key),
+            _ => self
+                .text
+                .site
+                .as_ref()
+                .and_then(|site| site.name())
+                .is_some_and(is_registry_key),
+        }
+    }
+
+    /// The admission or signing policy that holds the hit, if any.
+    fn policy(&self) -> Option<&'a ResourceId> {
+        self.yaml
+            .and_then(|site| site.resource.as_ref())
+            .filter(|resource| is_policy(&resource.api_version))
+    }
+
+    /// A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps). A form
+    /// that is only reported (a staging host) keeps its own rule wherever it stands.
+    fn mirror(&self) -> bool {
+        self.hit.form.is_moved()
+            && (self.text.mirror || self.yaml.is_some_and(|site| site.keyed_by_legacy_host))
+    }
+
+    /// Whether the hit's line names `host` (lowercase) with whole tokens.
+    fn line_names(&self, host: &str) -> bool {
+        let source = self.source;
+        let index = source.line_index(self.hit.range.start);
+        source
+            .line_fact(index, LineFact::NamesHost(host.to_owned()), || {
+                super::hosts::contains_host(&source.bytes[source.line_range(index)], host)
+                    .then_some(0)
+            })
+            .is_some()
+    }
+
+    fn context(&self) -> String {
+        match self.yaml {
+            Some(site) => site.context.clone(),
+            None => text_context(self.source.carrier, self.text),
+        }
+    }
+}
+
+/// The rule and fix for one hit; `None` for a hit that is history.
+pub(crate) fn classify(
+    source: &SourceFile,
+    hit: &HostHit,
+    text: &TextSite,
+    yaml: Option<&YamlSite>,
+    moves: &[Move],
+) -> Option<Finding> {
+    if yaml.is_some_and(|site| site.place == Place::History) {
+        return None;
+    }
+    let cx = Hit::new(source, hit, text, yaml, moves);
+    let mut verdict = verdict::base(&cx);
+    for refinement in refine::REFINEMENTS {
+        (refinement.apply)(&cx, &mut verdict);
+    }
+    let fix = verdict
+        .is_fixable()
+        .then(|| {
+            let swap = Edit {
+                range: hit.range.clone(),
+                original: cx.matched.clone(),
+                replacement: cx.destination().to_string(),
+            };
+            Fix::new(vec![swap], verdict.applicability).ok()
+        })
+        .flatten();
+    Some(Finding {
+        rule: verdict.rule,
+        range: hit.range.clone(),
+        context: cx.context(),
+        matched: cx.matched,
+        reference: cx.reference,
+        message: verdict.message,
+        note: verdict.note,
+        fix,
+        location: Default::default(),
+        excerpt: Default::default(),
+        fix_excerpt: None,
+    })
+}
+
+/// The fix class of a form: the catalogue's for a built-in form; a configured move says
+/// itself.
+pub(crate) fn form_applicability(form: HostForm, moves: &[Move]) -> Applicability {
+    match form {
+        HostForm::Builtin(rule) => match rule.spec().fix_class {
+            crate::rules::FixClass::Safe => Applicability::Safe,
+            crate::rules::FixClass::Unsafe => Applicability::Unsafe,
+            _ => Applicability::DisplayOnly,
+        },
+        HostForm::Move(index) => match moves.get(index) {
+            Some(moved) if moved.safe => Applicability::Safe,
+            _ => Applicability::Unsafe,
+        },
+    }
+}
+
+/// How messages describe a form: the catalogue's words for a built-in form.
+pub(crate) fn describe(form: HostForm, host: &str, moves: &[Move]) -> String {
+    match form {
+        HostForm::Builtin(rule) => match rule.host() {
+            Some(form) => form.describe.replace("{host}", host),
+            None => host.to_string(),
+        },
+        HostForm::Move(_) => format!(
+            "{host}, which the configuration moves to {}",
+            form.destination(moves).unwrap_or(NEW_HOST)
+        ),
+    }
+}
+
+/// Messages name a host in its usual spelling (the catalogue's `canonical`), whatever case
+/// the file uses.
+pub(crate) fn display_host(form: HostForm, matched: &str) -> String {
+    match form {
+        HostForm::Builtin(rule) => rule
+            .host()
+            .and_then(|host| host.canonical)
+            .unwrap_or(matched)
+            .to_string(),
+        HostForm::Move(_) => matched.to_string(),
+    }
+}
+
+/// The note every fix of this rule's form carries (why the gcr.io project is unsafe).
+fn form_fix_note(rule: Rule) -> Option<&'static str> {
+    match rule.host().map(|host| &host.treatment) {
+        Some(Treatment::Rewrite { note, .. }) => *note,
+        _ => None,
+    }
+}
+
+/// A key that holds a registry: `registry`, `imageRegistry`, `imageRepository`, `repo`.
+fn is_registry_key(key: &str) -> bool {
+    holds_registry(key.as_bytes())
+}
+
+/// Admission and signing policies: Kyverno, Gatekeeper (constraints and their templates),
+/// sigstore's policy controller.
+fn is_policy(api_version: &str) -> bool {
+    [
+        "kyverno.io/",
+        "constraints.gatekeeper.sh/",
+        "templates.gatekeeper.sh/",
+        "policy.sigstore.dev/",
+    ]
+    .iter()
+    .any(|group| api_version.starts_with(group))
+}
+
+/// The context of a finding without YAML structure: the carrier and what carries the hit on
+/// its line ("Dockerfile: FROM", "shell comment: docker pull", "markdown: code block").
+pub(crate) fn text_context(carrier: crate::carrier::Carrier, text: &TextSite) -> String {
+    let label = carrier.label();
+    match (&text.site, text.in_comment) {
+        (Some(site), false) => format!("{label}: {site}"),
+        (Some(site), true) => format!("{label} comment: {site}"),
+        (None, true) => format!("{label} comment"),
+        (None, false) => label.to_string(),
+    }
+}
+
+/// Where a hit that decoded from escapes stands, for its rule.
+pub(crate) fn escaped_rule(hit: &HostHit) -> Rule {
+    match hit.position {
+        Position::PathSegment => Rule::LegacyMention,
+        Position::ProxyPath => Rule::ProxyPath,
+        _ => hit.form.rule(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

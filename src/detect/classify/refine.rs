@@ -1,0 +1,187 @@
+//! The refinements: after the base verdict, each of these named adjustments runs in order and
+//! may withhold or downgrade the fix, or add a note. None of them changes the rule.
+
+use super::verdict::add_form_note;
+use super::{Hit, Verdict};
+use crate::carrier::Carrier;
+use crate::detect::hosts::{HostForm, NEW_HOST};
+use crate::detect::text::LineSite;
+use crate::detect::yaml::{Place, YamlSite};
+use crate::finding::Applicability;
+use crate::origin::Packaged;
+use crate::source::SourceFile;
+
+/// A named refinement of the base verdict.
+pub(super) struct Refinement {
+    /// How tests and reviews name it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub name: &'static str,
+    pub apply: fn(&Hit<'_>, &mut Verdict),
+}
+
+/// In order: a later refinement sees (and may override) what an earlier one decided.
+pub(super) const REFINEMENTS: &[Refinement] = &[
+    Refinement {
+        name: "form note",
+        apply: form_note,
+    },
+    Refinement {
+        name: "program source",
+        apply: program_source,
+    },
+    Refinement {
+        name: "destination already on the line",
+        apply: destination_on_line,
+    },
+    Refinement {
+        name: "kubelet flag",
+        apply: kubelet_flag,
+    },
+    Refinement {
+        name: "template comparison",
+        apply: template_comparison,
+    },
+    Refinement {
+        name: "packaged chart",
+        apply: packaged_chart,
+    },
+    Refinement {
+        name: "kubeadm --image-repository",
+        apply: image_repository_flag,
+    },
+    Refinement {
+        name: "configured move",
+        apply: configured_move,
+    },
+];
+
+/// A fix of a form the catalogue marks (the gcr.io project) says why it is unsafe.
+fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
+    add_form_note(verdict);
+}
+
+/// Program source often names the old host on purpose: a safe fix becomes unsafe.
+fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if verdict.applicability == Applicability::Safe && cx.source.carrier == Carrier::ProgramSource {
+        verdict.applicability = Applicability::Unsafe;
+        verdict.note = Some(
+            "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)".into(),
+        );
+    }
+}
+
+/// The destination already on the line: a mapping from old to new, a comparison.
+fn destination_on_line(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if verdict.is_fixable() && cx.line_names(&cx.destination().to_ascii_lowercase()) {
+        verdict.withhold(
+            "no automatic fix: this line already names registry.k8s.io (a migration note, a mirror or a comparison)",
+        );
+    }
+}
+
+/// The kubelet's `--pod-infra-container-image`, on a command line or in kubeadm's
+/// `kubeletExtraArgs` (a map, or a `{name, value}` list): deprecated, say so.
+fn kubelet_flag(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let flag = "pod-infra-container-image";
+    let kubelet_flag = cx.text.is_kubelet_sandbox_flag()
+        || cx.yaml.is_some_and(|site| {
+            site.key_path.ends_with(flag) || site.sibling_name.as_deref() == Some(flag)
+        });
+    if kubelet_flag && !is_cri_dockerd_command(cx.source, cx.hit.range.start) {
+        let hint = "--pod-infra-container-image is deprecated (a no-op from Kubernetes 1.29, removed in 1.35): remove the flag and set the sandbox image in the container runtime";
+        verdict.note = Some(match verdict.note.take() {
+            Some(note) => format!("{note}; {hint}"),
+            None => hint.to_string(),
+        });
+    }
+}
+
+/// cri-dockerd's `--pod-infra-container-image` is not deprecated (unlike the kubelet's): the
+/// flag belongs to cri-dockerd when its command line (following `\` continuations back)
+/// runs cri-dockerd.
+fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
+    let mut line = source.line_range_at(offset);
+    while let Some(previous) = source.previous_line(&line) {
+        if !source.bytes[previous.clone()]
+            .trim_ascii_end()
+            .ends_with(b"\\")
+        {
+            break;
+        }
+        line = previous;
+    }
+    let start = line.start;
+    // The executable itself, not a path to its socket (`unix:///run/cri-dockerd.sock` is a
+    // kubelet flag value).
+    let command_line = &source.bytes[start..offset];
+    memchr::memmem::find_iter(command_line, b"cri-dockerd").any(|at| {
+        command_line
+            .get(at + b"cri-dockerd".len())
+            .is_none_or(|next| next.is_ascii_whitespace() || matches!(next, b'"' | b'\''))
+    })
+}
+
+/// A template that compares against (or strips) the host renders differently once it is
+/// rewritten.
+fn template_comparison(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if cx.text.template_comparison && verdict.is_fixable() {
+        verdict.withhold(
+            "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders",
+        );
+    }
+}
+
+/// A packaged chart is never rewritten.
+fn packaged_chart(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if let Some(packaged) = &cx.source.origin.packaged {
+        verdict.applicability = Applicability::DisplayOnly;
+        verdict.note = Some(packaged_note(packaged, cx.source, cx.yaml));
+    }
+}
+
+/// A packaged chart is never rewritten. For a dependency the remedy is in the parent chart;
+/// in the dependency's values, name the key that overrides the value from the parent. For a
+/// released package, the remedy is a new package.
+pub(crate) fn packaged_note(
+    packaged: &Packaged,
+    source: &SourceFile,
+    yaml: Option<&YamlSite>,
+) -> String {
+    let Some(dependency) = &packaged.dependency_prefix else {
+        return "in a packaged chart, never rewritten: fix the chart's source and package a new version".into();
+    };
+    let bump = "in a packaged dependency, never rewritten: bump the dependency in Chart.yaml and refresh Chart.lock";
+    match yaml {
+        Some(site)
+            if source.carrier == Carrier::HelmValues
+                && matches!(site.place, Place::Value { .. })
+                && !site.key_path.is_empty() =>
+        {
+            format!(
+                "{bump}, or override `{dependency}.{}` in this chart's values",
+                site.key_path
+            )
+        }
+        _ => format!("{bump}, or override its values from this chart"),
+    }
+}
+
+/// kubeadm's `--image-repository registry.k8s.io` drops CoreDNS's sub-path on old kubeadm.
+fn image_repository_flag(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if cx.text.site == Some(LineSite::ImageRepositoryFlag) && verdict.is_fixable() {
+        verdict.note = Some(
+            "kubeadm before v1.22.17, v1.23.15 and v1.24.9 treats registry.k8s.io as a custom registry and drops CoreDNS's /coredns sub-path (kubernetes/kubeadm#2761): with an older kubeadm, also set dns.imageRepository: registry.k8s.io/coredns in a config file".into(),
+        );
+    }
+}
+
+/// Notes are written for the built-in move; a configured move has its own destination.
+fn configured_move(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if let HostForm::Move(_) = cx.hit.form {
+        let target = cx.destination();
+        verdict.note = verdict
+            .note
+            .take()
+            .map(|note| note.replace(NEW_HOST, target));
+    }
+}

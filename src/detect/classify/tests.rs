@@ -1,0 +1,367 @@
+//! Each base rule and each refinement alone, on one hit of a small file.
+
+use super::refine::REFINEMENTS;
+use super::verdict::BASE_RULES;
+use super::*;
+use crate::detect::hosts::HostScanner;
+use crate::detect::text::{TextAnalyzer, TextLayout};
+use crate::detect::yaml;
+use crate::origin::{Origin, Packaged};
+use crate::path::RepoPath;
+
+/// Run `check` on the first hit of `text` in a file named `path`, as detection sees it.
+fn with_hit<T>(path: &str, text: &str, moves: &[Move], check: impl FnOnce(&Hit<'_>) -> T) -> T {
+    with_source(
+        SourceFile::new(RepoPath::new(path), text.as_bytes().to_vec()),
+        moves,
+        check,
+    )
+}
+
+fn with_source<T>(source: SourceFile, moves: &[Move], check: impl FnOnce(&Hit<'_>) -> T) -> T {
+    let scanner = HostScanner::with_moves(moves.to_vec());
+    let hits = scanner.scan(&source.bytes);
+    let layout = TextLayout::new(&source);
+    let text_site = TextAnalyzer::new().analyze(&source, &hits[0], &layout);
+    let structure = source.parses_as_yaml().then(|| {
+        let text = std::str::from_utf8(&source.bytes).unwrap();
+        yaml::index(text, &hits, source.carrier.dialect(), &scanner)
+    });
+    let yaml_site = structure.as_ref().and_then(|index| index.sites[0].as_ref());
+    check(&Hit::new(&source, &hits[0], &text_site, yaml_site, moves))
+}
+
+fn base_rule(name: &str) -> fn(&Hit<'_>) -> Option<Verdict> {
+    BASE_RULES
+        .iter()
+        .find(|rule| rule.name == name)
+        .unwrap_or_else(|| panic!("no base rule {name}"))
+        .decide
+}
+
+fn refinement(name: &str) -> fn(&Hit<'_>, &mut Verdict) {
+    REFINEMENTS
+        .iter()
+        .find(|refinement| refinement.name == name)
+        .unwrap_or_else(|| panic!("no refinement {name}"))
+        .apply
+}
+
+fn safe(rule: Rule) -> Verdict {
+    Verdict::fix(rule, "m".into(), Applicability::Safe)
+}
+
+/// The order is the decision: this list is what classification does, top to bottom.
+#[test]
+fn the_pipeline_in_order() {
+    let base: Vec<&str> = BASE_RULES.iter().map(|rule| rule.name).collect();
+    assert_eq!(
+        base,
+        [
+            "policy",
+            "mirror key",
+            "URL or file path",
+            "proxy path",
+            "reported form",
+            "URL host",
+            "image",
+            "template comparison",
+            "registry field",
+            "value in code",
+            "mention",
+        ]
+    );
+    let refinements: Vec<&str> = REFINEMENTS
+        .iter()
+        .map(|refinement| refinement.name)
+        .collect();
+    assert_eq!(
+        refinements,
+        [
+            "form note",
+            "program source",
+            "destination already on the line",
+            "kubelet flag",
+            "template comparison",
+            "packaged chart",
+            "kubeadm --image-repository",
+            "configured move",
+        ]
+    );
+}
+
+#[test]
+fn policies_claim_hits_in_admission_policies_only() {
+    let policy = "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sAllowedRepos\nspec:\n  parameters:\n    repos: [\"k8s.gcr.io/\"]\n";
+    let verdict = with_hit("p.yaml", policy, &[], base_rule("policy")).unwrap();
+    assert_eq!(verdict.rule, Rule::PolicyList);
+    assert!(verdict.note.unwrap().contains("allow-list"));
+    let deployment =
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  image: k8s.gcr.io/pause:3.9\n";
+    assert_eq!(
+        with_hit("d.yaml", deployment, &[], base_rule("policy")),
+        None
+    );
+}
+
+#[test]
+fn mirror_keys_are_maps_keyed_by_the_host() {
+    let toml = "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]\n  endpoint = [\"https://mirror.example\"]\n";
+    let verdict = with_hit("config.toml", toml, &[], base_rule("mirror key")).unwrap();
+    assert_eq!(verdict.rule, Rule::MirrorKey);
+    // A staging host keeps its own rule in a mirror table.
+    let staging = toml.replace("k8s.gcr.io", "staging-k8s.gcr.io");
+    assert_eq!(
+        with_hit("config.toml", &staging, &[], base_rule("mirror key")),
+        None
+    );
+}
+
+#[test]
+fn url_and_file_paths_name_folders() {
+    let verdict = with_hit(
+        "a.md",
+        "See https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io for more.\n",
+        &[],
+        base_rule("URL or file path"),
+    )
+    .unwrap();
+    assert_eq!(verdict.rule, Rule::LegacyMention);
+    assert_eq!(
+        with_hit(
+            "a.yaml",
+            "image: k8s.gcr.io/pause:3.9\n",
+            &[],
+            base_rule("URL or file path")
+        ),
+        None
+    );
+}
+
+#[test]
+fn proxy_paths_name_the_proxy() {
+    let verdict = with_hit(
+        "a.yaml",
+        "image: harbor.example.com/k8s.gcr.io/pause:3.9\n",
+        &[],
+        base_rule("proxy path"),
+    )
+    .unwrap();
+    assert_eq!(verdict.rule, Rule::ProxyPath);
+    assert!(
+        verdict.message.contains("harbor.example.com"),
+        "{}",
+        verdict.message
+    );
+}
+
+#[test]
+fn forms_the_catalogue_only_reports_keep_their_rule() {
+    let verdict = with_hit(
+        "a.yaml",
+        "image: staging-k8s.gcr.io/pause:3.9\n",
+        &[],
+        base_rule("reported form"),
+    )
+    .unwrap();
+    assert_eq!(
+        (verdict.rule, verdict.applicability),
+        (Rule::StagingRegistry, Applicability::DisplayOnly)
+    );
+    assert!(
+        verdict
+            .message
+            .starts_with("staging-k8s.gcr.io is a staging registry")
+    );
+    assert_eq!(
+        with_hit(
+            "a.yaml",
+            "image: k8s.gcr.io/pause:3.9\n",
+            &[],
+            base_rule("reported form")
+        ),
+        None
+    );
+}
+
+#[test]
+fn urls_images_and_registry_fields() {
+    let url = with_hit(
+        "a.sh",
+        "curl -L https://k8s.gcr.io/v2/pause/tags/list\n",
+        &[],
+        base_rule("URL host"),
+    )
+    .unwrap();
+    assert_eq!(url.applicability, Applicability::Unsafe);
+    let image = with_hit(
+        "a.yaml",
+        "image: gcr.io/google_containers/pause:3.1\n",
+        &[],
+        base_rule("image"),
+    )
+    .unwrap();
+    assert_eq!(
+        (image.rule, image.applicability),
+        (Rule::LegacyGcrProject, Applicability::Unsafe)
+    );
+    assert_eq!(
+        with_hit("a.yaml", "registry: k8s.gcr.io\n", &[], base_rule("image")),
+        None
+    );
+    let field = with_hit(
+        "values.yaml",
+        "registry: k8s.gcr.io\n",
+        &[],
+        base_rule("registry field"),
+    )
+    .unwrap();
+    assert_eq!(
+        field.message,
+        "registry is set to the frozen registry k8s.gcr.io"
+    );
+    assert_eq!(
+        with_hit(
+            "values.yaml",
+            "server: k8s.gcr.io\n",
+            &[],
+            base_rule("registry field")
+        ),
+        None
+    );
+}
+
+#[test]
+fn quoted_values_in_code_and_mentions() {
+    let code = with_hit(
+        "a.go",
+        "if repo == \"k8s.gcr.io\" {\n",
+        &[],
+        base_rule("value in code"),
+    )
+    .unwrap();
+    assert_eq!(code.applicability, Applicability::Unsafe);
+    assert_eq!(
+        with_hit(
+            "a.md",
+            "the \"k8s.gcr.io\" host\n",
+            &[],
+            base_rule("value in code")
+        ),
+        None
+    );
+    let mention = with_hit("a.md", "hosted on k8s.gcr.io\n", &[], base_rule("mention")).unwrap();
+    assert_eq!(mention.rule, Rule::LegacyMention);
+}
+
+#[test]
+fn program_source_makes_safe_fixes_unsafe() {
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit("a.go", "x := \"k8s.gcr.io/pause:3.9\"\n", &[], |cx| {
+        refinement("program source")(cx, &mut verdict)
+    });
+    assert_eq!(verdict.applicability, Applicability::Unsafe);
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit("a.yaml", "image: k8s.gcr.io/pause:3.9\n", &[], |cx| {
+        refinement("program source")(cx, &mut verdict)
+    });
+    assert_eq!(verdict.applicability, Applicability::Safe);
+}
+
+#[test]
+fn the_destination_on_the_line_withholds_the_fix() {
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit(
+        "a.sh",
+        "docker tag k8s.gcr.io/pause:3.9 registry.k8s.io/pause:3.9\n",
+        &[],
+        |cx| refinement("destination already on the line")(cx, &mut verdict),
+    );
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+}
+
+#[test]
+fn the_kubelet_flag_says_it_is_deprecated_except_for_cri_dockerd() {
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit(
+        "kubelet",
+        "KUBELET_EXTRA_ARGS=--pod-infra-container-image=k8s.gcr.io/pause:3.6\n",
+        &[],
+        |cx| refinement("kubelet flag")(cx, &mut verdict),
+    );
+    assert!(verdict.note.unwrap().contains("deprecated"));
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit(
+        "a.sh",
+        "cri-dockerd --pod-infra-container-image=k8s.gcr.io/pause:3.6\n",
+        &[],
+        |cx| refinement("kubelet flag")(cx, &mut verdict),
+    );
+    assert_eq!(verdict.note, None);
+}
+
+#[test]
+fn template_comparisons_withhold_the_fix() {
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit(
+        "chart/templates/x.tpl",
+        "{{ if eq .Values.registry \"k8s.gcr.io\" }}\n",
+        &[],
+        |cx| refinement("template comparison")(cx, &mut verdict),
+    );
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+}
+
+#[test]
+fn packaged_charts_are_never_rewritten() {
+    let source = SourceFile::new(
+        RepoPath::new("dep.tgz!dep/values.yaml"),
+        b"image: k8s.gcr.io/pause:3.9\n".to_vec(),
+    )
+    .with_origin(Origin {
+        packaged: Some(Packaged {
+            dependency_prefix: Some("dep".into()),
+        }),
+        kustomization: None,
+    });
+    let mut verdict = safe(Rule::LegacyHost);
+    with_source(source, &[], |cx| {
+        refinement("packaged chart")(cx, &mut verdict)
+    });
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert!(verdict.note.unwrap().contains("packaged dependency"));
+}
+
+#[test]
+fn kubeadm_image_repository_flags_mention_coredns() {
+    let mut verdict = safe(Rule::LegacyHost);
+    with_hit(
+        "init.sh",
+        "kubeadm init --image-repository=k8s.gcr.io\n",
+        &[],
+        |cx| refinement("kubeadm --image-repository")(cx, &mut verdict),
+    );
+    assert!(verdict.note.unwrap().contains("/coredns"));
+}
+
+#[test]
+fn configured_moves_name_their_own_destination_in_notes() {
+    let moves = [Move {
+        host: "registry.old.example.com".into(),
+        path: Vec::new(),
+        to: "registry.example.com".into(),
+        safe: true,
+    }];
+    let mut verdict = safe(Rule::RegistryMove);
+    verdict.note = Some("this line already names registry.k8s.io".into());
+    with_hit(
+        "a.yaml",
+        "image: registry.old.example.com/app:1\n",
+        &moves,
+        |cx| refinement("configured move")(cx, &mut verdict),
+    );
+    assert_eq!(
+        verdict.note.as_deref(),
+        Some("this line already names registry.example.com")
+    );
+}

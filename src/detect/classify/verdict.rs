@@ -1,0 +1,259 @@
+//! The base verdict: the first of these named rules that claims a hit decides its rule, its
+//! message and its default fix. Their order is the decision: a policy or a mirror key names
+//! the old host on purpose wherever the host stands; a URL or file path names a folder; a
+//! proxy path names a cache project; a form that is only reported (a staging registry) is
+//! reported as itself; the rest is decided by the hit's position and shape.
+
+use super::{Hit, Verdict, form_fix_note};
+use crate::carrier::Carrier;
+use crate::detect::hosts::{HostForm, Position, Shape};
+use crate::finding::Applicability;
+use crate::rules::{Rule, Treatment};
+
+/// A named rule of the base verdict.
+pub(super) struct BaseRule {
+    /// How tests and reviews name it.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub name: &'static str,
+    pub decide: fn(&Hit<'_>) -> Option<Verdict>,
+}
+
+/// In order; the last one claims every hit the others leave.
+pub(super) const BASE_RULES: &[BaseRule] = &[
+    BaseRule {
+        name: "policy",
+        decide: policy,
+    },
+    BaseRule {
+        name: "mirror key",
+        decide: mirror_key,
+    },
+    BaseRule {
+        name: "URL or file path",
+        decide: path_segment,
+    },
+    BaseRule {
+        name: "proxy path",
+        decide: proxy_path,
+    },
+    BaseRule {
+        name: "reported form",
+        decide: reported_form,
+    },
+    BaseRule {
+        name: "URL host",
+        decide: url_host,
+    },
+    BaseRule {
+        name: "image",
+        decide: image,
+    },
+    BaseRule {
+        name: "template comparison",
+        decide: template_comparison,
+    },
+    BaseRule {
+        name: "registry field",
+        decide: registry_field,
+    },
+    BaseRule {
+        name: "value in code",
+        decide: value_in_code,
+    },
+    BaseRule {
+        name: "mention",
+        decide: mention,
+    },
+];
+
+/// The base verdict for a hit.
+pub(super) fn base(cx: &Hit<'_>) -> Verdict {
+    BASE_RULES
+        .iter()
+        .find_map(|rule| (rule.decide)(cx))
+        .expect("the mention rule claims every hit")
+}
+
+/// Policies name the old host on purpose: deny-lists must keep it, allow-lists need both.
+fn policy(cx: &Hit<'_>) -> Option<Verdict> {
+    let resource = cx.policy()?;
+    let source = cx.source;
+    let line = source.line_range_at(cx.hit.range.start);
+    let before_host = &source.bytes[line.start..cx.hit.range.start];
+    let key_path = cx.yaml.map_or("", |site| site.key_path.as_str());
+    let prose = key_path
+        .rsplit(['.', ']'])
+        .next()
+        .is_some_and(|field| ["message", "description", "title", "name"].contains(&field));
+    let note = if prose {
+        "no automatic fix: policies name the old host on purpose; review this text by hand"
+    } else if is_deny_list(&resource.kind, key_path, before_host) {
+        "no automatic fix: a deny-list blocks the old host on purpose; keep it (add registry.k8s.io only to deny the new host too)"
+    } else {
+        "no automatic fix: an allow-list must name both hosts while workloads still use the old one; add registry.k8s.io beside it"
+    };
+    let message = format!("{} is named in the {} policy", cx.host, resource.kind);
+    Some(Verdict::none(Rule::PolicyList, message).with_note(note))
+}
+
+/// A deny-list, from the policy kind (`K8sDisallowedRepos`), its field names
+/// (`deniedRegistries`, Kyverno `deny`) or a negated pattern (`!k8s.gcr.io/*`).
+fn is_deny_list(kind: &str, key_path: &str, before_host: &[u8]) -> bool {
+    let lower = format!("{kind} {key_path}").to_ascii_lowercase();
+    ["disallow", "deny", "denied", "block", "banned", "forbid"]
+        .iter()
+        .any(|word| lower.contains(word))
+        // A negation before the host: a `!k8s.gcr.io/*` pattern, a CEL
+        // `!image.startsWith('k8s.gcr.io/')`.
+        || before_host.contains(&b'!')
+}
+
+/// A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps).
+fn mirror_key(cx: &Hit<'_>) -> Option<Verdict> {
+    if !cx.mirror() {
+        return None;
+    }
+    let note = if cx.text.mirror_names_new_host || cx.line_names(crate::rules::NEW_HOST) {
+        "no automatic fix: this mirror already sends the old host to registry.k8s.io; keep it while references to the old host remain"
+    } else {
+        "no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"
+    };
+    let message = format!("a registry mirror or setting is keyed by {}", cx.host);
+    Some(Verdict::none(Rule::MirrorKey, message).with_note(note))
+}
+
+fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
+    (cx.hit.position == Position::PathSegment).then(|| {
+        Verdict::none(
+            Rule::LegacyMention,
+            format!(
+                "{} names a folder in a URL or file path, not an image registry",
+                cx.host
+            ),
+        )
+        .with_note("no automatic fix: the path must keep naming the folder it names")
+    })
+}
+
+fn proxy_path(cx: &Hit<'_>) -> Option<Verdict> {
+    if cx.hit.position != Position::ProxyPath {
+        return None;
+    }
+    let proxy = cx.reference.split('/').next().unwrap_or_default();
+    let upstream = match cx.hit.form {
+        HostForm::Move(_) => format!("still pulls from {}", cx.host),
+        HostForm::Builtin(_) => "still pulls from the frozen registry".to_string(),
+    };
+    let message = format!(
+        "{} is a project on the registry proxy {proxy}, which {upstream}",
+        cx.host
+    );
+    Some(Verdict::none(Rule::ProxyPath, message).with_note(
+        "no automatic fix: point the proxy project at registry.k8s.io and reference that project",
+    ))
+}
+
+/// A form the catalogue only reports (a staging registry): its own message and note.
+fn reported_form(cx: &Hit<'_>) -> Option<Verdict> {
+    let rule = cx.hit.form.rule();
+    let Treatment::Report { message, note } = &rule.host()?.treatment else {
+        return None;
+    };
+    Some(Verdict::none(rule, message.replace("{host}", &cx.host)).with_note(note))
+}
+
+fn url_host(cx: &Hit<'_>) -> Option<Verdict> {
+    if cx.hit.position != Position::UrlHost {
+        return None;
+    }
+    let note = match cx.hit.form {
+        HostForm::Move(_) => {
+            "unsafe: a URL names a server path, which the new registry may not serve the same way"
+        }
+        HostForm::Builtin(_) => {
+            "unsafe: registry.k8s.io answers with redirects to its storage backends, so HTTP clients must follow them (curl -L)"
+        }
+    };
+    let message = format!("URL points at {}", cx.describe());
+    Some(Verdict::fix(cx.hit.form.rule(), message, Applicability::Unsafe).with_note(note))
+}
+
+fn image(cx: &Hit<'_>) -> Option<Verdict> {
+    if cx.hit.shape != Shape::Image {
+        return None;
+    }
+    let message = if cx.repository_field() {
+        format!("repository points at {}", cx.describe())
+    } else {
+        format!("image is pulled from {}", cx.describe())
+    };
+    Some(Verdict::fix(
+        cx.hit.form.rule(),
+        message,
+        cx.form_applicability(),
+    ))
+}
+
+// The rules below see a bare host in registry position: every other hit is claimed above.
+
+/// A template compares with (or strips) the host: rewriting it changes what renders.
+fn template_comparison(cx: &Hit<'_>) -> Option<Verdict> {
+    cx.text.template_comparison.then(|| {
+        Verdict::none(
+            cx.hit.form.rule(),
+            format!("the template compares with {}", cx.describe()),
+        )
+    })
+}
+
+/// The host is the whole value of a field that holds a registry.
+fn registry_field(cx: &Hit<'_>) -> Option<Verdict> {
+    cx.registry_field().then(|| {
+        Verdict::fix(
+            cx.hit.form.rule(),
+            format!("registry is set to {}", cx.describe()),
+            cx.form_applicability(),
+        )
+    })
+}
+
+/// Code that holds the bare host as a value (`[ "$x" = "k8s.gcr.io" ]`, `source :=
+/// "k8s.gcr.io"` before building a name) names the registry; whether to change it is the
+/// author's call.
+fn value_in_code(cx: &Hit<'_>) -> Option<Verdict> {
+    let code = matches!(cx.source.carrier, Carrier::ProgramSource | Carrier::Shell);
+    (code && is_quoted_value(&cx.source.bytes, cx.hit)).then(|| {
+        Verdict::fix(
+            cx.hit.form.rule(),
+            format!("code names {}", cx.describe()),
+            Applicability::Unsafe,
+        )
+        .with_note("unsafe: code holds the host as a value (a comparison, a default, a name being built); review before applying")
+    })
+}
+
+fn mention(cx: &Hit<'_>) -> Option<Verdict> {
+    Some(
+        Verdict::none(Rule::LegacyMention, format!("mentions {}", cx.describe()))
+            .with_note("no automatic fix: the host alone names no image here; edit the text by hand if it should change"),
+    )
+}
+
+/// The host (with an optional trailing `/`) is a whole quoted string: `"k8s.gcr.io"`.
+fn is_quoted_value(bytes: &[u8], hit: &crate::detect::hosts::HostHit) -> bool {
+    let Some(&open) = hit.range.start.checked_sub(1).and_then(|at| bytes.get(at)) else {
+        return false;
+    };
+    let mut end = hit.range.end;
+    if bytes.get(end) == Some(&b'/') {
+        end += 1;
+    }
+    matches!(open, b'"' | b'\'' | b'`') && bytes.get(end) == Some(&open)
+}
+
+/// The note a fix of `verdict`'s own form always carries, unless a rule gave one.
+pub(super) fn add_form_note(verdict: &mut Verdict) {
+    if let Some(note) = form_fix_note(verdict.rule).filter(|_| verdict.is_fixable()) {
+        verdict.note.get_or_insert_with(|| note.to_string());
+    }
+}

@@ -1,0 +1,122 @@
+//! Markdown: fenced code blocks, inline code, comments, and helm-docs value tables.
+
+use std::ops::Range;
+
+use super::LineSite;
+use crate::source::SourceFile;
+
+/// Where a hit stands in Markdown prose: a fenced code block, inline code, a comment or
+/// text. `code_blocks` are the file's fenced blocks ([`fenced_code_blocks`]).
+pub(super) fn site_in_prose(
+    code_blocks: &[Range<usize>],
+    offset: usize,
+    line: &[u8],
+    line_start: usize,
+    comment: Option<usize>,
+) -> LineSite {
+    let column = offset - line_start;
+    if in_code_block(code_blocks, offset) {
+        LineSite::CodeBlock
+    } else if line[..column].iter().filter(|byte| **byte == b'`').count() % 2 == 1 {
+        LineSite::InlineCode
+    } else if comment.is_some_and(|start| start <= column) {
+        LineSite::Comment
+    } else {
+        LineSite::Text
+    }
+}
+
+/// Whether `offset` lies in one of `code_blocks` (sorted, disjoint).
+fn in_code_block(code_blocks: &[Range<usize>], offset: usize) -> bool {
+    code_blocks
+        .binary_search_by(|block| {
+            if block.end <= offset {
+                std::cmp::Ordering::Less
+            } else if block.start > offset {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Byte ranges of fenced code blocks (``` or ~~~), fence lines included.
+pub(super) fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(usize, u8, usize)> = None;
+    let mut next = Some(source.line_range(0));
+    while let Some(range) = next {
+        next = source.next_line(&range);
+        let line = &source.bytes[range.clone()];
+        let trimmed = line.trim_ascii_start();
+        let fence_char = match trimmed.first() {
+            Some(&byte @ (b'`' | b'~')) => byte,
+            _ => continue,
+        };
+        let fence_len = trimmed
+            .iter()
+            .take_while(|byte| **byte == fence_char)
+            .count();
+        if fence_len < 3 {
+            continue;
+        }
+        match open {
+            None => open = Some((range.start, fence_char, fence_len)),
+            Some((start, open_char, open_len))
+                if open_char == fence_char
+                    && fence_len >= open_len
+                    && trimmed[fence_len..].trim_ascii().is_empty() =>
+            {
+                blocks.push(start..range.end);
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((start, ..)) = open {
+        blocks.push(start..source.bytes.len());
+    }
+    blocks
+}
+
+/// In a Markdown table row whose cell holds just the hit's reference (or its bare host, with
+/// an optional trailing `/`) apart from backticks, quotes and spaces: the row's first cell
+/// (its key), and whether the cell is the bare host.
+pub(super) fn markdown_table_key(
+    line: &[u8],
+    host: Range<usize>,
+    reference: Range<usize>,
+) -> Option<(String, bool)> {
+    if !line.trim_ascii_start().starts_with(b"|") {
+        return None;
+    }
+    let trim = |cell: &[u8]| -> String {
+        let text = String::from_utf8_lossy(cell);
+        text.trim_matches(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\''))
+            .to_string()
+    };
+    let mut cells = Vec::new();
+    let mut start = 0;
+    for (index, byte) in line.iter().enumerate() {
+        if *byte == b'|' {
+            cells.push(start..index);
+            start = index + 1;
+        }
+    }
+    let hit_cell = cells
+        .iter()
+        .find(|cell| cell.start <= host.start && host.start < cell.end)?;
+    let value = trim(&line[hit_cell.clone()]);
+    let host_text = String::from_utf8_lossy(&line[host]).into_owned();
+    let reference_text = String::from_utf8_lossy(&line[reference]).into_owned();
+    let bare_host = value == host_text || value.strip_suffix('/') == Some(host_text.as_str());
+    if !bare_host && value != reference_text {
+        return None;
+    }
+    let key = cells
+        .iter()
+        .map(|cell| trim(&line[cell.clone()]))
+        .find(|cell| !cell.is_empty())?;
+    (key != value).then_some((key, bare_host))
+}
