@@ -1,36 +1,36 @@
 //! Renderer snapshots over one shared set of findings (STYLE.md §5).
 //!
-//! The findings come from the real detector run over a few in-memory files chosen to cover the
-//! hard cases: multi-byte text before a hit, CRLF lines, a line longer than 200 characters with
+//! The findings come from the real pipeline (`regshift::scan::scan`, as `check`, `fix` and
+//! `fix --diff` run it) over a few files, written to a fresh folder, chosen to cover the hard
+//! cases: multi-byte text before a hit, CRLF lines, a line longer than 200 characters with
 //! a hit in the middle, a hit in a comment, display-only findings (proxy path, staging host,
 //! escaped scalar), unsafe findings (the old gcr.io project, Go source), a YAML document that
 //! does not parse (so a note exists), a used and an unused suppression. Every renderer gets
 //! the same `FileReport`s and `RunReport`, so an annotate-snippets or serde upgrade shows up as
 //! a snapshot diff that someone reviews.
 //!
-//! Paths are repo-relative strings and nothing touches the file system, so the output holds
-//! no temp paths and needs no filters.
+//! Paths are relative to the scanned folder, so the output holds no temp paths and needs no
+//! filters.
 
 use std::collections::BTreeSet;
 
-use regshift::detect::Detection;
 use regshift::finding::Applicability;
-use regshift::fix::{FixLevel, apply_fixes};
-use regshift::path::RepoPath;
+use regshift::fix::FixLevel;
 use regshift::report::concise::ConciseReporter;
-use regshift::report::diff::{DiffReporter, unified_diff};
+use regshift::report::diff::DiffReporter;
 use regshift::report::github::GithubReporter;
 use regshift::report::human::HumanReporter;
 use regshift::report::json::{JsonLinesReporter, JsonReporter};
 use regshift::report::markdown::MarkdownReporter;
 use regshift::report::sarif::SarifReporter;
-use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
+use regshift::report::{FileReport, RenderOptions, Reporter, RunReport};
 use regshift::rules::{Rule, Severity};
-use regshift::settings::Mode;
+use regshift::scan::{Scanned, scan};
+use regshift::settings::{ConfigChoice, Mode, ScanOptions, Settings};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-use crate::support::{detect, line_column};
+use crate::support::line_column;
 
 /// A line of 200+ characters with multi-byte text on both sides of the hit.
 fn long_annotation() -> String {
@@ -93,66 +93,27 @@ const pauseImage = \"k8s.gcr.io/pause:3.9\"
     ]
 }
 
-fn report_from(path: &str, detection: Detection) -> FileReport {
-    let mut report = FileReport::new(RepoPath::new(path), FileStatus::Scanned);
-    report.findings = detection.findings;
-    report.notes = detection.notes;
-    report.suppressed = detection.suppressed;
-    report
-}
-
-/// The shared check reports. Each carries the diff that `fix --diff` would print at `level`
-/// (the other renderers ignore it).
-fn check_reports(level: FixLevel) -> Vec<FileReport> {
-    inputs()
-        .into_iter()
-        .map(|(path, bytes)| {
-            let (source, detection) = detect(path, &bytes);
-            let applied = apply_fixes(&source.bytes, &detection.findings, level)
-                .expect("findings belong to their own buffer");
-            let mut report = report_from(path, detection);
-            if !applied.fixed.is_empty() {
-                report.diff = Some(unified_diff(path, &source.bytes, &applied.output));
-            }
-            report
-        })
-        .collect()
-}
-
-/// What `regshift fix` reports: the findings that remain in the fixed file, and the count fixed
-/// (the same steps as `app::Fix`, without the write).
-fn fix_reports(level: FixLevel) -> Vec<FileReport> {
-    inputs()
-        .into_iter()
-        .map(|(path, bytes)| {
-            let (source, detection) = detect(path, &bytes);
-            let applied = apply_fixes(&source.bytes, &detection.findings, level)
-                .expect("findings belong to their own buffer");
-            if applied.fixed.is_empty() {
-                return report_from(path, detection);
-            }
-            let (_, remaining) = detect(path, &applied.output);
-            let mut report = report_from(path, remaining);
-            report.fixed = applied.fixed.len();
-            report
-        })
-        .collect()
-}
-
-fn run_report(reports: &[FileReport], options: &RenderOptions) -> RunReport {
-    let mut run = RunReport {
-        summary: Summary::default(),
-        skipped: Vec::new(),
-        notes: Vec::new(),
-        errors: Vec::new(),
-    };
-    for report in reports {
-        run.summary.add(report, options);
-        for note in &report.notes {
-            run.notes.push((report.path.clone(), note.clone()));
-        }
+/// The real pipeline (`regshift::scan::scan`: walk, read, the engine, and for `fix` the
+/// verified fix and the write) over the shared inputs, written to a fresh folder.
+fn scanned(mode: Mode, level: FixLevel) -> Scanned {
+    let folder = tempfile::tempdir().unwrap();
+    for (path, bytes) in inputs() {
+        let file = folder.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, bytes).unwrap();
     }
-    run
+    let options = ScanOptions {
+        config: ConfigChoice::Defaults,
+        unsafe_fixes: level == FixLevel::IncludeUnsafe,
+        ..ScanOptions::new(vec![".".into()], mode)
+    };
+    let settings = Settings::resolve(&options, folder.path()).unwrap();
+    scan(&settings).unwrap()
+}
+
+/// The shared check reports.
+fn check_reports(level: FixLevel) -> Vec<FileReport> {
+    scanned(Mode::Check, level).reports
 }
 
 fn options(mode: Mode, fix_level: FixLevel) -> RenderOptions {
@@ -175,10 +136,19 @@ fn render(reporter: &mut dyn Reporter, reports: &[FileReport], run: &RunReport) 
     anstream::adapter::strip_str(&text).to_string()
 }
 
-fn render_check(reporter: &mut dyn Reporter, options: &RenderOptions) -> String {
-    let reports = check_reports(options.fix_level);
-    let run = run_report(&reports, options);
-    render(reporter, &reports, &run)
+/// Scan in `options.mode` and render the result through `reporter`.
+fn render_scanned(reporter: &mut dyn Reporter, options: &RenderOptions) -> String {
+    let scanned = scanned(options.mode, options.fix_level);
+    assert_eq!(
+        (
+            scanned.options.mode,
+            scanned.options.fix_level,
+            scanned.options.fail_on
+        ),
+        (options.mode, options.fix_level, options.fail_on),
+        "the reporter renders what the pipeline was asked for"
+    );
+    render(reporter, &scanned.reports, &scanned.run)
 }
 
 /// The inputs must exercise every case the snapshots are meant to pin; if detection changes
@@ -242,43 +212,42 @@ fn shared_findings_cover_the_hard_cases() {
     let notes: Vec<_> = reports.iter().flat_map(|r| &r.notes).collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(reports.iter().map(|r| r.suppressed).sum::<usize>(), 1);
-    assert!(reports.iter().any(|r| r.diff.is_some()));
+    let diffs = scanned(Mode::Diff, FixLevel::SafeOnly).reports;
+    assert!(diffs.iter().any(|r| r.diff.is_some()));
 }
 
 #[test]
 fn human() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut HumanReporter::new(options), &options);
+    let output = render_scanned(&mut HumanReporter::new(options), &options);
     insta::assert_snapshot!("human", output);
 }
 
 #[test]
 fn human_unsafe_fixes() {
     let options = options(Mode::Check, FixLevel::IncludeUnsafe);
-    let output = render_check(&mut HumanReporter::new(options), &options);
+    let output = render_scanned(&mut HumanReporter::new(options), &options);
     insta::assert_snapshot!("human_unsafe_fixes", output);
 }
 
 #[test]
 fn human_fix_mode() {
     let options = options(Mode::Fix, FixLevel::SafeOnly);
-    let reports = fix_reports(options.fix_level);
-    let run = run_report(&reports, &options);
-    let output = render(&mut HumanReporter::new(options), &reports, &run);
+    let output = render_scanned(&mut HumanReporter::new(options), &options);
     insta::assert_snapshot!("human_fix_mode", output);
 }
 
 #[test]
 fn concise() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut ConciseReporter::new(options), &options);
+    let output = render_scanned(&mut ConciseReporter::new(options), &options);
     insta::assert_snapshot!("concise", output);
 }
 
 #[test]
 fn diff() {
     let options = options(Mode::Diff, FixLevel::SafeOnly);
-    let output = render_check(&mut DiffReporter, &options);
+    let output = render_scanned(&mut DiffReporter, &options);
     // The CRLF file's diff keeps its `\r\n` line ends byte for byte (so `patch` applies it).
     assert!(
         output.contains("-  registry: k8s.gcr.io\r\n+  registry: registry.k8s.io\r\n"),
@@ -292,12 +261,12 @@ fn diff() {
 #[test]
 fn jsonl() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut JsonLinesReporter, &options);
+    let output = render_scanned(&mut JsonLinesReporter, &options);
     insta::assert_snapshot!("jsonl", output);
 
     // The same finding objects as the JSON document, one per line.
     let document: Value =
-        serde_json::from_str(&render_check(&mut JsonReporter::new(options), &options)).unwrap();
+        serde_json::from_str(&render_scanned(&mut JsonReporter::new(options), &options)).unwrap();
     let lines: Vec<Value> = output
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -337,7 +306,7 @@ struct DocumentKeys {
 #[test]
 fn json() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut JsonReporter::new(options), &options);
+    let output = render_scanned(&mut JsonReporter::new(options), &options);
     insta::assert_snapshot!("json", output);
 
     let top: Keys = serde_json::from_str(&output).unwrap();
@@ -446,7 +415,7 @@ fn json() {
 #[test]
 fn github() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut GithubReporter::new(options), &options);
+    let output = render_scanned(&mut GithubReporter::new(options), &options);
     // Every annotation is one line: line breaks in messages are escaped.
     for line in output.lines().filter(|line| line.starts_with("::")) {
         let (properties, _) = line[2..].split_once("::").expect("command::message");
@@ -463,14 +432,14 @@ fn github() {
 #[test]
 fn markdown() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut MarkdownReporter::new(options), &options);
+    let output = render_scanned(&mut MarkdownReporter::new(options), &options);
     insta::assert_snapshot!("markdown", output.replace('\r', "␍"));
 }
 
 #[test]
 fn sarif() {
     let options = options(Mode::Check, FixLevel::SafeOnly);
-    let output = render_check(&mut SarifReporter::new(options), &options);
+    let output = render_scanned(&mut SarifReporter::new(options), &options);
     let log: serde_json::Value = serde_json::from_str(&output).unwrap();
     let run = &log["runs"][0];
     assert_eq!(log["version"], "2.1.0");
