@@ -10,6 +10,7 @@ mod support;
 
 mod action;
 mod adversarial;
+mod architecture;
 mod cli;
 mod external_tools;
 mod filesystem;

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use granit_parser::ScalarStyle;
 
-use super::walker::Step;
+use super::step::Step;
 use crate::detect::hosts::HostHit;
 
 /// Longest implicit key YAML allows is 1024 characters; stay well inside it.

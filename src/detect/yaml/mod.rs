@@ -24,6 +24,7 @@ mod embedded;
 mod lines;
 mod node;
 mod oracle;
+mod step;
 mod walker;
 
 use std::ops::Range;

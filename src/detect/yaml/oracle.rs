@@ -6,7 +6,7 @@ use std::ops::Range;
 use granit_parser::Parser;
 
 use super::chunks::document_chunks;
-use super::walker::Step;
+use super::step::Step;
 use super::{Dialect, Escapes, Reading, index_with, lines};
 use crate::detect::hosts::HostScanner;
 

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use granit_parser::{Event, Parser, ScalarStyle};
+use granit_parser::{Parser, ScalarStyle};
 
+use super::step::Step;
 use super::{
     Dialect, DocumentFailure, EscapedScalar, Place, Reading, ResourceId, YamlIndex, YamlSite, lines,
 };
@@ -101,37 +102,6 @@ pub(super) struct Walker<'a> {
     pub(super) scanner: &'a HostScanner,
     pub(super) result: YamlIndex,
     document: Document<'a>,
-}
-
-/// The events of a YAML document that place a hit, from the parser or from [`lines`].
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Step<'a> {
-    DocumentStart,
-    /// The end of a document, or of the stream.
-    DocumentEnd,
-    Comment,
-    Scalar(Cow<'a, str>, ScalarStyle),
-    Alias,
-    MappingStart,
-    SequenceStart,
-    /// The end of the innermost mapping or sequence.
-    End,
-}
-
-impl<'a> Step<'a> {
-    pub(super) fn from_event(event: Event<'a>) -> Option<Step<'a>> {
-        Some(match event {
-            Event::DocumentStart(..) => Step::DocumentStart,
-            Event::DocumentEnd | Event::StreamEnd => Step::DocumentEnd,
-            Event::Comment(..) => Step::Comment,
-            Event::Scalar(value, style, ..) => Step::Scalar(value, style),
-            Event::Alias(_) | Event::UnresolvedAlias(_) => Step::Alias,
-            Event::MappingStart(..) => Step::MappingStart,
-            Event::SequenceStart(..) => Step::SequenceStart,
-            Event::MappingEnd | Event::SequenceEnd => Step::End,
-            _ => return None,
-        })
-    }
 }
 
 /// Recovery gives up after this many parse errors in one file (a file of garbage).

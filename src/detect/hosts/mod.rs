@@ -1,0 +1,403 @@
+//! Whole-token host matching. This is the text layer that decides what exists and where: every
+//! legacy host form in a buffer, with the exact bytes to replace, what is left and right of it,
+//! and the image reference around it. It never looks at file kinds or YAML structure.
+//!
+//! The token rule (domain reference §2.1): a candidate host is a maximal run of hostname bytes
+//! `[A-Za-z0-9.-]`; a leading `.`/`-` and a trailing `.` are not part of it (as in `${X:-k8s.gcr.io}`
+//! or at the end of a sentence). It is the legacy host only if the whole token equals
+//! `k8s.gcr.io`, ASCII case-insensitively, so `staging-k8s.gcr.io`, `notk8s.gcr.io`,
+//! `k8s.gcr.io.mirror.example.net` and `k8s.gcr.io-notes` never match.
+
+use std::borrow::Cow;
+use std::ops::{ControlFlow, Range};
+
+use memchr::memmem;
+
+mod reference;
+
+use super::gate::CaselessSearch;
+use crate::rules::{HOST_PATTERNS, Rule, Segment, Treatment, host_needles};
+use reference::{left_position, names_a_file, reference_shape, url_shape};
+
+pub use crate::rules::{LEGACY_HOST, NEW_HOST};
+
+/// Which legacy form a hit is: a host pattern of the catalogue (by its rule) or a registry
+/// move from the configuration (by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostForm {
+    /// A built-in form: `k8s.gcr.io` is `Builtin(Rule::LegacyHost)` (see `rules::HOST_PATTERNS`).
+    Builtin(Rule),
+    /// A registry moved by the configuration (`[[move]]`), by index.
+    Move(usize),
+}
+
+impl HostForm {
+    /// The rule its references are reported under when nothing else decides.
+    pub fn rule(self) -> Rule {
+        match self {
+            HostForm::Builtin(rule) => rule,
+            HostForm::Move(_) => Rule::RegistryMove,
+        }
+    }
+
+    /// What a fix writes in place of the matched bytes; `None` for a form that is only
+    /// reported (a staging registry).
+    pub fn destination(self, moves: &[Move]) -> Option<&str> {
+        match self {
+            HostForm::Builtin(rule) => match rule.host().map(|host| &host.treatment) {
+                Some(Treatment::Rewrite { to, .. }) => Some(to),
+                _ => None,
+            },
+            HostForm::Move(index) => {
+                Some(moves.get(index).map_or(NEW_HOST, |moved| moved.to.as_str()))
+            }
+        }
+    }
+
+    /// Whether references of this form are rewritten somewhere (moved, not only reported).
+    pub fn is_moved(self) -> bool {
+        self.destination(&[]).is_some()
+    }
+}
+/// A registry move from the configuration: `from` (a host, optionally with path segments)
+/// becomes `to`. Matched with the same whole-token rule as the built-in hosts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// Lowercase host.
+    pub host: String,
+    /// Path segments after the host that must follow as whole segments.
+    pub path: Vec<String>,
+    pub to: String,
+    /// Whether `fix` applies it without `--unsafe-fixes`.
+    pub safe: bool,
+}
+
+impl Move {
+    /// `from` as written in the configuration.
+    pub fn from(&self) -> String {
+        std::iter::once(self.host.as_str())
+            .chain(self.path.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+/// What stands left of the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// Start of a value: whitespace, a quote, `=`, `,`, `[`, `(` … : the host is the registry.
+    Registry,
+    /// After `scheme://` (or `//`): the host of a URL.
+    UrlHost,
+    /// A path component after another registry host: a pull-through cache project.
+    ProxyPath,
+    /// A segment of a URL path or a file path: it names a folder, not a registry.
+    PathSegment,
+}
+
+/// What follows the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// `host/path…`: an image reference (possibly templated).
+    Image,
+    /// The host alone, optionally followed by a `/` that ends the value (a registry prefix).
+    BareHost { trailing_slash: bool },
+}
+
+/// One legacy host form found in a buffer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostHit {
+    pub form: HostForm,
+    /// The bytes a fix replaces: the host, or host plus project prefix (no trailing `/`).
+    pub range: Range<usize>,
+    /// The reference around it: image reference, URL, or path word. Contains `range`.
+    pub reference: Range<usize>,
+    pub position: Position,
+    pub shape: Shape,
+}
+
+/// Finds host hits. Built once and shared by every worker.
+#[derive(Debug, Clone)]
+pub struct HostScanner {
+    /// The needles, searched ignoring case in lowercase blocks (SIMD substring search; a
+    /// case-insensitive automaton falls back to a slow rare-byte prefilter).
+    needles: CaselessSearch,
+    /// How many of `needles` are host needles; the rest are markers ([`Self::with_markers`]).
+    host_needles: usize,
+    moves: Vec<Move>,
+}
+
+impl Default for HostScanner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HostScanner {
+    pub fn new() -> HostScanner {
+        Self::with_moves(Vec::new())
+    }
+
+    /// A scanner that also finds the configured moves (which win over built-in forms).
+    pub fn with_moves(moves: Vec<Move>) -> HostScanner {
+        Self::with_markers(moves, &[])
+    }
+
+    /// A scanner that also tells whether any of `markers` appears (ignoring ASCII case), in
+    /// the same pass as the hosts ([`Self::scan_tokens`]): a second pass over a large file
+    /// costs as much as the first.
+    pub fn with_markers(moves: Vec<Move>, markers: &[&[u8]]) -> HostScanner {
+        // Every host form contains one of the catalogue's needles: a file without any has
+        // nothing to report.
+        let hosts: Vec<&[u8]> = host_needles()
+            .into_iter()
+            .map(str::as_bytes)
+            .chain(moves.iter().map(|moved| moved.host.as_bytes()))
+            .collect();
+        let host_needles = hosts.len();
+        let needles = CaselessSearch::new(hosts.into_iter().chain(markers.iter().copied()));
+        HostScanner {
+            needles,
+            host_needles,
+            moves,
+        }
+    }
+
+    pub fn moves(&self) -> &[Move] {
+        &self.moves
+    }
+
+    /// Whether `bytes` holds any needle, a host's or a marker's (ignoring ASCII case): without
+    /// one, a scan finds no hit and no marker. Stops at the first.
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.needles.is_match(bytes)
+    }
+
+    /// Every host hit in `bytes`, in order of position.
+    pub fn scan(&self, bytes: &[u8]) -> Vec<HostHit> {
+        self.scan_tokens(bytes, |_| {}).hits
+    }
+
+    /// [`Self::scan`], whether a marker appears in `bytes` (ignoring ASCII case), and the range
+    /// of every host token around a needle, hit or not, passed to `token`: callers that need
+    /// other hosts (a split reference's `registry: us.gcr.io`) learn of them from the same pass.
+    pub fn scan_tokens(&self, bytes: &[u8], mut token: impl FnMut(Range<usize>)) -> Scan {
+        let mut hits = Vec::new();
+        // Matches inside a run already examined belong to that run's token.
+        let mut resume_at = 0;
+        // Every needle match, leftmost first; at one start, the first needle wins.
+        let mut matches: Vec<(usize, usize, usize)> = Vec::new();
+        let mut marked = false;
+        let _ = self.needles.for_each(bytes, |at, index| {
+            if index < self.host_needles {
+                matches.push((at, index, at + self.needles.needle_len(index)));
+            } else {
+                marked = true;
+            }
+            ControlFlow::Continue(())
+        });
+        matches.sort_unstable();
+        for (start, _, end) in matches {
+            if start < resume_at {
+                continue;
+            }
+            let run_start = extend_left(bytes, start, is_host_byte);
+            let run_end = extend_right(bytes, end, is_host_byte);
+            resume_at = run_end;
+            let trimmed = trim_token(bytes, run_start..run_end);
+            token(trimmed.clone());
+            if let Some(hit) = classify_token_at(bytes, trimmed, &self.moves) {
+                hits.push(hit);
+            }
+        }
+        Scan { hits, marked }
+    }
+}
+
+/// What one pass of [`HostScanner::scan_tokens`] found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every host hit, in order of position.
+    pub hits: Vec<HostHit>,
+    /// Whether a marker appears (ignoring ASCII case).
+    pub marked: bool,
+}
+
+/// The hit a token is, if any: its form, the bytes a fix replaces, where it stands.
+fn classify_token_at(bytes: &[u8], token: Range<usize>, moves: &[Move]) -> Option<HostHit> {
+    if token.is_empty() {
+        return None;
+    }
+    // `FOO_k8s.gcr.io` is part of a longer identifier, not a host.
+    if token.start > 0 && bytes[token.start - 1] == b'_' {
+        return None;
+    }
+    let (form, range) =
+        classify_move(bytes, token.clone(), moves).or_else(|| classify_token(bytes, token))?;
+    let (mut position, reference_start) = left_position(bytes, range.start);
+    let (shape, reference_end) = if position == Position::UrlHost {
+        url_shape(bytes, range.end)
+    } else {
+        reference_shape(bytes, range.end)
+    };
+    if position == Position::Registry
+        && shape == Shape::Image
+        && names_a_file(&bytes[range.end..reference_end])
+    {
+        // `k8s.gcr.io/images/k8s-staging-dns/images.yaml` in the kubernetes/k8s.io repository
+        // is a file in a folder named after the registry.
+        position = Position::PathSegment;
+    }
+    Some(HostHit {
+        form,
+        reference: reference_start.min(range.start)..reference_end.max(range.end),
+        range,
+        position,
+        shape,
+    })
+}
+
+/// Drop leading `.`/`-` (hostnames cannot start with them: `${REG:-k8s.gcr.io}`, `…k8s.gcr.io`)
+/// and trailing `.` (end of a sentence).
+fn trim_token(bytes: &[u8], run: Range<usize>) -> Range<usize> {
+    let mut start = run.start;
+    let mut end = run.end;
+    while start < end && matches!(bytes[start], b'.' | b'-') {
+        start += 1;
+    }
+    while end > start && bytes[end - 1] == b'.' {
+        end -= 1;
+    }
+    start..end
+}
+
+/// A configured move whose host is the token and whose path segments follow it whole.
+fn classify_move(
+    bytes: &[u8],
+    token: Range<usize>,
+    moves: &[Move],
+) -> Option<(HostForm, Range<usize>)> {
+    let text = &bytes[token.clone()];
+    moves.iter().enumerate().find_map(|(index, moved)| {
+        if !text.eq_ignore_ascii_case(moved.host.as_bytes()) {
+            return None;
+        }
+        let end = segments_after(bytes, token.end, moved.path.len(), |at, name| {
+            name.eq_ignore_ascii_case(moved.path[at].as_bytes())
+        })?;
+        Some((HostForm::Move(index), token.start..end))
+    })
+}
+
+/// Which built-in form the token at `token` in `bytes` is, and the range a fix replaces (host
+/// plus any project prefix): the first of the catalogue's host patterns that matches.
+pub fn builtin_form(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
+    classify_token(bytes, token)
+}
+
+fn classify_token(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
+    let text = &bytes[token.clone()];
+    HOST_PATTERNS.iter().find_map(|pattern| {
+        if !pattern.host.matches(text) {
+            return None;
+        }
+        let end = segments_after(bytes, token.end, pattern.path.len(), |at, name| {
+            Segment::matches(pattern.path[at], name)
+        })?;
+        Some((HostForm::Builtin(pattern.rule), token.start..end))
+    })
+}
+
+/// The end of `count` path segments that follow `at` whole, each after a separator, when
+/// `matches(index, name)` accepts every one.
+fn segments_after(
+    bytes: &[u8],
+    mut at: usize,
+    count: usize,
+    matches: impl Fn(usize, &[u8]) -> bool,
+) -> Option<usize> {
+    for index in 0..count {
+        let found = path_segment_after(bytes, at)?;
+        if !matches(index, &bytes[found.clone()]) {
+            return None;
+        }
+        at = found.end;
+    }
+    Some(at)
+}
+
+/// The length of the path separator at `at`: `/`, or `\/` as JSON may escape it; 0 if none.
+fn slash_len(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(b'/') => 1,
+        Some(b'\\') if bytes.get(at + 1) == Some(&b'/') => 2,
+        _ => 0,
+    }
+}
+
+/// The path segment right after a separator at `at`: a maximal run of path bytes.
+fn path_segment_after(bytes: &[u8], at: usize) -> Option<Range<usize>> {
+    let slash = slash_len(bytes, at);
+    if slash == 0 {
+        return None;
+    }
+    let start = at + slash;
+    let end = extend_right(bytes, start, is_path_byte);
+    (end > start).then_some(start..end)
+}
+
+pub fn is_host_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'.' || byte == b'-'
+}
+
+fn is_path_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-')
+}
+
+fn extend_left(bytes: &[u8], mut start: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while start > 0 && keep(bytes[start - 1]) {
+        start -= 1;
+    }
+    start
+}
+
+fn extend_right(bytes: &[u8], mut end: usize, keep: impl Fn(u8) -> bool) -> usize {
+    while end < bytes.len() && keep(bytes[end]) {
+        end += 1;
+    }
+    end
+}
+
+/// Whether `bytes` names `registry.k8s.io` as a whole token (used by the "already migrated"
+/// refinement).
+pub fn contains_new_host(bytes: &[u8]) -> bool {
+    contains_host(bytes, NEW_HOST)
+}
+
+/// `bytes` with ASCII letters lowercased, copied only when it has an uppercase one (hosts are
+/// matched ignoring case).
+fn lowercase(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if bytes.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(bytes.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(bytes)
+    }
+}
+
+/// Whether `bytes` names `host` (lowercase; a host optionally followed by a path) with whole
+/// tokens at both ends.
+pub fn contains_host(bytes: &[u8], host: &str) -> bool {
+    let finder = memmem::Finder::new(host.as_bytes());
+    let haystack = lowercase(bytes);
+    let haystack = &haystack[..];
+    finder.find_iter(haystack).any(|at| {
+        let end = at + host.len();
+        let left_ok = at == 0 || !is_host_byte(haystack[at - 1]);
+        let right_ok = end == haystack.len()
+            || !is_host_byte(haystack[end])
+            || (haystack[end] == b'.' && haystack.get(end + 1).is_none_or(|b| !is_host_byte(*b)));
+        left_ok && right_ok
+    })
+}
+#[cfg(test)]
+mod tests;

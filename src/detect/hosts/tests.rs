@@ -1,0 +1,271 @@
+use super::*;
+
+fn scan(text: &str) -> Vec<(HostForm, String, Position, Shape, String)> {
+    HostScanner::new()
+        .scan(text.as_bytes())
+        .into_iter()
+        .map(|hit| {
+            (
+                hit.form,
+                text[hit.range.clone()].to_string(),
+                hit.position,
+                hit.shape,
+                text[hit.reference.clone()].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn one(text: &str) -> (HostForm, String, Position, Shape, String) {
+    let mut hits = scan(text);
+    assert_eq!(hits.len(), 1, "{text}: {hits:?}");
+    hits.remove(0)
+}
+
+#[test]
+fn image_reference_in_registry_position() {
+    let (form, matched, position, shape, reference) = one("    image: k8s.gcr.io/busybox:1.27\n");
+    assert_eq!(form, HostForm::Builtin(Rule::LegacyHost));
+    assert_eq!(matched, "k8s.gcr.io");
+    assert_eq!(position, Position::Registry);
+    assert_eq!(shape, Shape::Image);
+    assert_eq!(reference, "k8s.gcr.io/busybox:1.27");
+}
+
+#[test]
+fn digest_and_tag_are_part_of_the_reference() {
+    let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let text = format!("\"k8s.gcr.io/ingress-nginx/controller:v1.2.1@{digest}\"");
+    assert_eq!(
+        one(&text).4,
+        format!("k8s.gcr.io/ingress-nginx/controller:v1.2.1@{digest}")
+    );
+}
+
+#[test]
+fn lookalikes_are_not_the_legacy_host() {
+    for text in [
+        "k8s.gcr.io.mirror.example.net/pause",
+        "notk8s.gcr.io/pause",
+        "https://example.com/k8s.gcr.io-notes",
+        "FOO_k8s.gcr.io",
+        "mirror.gcr.io/library/nginx",
+        "gcr.io/google-samples/hello-app:1.0",
+        "us.gcr.io/other-project/x",
+        "asia-k8s.gcr.io/pause",
+    ] {
+        assert!(scan(text).is_empty(), "{text}: {:?}", scan(text));
+    }
+}
+
+#[test]
+fn staging_forms() {
+    assert_eq!(
+        one("staging-k8s.gcr.io/pause").0,
+        HostForm::Builtin(Rule::StagingRegistry)
+    );
+    let (form, matched, ..) = one("gcr.io/k8s-staging-ingress-nginx/controller:v1");
+    assert_eq!(form, HostForm::Builtin(Rule::StagingRegistry));
+    assert_eq!(matched, "gcr.io/k8s-staging-ingress-nginx");
+    let (form, matched, ..) = one("us-central1-docker.pkg.dev/k8s-staging-images/dns/x:1");
+    assert_eq!(form, HostForm::Builtin(Rule::StagingRegistry));
+    assert_eq!(matched, "us-central1-docker.pkg.dev/k8s-staging-images");
+}
+
+#[test]
+fn backend_and_project_prefixes() {
+    let (form, matched, _, shape, _) = one("eu.gcr.io/k8s-artifacts-prod/pause:3.9");
+    assert_eq!(
+        (form, matched.as_str(), shape),
+        (
+            HostForm::Builtin(Rule::LegacyBackend),
+            "eu.gcr.io/k8s-artifacts-prod",
+            Shape::Image
+        )
+    );
+    let (form, matched, ..) =
+        one("europe-west9-docker.pkg.dev/k8s-artifacts-prod/images/pause:3.9");
+    assert_eq!(form, HostForm::Builtin(Rule::LegacyBackend));
+    assert_eq!(
+        matched,
+        "europe-west9-docker.pkg.dev/k8s-artifacts-prod/images"
+    );
+    let (form, matched, ..) = one("gcr.io/google_containers/pause-amd64:3.0");
+    assert_eq!(
+        (form, matched.as_str()),
+        (
+            HostForm::Builtin(Rule::LegacyGcrProject),
+            "gcr.io/google_containers"
+        )
+    );
+    assert_eq!(
+        one("GCR.IO/Google-Containers/pause").0,
+        HostForm::Builtin(Rule::LegacyGcrProject)
+    );
+}
+
+#[test]
+fn uppercase_host_is_the_legacy_host() {
+    assert_eq!(one("K8S.GCR.IO/pause:3.9").1, "K8S.GCR.IO");
+}
+
+#[test]
+fn shell_default_expansion() {
+    let (form, matched, position, shape, _) = one("${REGISTRY:-k8s.gcr.io}/pause");
+    assert_eq!(form, HostForm::Builtin(Rule::LegacyHost));
+    assert_eq!(matched, "k8s.gcr.io");
+    assert_eq!(position, Position::Registry);
+    assert_eq!(
+        shape,
+        Shape::BareHost {
+            trailing_slash: false
+        }
+    );
+}
+
+#[test]
+fn end_of_sentence_dot_is_not_part_of_the_host() {
+    let (_, matched, _, shape, _) = one("images moved away from k8s.gcr.io.");
+    assert_eq!(matched, "k8s.gcr.io");
+    assert_eq!(
+        shape,
+        Shape::BareHost {
+            trailing_slash: false
+        }
+    );
+    assert_eq!(one("docker pull k8s.gcr.io/pause.").4, "k8s.gcr.io/pause");
+}
+
+#[test]
+fn proxy_paths_and_path_segments() {
+    let (_, _, position, _, reference) = one("image: harbor.example.com/k8s.gcr.io/pause:3.9");
+    assert_eq!(position, Position::ProxyPath);
+    assert_eq!(reference, "harbor.example.com/k8s.gcr.io/pause:3.9");
+    assert_eq!(
+        one("localhost:5000/k8s.gcr.io/pause").2,
+        Position::ProxyPath
+    );
+    assert_eq!(
+        one("{{ .Values.proxy }}/k8s.gcr.io/pause").2,
+        Position::ProxyPath
+    );
+    assert_eq!(
+        one("https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io").2,
+        Position::PathSegment
+    );
+    assert_eq!(
+        one("k8s.gcr.io/images/k8s-staging-dns/images.yaml").2,
+        Position::PathSegment
+    );
+    assert_eq!(one("k8s.gcr.io/pause:3.9").2, Position::Registry);
+    assert_eq!(
+        one("/etc/containerd/certs.d/k8s.gcr.io/hosts.toml").2,
+        Position::PathSegment
+    );
+    assert_eq!(
+        one("\u{feff}harbor.example.com/k8s.gcr.io/pause").2,
+        Position::ProxyPath
+    );
+    assert_eq!(
+        one("certs.d/k8s.gcr.io/hosts.toml").2,
+        Position::PathSegment
+    );
+    assert_eq!(
+        one("github.com/kubernetes/k8s.io/blob/main/k8s.gcr.io/x").2,
+        Position::PathSegment
+    );
+}
+
+#[test]
+fn url_hosts() {
+    let (_, _, position, shape, reference) =
+        one("curl -s https://k8s.gcr.io/v2/pause/tags/list | jq");
+    assert_eq!(position, Position::UrlHost);
+    assert_eq!(shape, Shape::Image);
+    assert_eq!(reference, "https://k8s.gcr.io/v2/pause/tags/list");
+}
+
+#[test]
+fn bare_hosts_with_and_without_slash() {
+    assert_eq!(
+        one("imageRepository: k8s.gcr.io\n").3,
+        Shape::BareHost {
+            trailing_slash: false
+        }
+    );
+    let (_, _, _, shape, reference) = one("{{ default \"k8s.gcr.io/\" .Values.reg }}");
+    assert_eq!(
+        shape,
+        Shape::BareHost {
+            trailing_slash: true
+        }
+    );
+    assert_eq!(reference, "k8s.gcr.io/");
+}
+
+#[test]
+fn several_hits_on_one_line() {
+    let hits = scan("docker tag k8s.gcr.io/pause:3.9 k8s.gcr.io/pause:latest");
+    assert_eq!(hits.len(), 2);
+}
+
+#[test]
+fn json_escaped_slashes() {
+    let (_, matched, position, shape, reference) = one(r#""image":"k8s.gcr.io\/pause:3.9""#);
+    assert_eq!(
+        (matched.as_str(), position, shape),
+        ("k8s.gcr.io", Position::Registry, Shape::Image)
+    );
+    assert_eq!(reference, r"k8s.gcr.io\/pause:3.9");
+    assert_eq!(
+        one(r#""gcr.io\/google_containers\/pause""#).0,
+        HostForm::Builtin(Rule::LegacyGcrProject)
+    );
+    assert_eq!(
+        one(r#""harbor.example.com\/k8s.gcr.io\/pause""#).2,
+        Position::ProxyPath
+    );
+}
+
+#[test]
+fn templated_references_take_their_templates_in() {
+    assert_eq!(
+        one("image: \"k8s.gcr.io/pause:{{ .Values.tag }}\"").4,
+        "k8s.gcr.io/pause:{{ .Values.tag }}"
+    );
+    assert_eq!(
+        one("FROM k8s.gcr.io/etcd:${ETCD_VERSION} AS etcd").4,
+        "k8s.gcr.io/etcd:${ETCD_VERSION}"
+    );
+    assert_eq!(
+        one("docker pull k8s.gcr.io/pause-$(ARCH):3.9").4,
+        "k8s.gcr.io/pause-$(ARCH):3.9"
+    );
+    assert_eq!(
+        one("k8s.gcr.io/kube-proxy-${ARCH}:v1.24.0 next").4,
+        "k8s.gcr.io/kube-proxy-${ARCH}:v1.24.0"
+    );
+    assert_eq!(
+        one("k8s.gcr.io/agnhost:2.40-$ARCH").4,
+        "k8s.gcr.io/agnhost:2.40-$ARCH"
+    );
+    assert_eq!(
+        one("image: k8s.gcr.io/pause:3.9 # {{ not this }}").4,
+        "k8s.gcr.io/pause:3.9"
+    );
+}
+
+#[test]
+fn port_after_host() {
+    let (_, _, _, shape, reference) = one("k8s.gcr.io:443/pause:3.9");
+    assert_eq!(shape, Shape::Image);
+    assert_eq!(reference, "k8s.gcr.io:443/pause:3.9");
+}
+
+#[test]
+fn new_host_token() {
+    assert!(contains_new_host(b"from k8s.gcr.io to registry.k8s.io."));
+    assert!(contains_new_host(b"\"registry.k8s.io/pause\""));
+    assert!(!contains_new_host(b"myregistry.k8s.io.example/pause"));
+    assert!(!contains_new_host(b"k8s.gcr.io/pause"));
+}
