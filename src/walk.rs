@@ -235,11 +235,13 @@ pub fn visit<F, S>(
             if is_dir && VCS_DIRS.iter().any(|name| entry.file_name() == *name) {
                 return false;
             }
-            // regshift's own configuration names the registries it moves or ignores.
+            // regshift's own configuration names the registries it moves or ignores, and its
+            // temporary files are another run's writes in flight.
             if !is_dir
-                && crate::config::CONFIG_FILE_NAMES
+                && (crate::config::CONFIG_FILE_NAMES
                     .iter()
                     .any(|name| entry.file_name() == *name)
+                    || crate::fix::write::is_temporary(entry.file_name()))
             {
                 return false;
             }

@@ -31,12 +31,12 @@ use std::io::Write;
 use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
-use regshift::carrier::{Carrier, ChartRole};
-use regshift::detect::yaml::{check_line_reader, document_chunks};
-use regshift::detect::{Detection, Detector, RuleFilter};
 use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
-use regshift::origin::{KustomizeBases as Bases, Origin, Packaged};
+use regshift::internals::{
+    Carrier, ChartRole, Detection, Detector, KustomizeBases as Bases, Origin, Packaged, RuleFilter,
+    SourceFile, check_line_reader, document_chunks,
+};
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
 use regshift::report::diff::{DiffReporter, unified_diff};
@@ -48,7 +48,6 @@ use regshift::report::sarif::SarifReporter;
 use regshift::report::{FileReport, FileStatus, RenderOptions, Reporter, RunReport, Summary};
 use regshift::rules::Severity;
 use regshift::settings::Mode;
-use regshift::source::SourceFile;
 
 /// Where the fuzzed file lives. The selector byte is an index into [`NAMES`] (modulo its
 /// length); `fuzz/seed.sh` uses the same table.

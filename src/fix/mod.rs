@@ -2,7 +2,7 @@
 //! it replaces. Everything outside the edits is copied unchanged, so comments, quoting, CRLF, a
 //! BOM and a missing final newline survive by construction.
 
-pub mod write;
+pub(crate) mod write;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -31,6 +31,18 @@ pub enum WriteError {
     },
 }
 
+/// How the temporary file of a write is named: `.regshift-XXXXXX.tmp` beside its target.
+const TEMPORARY_PREFIX: &str = ".regshift-";
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// Whether a file name is one of regshift's temporary files. A walk never scans them: a
+/// concurrent `fix` run's temporary file, fixed again and renamed over, would put this run's
+/// bytes where the other run renames its own.
+pub fn is_temporary(file_name: &std::ffi::OsStr) -> bool {
+    let name = file_name.as_encoded_bytes();
+    name.starts_with(TEMPORARY_PREFIX.as_bytes()) && name.ends_with(TEMPORARY_SUFFIX.as_bytes())
+}
+
 fn io_error(operation: &'static str) -> impl FnOnce(io::Error) -> WriteError {
     move |source| WriteError::Io { operation, source }
 }
@@ -71,8 +83,8 @@ pub fn persist_atomically(
         _ => Path::new("."),
     };
     let mut temporary = tempfile::Builder::new()
-        .prefix(".regshift-")
-        .suffix(".tmp")
+        .prefix(TEMPORARY_PREFIX)
+        .suffix(TEMPORARY_SUFFIX)
         .tempfile_in(directory)
         .map_err(io_error("creating a temporary file"))?;
     temporary

@@ -63,7 +63,7 @@ impl FileReport {
     }
 
     /// A scanned file's report of what detection found.
-    pub fn scanned(path: RepoPath, detection: Detection) -> FileReport {
+    pub(crate) fn scanned(path: RepoPath, detection: Detection) -> FileReport {
         let mut report = FileReport::new(path, FileStatus::Scanned);
         report.findings = detection.findings;
         report.notes = detection.notes;

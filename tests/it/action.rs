@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use regshift::detect::yaml::{Node, documents};
+use regshift::internals::{Node, documents};
 
 use crate::support::{self, repository};
 

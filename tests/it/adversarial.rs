@@ -1001,6 +1001,25 @@ fn race_tree(dir: &Path) {
     }
 }
 
+/// Another `fix` run's temporary file is its write in flight: fixing it and renaming over it
+/// would put this run's bytes where the other run renames its own (seen as a kustomization
+/// whose name was swapped after its `newName` was inserted). The walk never scans them.
+#[test]
+fn a_concurrent_runs_temporary_files_are_never_scanned_or_fixed() {
+    let dir = TempDir::new().unwrap();
+    let temporary = dir.child("overlays/.regshift-a1B2c3.tmp");
+    temporary
+        .write_str("images:\n- name: k8s.gcr.io/pause\n  newName: registry.k8s.io/pause\n")
+        .unwrap();
+    dir.child("overlays/pod.yaml").write_str(POD).unwrap();
+    let before = fs::read(temporary.path()).unwrap();
+    let check = run(regshift_command(dir.path()).args(["check", "--format", "concise"]));
+    check.assert_code(1, "check");
+    assert!(!check.stdout().contains(".regshift-"), "{}", check.stdout());
+    run(regshift_command(dir.path()).args(["fix"])).assert_code(0, "fix");
+    assert_eq!(fs::read(temporary.path()).unwrap(), before);
+}
+
 #[test]
 fn two_concurrent_fix_runs_leave_every_file_fixed_exactly_once() {
     // The expected tree: one fix run alone.

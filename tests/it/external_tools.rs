@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use regex::Regex;
-use regshift::detect::yaml::{self, Node};
+use regshift::internals::{Node, documents};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -1363,8 +1363,8 @@ fn kubeadm_host_swapped(image: &str) -> String {
 /// What is wrong with the images of `after` compared with those of `before`, for one file.
 /// Returns the number of configurations compared, and the problems.
 fn kubeadm_problems(file: &str, before: &str, after: &str) -> (usize, Vec<String>) {
-    let before_documents = yaml::documents(before);
-    let after_documents = yaml::documents(after);
+    let before_documents = documents(before);
+    let after_documents = documents(after);
     let before_configs = cluster_configs(&before_documents);
     let after_configs = cluster_configs(&after_documents);
     if before_configs.len() != after_configs.len() {
@@ -1427,7 +1427,7 @@ fn kubeadm_problems(file: &str, before: &str, after: &str) -> (usize, Vec<String
 fn every_kubeadm_fixture_holds_a_cluster_configuration() {
     for relative in files_under(&kubeadm_fixtures()) {
         let text = fs::read_to_string(kubeadm_fixtures().join(&relative)).expect("a text fixture");
-        let documents = yaml::documents(&text);
+        let documents = documents(&text);
         let configs = cluster_configs(&documents);
         assert!(
             !configs.is_empty(),

@@ -9,9 +9,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use regshift::detect::{Detection, Detector, RuleFilter};
+use regshift::internals::{Detection, Detector, RuleFilter, SourceFile};
 use regshift::path::RepoPath;
-use regshift::source::SourceFile;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------

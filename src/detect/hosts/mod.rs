@@ -19,7 +19,7 @@ use super::gate::CaselessSearch;
 use crate::rules::{HOST_PATTERNS, Rule, Segment, Treatment, host_needles};
 use reference::{left_position, names_a_file, reference_shape, url_shape};
 
-pub use crate::rules::{LEGACY_HOST, NEW_HOST};
+pub use crate::rules::NEW_HOST;
 
 /// Which legacy form a hit is: a host pattern of the catalogue (by its rule) or a registry
 /// move from the configuration (by index).
