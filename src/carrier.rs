@@ -220,7 +220,7 @@ impl Carrier {
             Carrier::ChartYaml => Dialect {
                 label: "chart",
                 // artifacthub.io/images lists the chart's images as YAML in a string; the
-                // changes annotation is the chart's changelog (domain reference §4.2).
+                // changes annotation is the chart's changelog (Artifact Hub's annotations).
                 embedded_yaml_keys: &["artifacthub.io/images"],
                 history_keys: &["artifacthub.io/changes"],
             },

@@ -29,7 +29,7 @@ use crate::rules::{Rule, Severity};
 pub const CONFIG_FILE_NAMES: &[&str] = &["regshift.toml", ".regshift.toml"];
 
 /// History, vendored and generated trees: rewriting them falsifies history or is reverted by
-/// the next regeneration (domain reference §5, traps 9 and 15). Matched case-insensitively.
+/// the next regeneration. Matched case-insensitively.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
     "CHANGELOG*",
     "HISTORY*",

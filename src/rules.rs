@@ -334,7 +334,7 @@ pub struct HostPattern {
     pub rule: Rule,
 }
 
-/// The legacy host forms (domain reference §2, host table), tried in order: the first pattern
+/// The legacy host forms (ARCHITECTURE.md, "Domain facts"), tried in order: the first pattern
 /// that matches a token wins.
 pub const HOST_PATTERNS: &[HostPattern] = &[
     HostPattern {

@@ -7,8 +7,8 @@
 //! kustomizations with and without in-tree bases, values, TOML, packaged chart members.
 //!
 //! [`check`] runs the bytes through what `regshift check`, `fix` and `fix --diff` do, without
-//! the file system, and panics when an invariant of the fix contract (DESIGN.md, "Fixing
-//! without losing anything") does not hold:
+//! the file system, and panics when an invariant of the fix contract (README.md, "How files
+//! are fixed"; ARCHITECTURE.md, "Invariants") does not hold:
 //!
 //! - nothing panics (detection, both fix levels, re-detection of the fixed bytes, the diff,
 //!   every renderer);

@@ -1,6 +1,6 @@
 //! Writing a fixed file without ever losing the original.
 //!
-//! The sequence, measured in STYLE.md §3: resolve symlinks (never replace one, never write
+//! The sequence (ARCHITECTURE.md, "Choices"): resolve symlinks (never replace one, never write
 //! through to a target outside the scanned roots), refuse hard-linked files (a rename would
 //! split them), re-read and compare with the bytes that were scanned (someone may have edited
 //! the file since), write a temporary file in the same directory, copy the permissions,

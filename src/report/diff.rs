@@ -1,6 +1,7 @@
 //! `fix --diff`: the unified diff of what `fix` would write, byte-identical to `diff -u` (CRLF
 //! and a missing final newline included), coloured on a terminal. Built with `similar`'s
-//! default (Myers) algorithm: Histogram took seconds on repetitive YAML (STYLE.md §3).
+//! default (Myers) algorithm: Histogram took seconds on repetitive YAML (ARCHITECTURE.md,
+//! "Choices").
 
 use std::io::{self, Write};
 

@@ -1,6 +1,6 @@
 //! `--format json`: one document (`version`, `findings`, `skipped`, `notes`, `errors`,
 //! `summary`); `--format jsonl`: the same finding objects, one per line. The field names and
-//! order are the contract in DESIGN.md.
+//! order are a contract: README.md shows them, and `tests/it/render.rs` pins them.
 
 use std::io::{self, Write};
 

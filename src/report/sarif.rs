@@ -4,7 +4,7 @@
 //! character), `fixes` for fixable findings, and `partialFingerprints` that survive line
 //! shifts so code scanning can track a finding across commits.
 //!
-//! Hand-written structs rather than serde-sarif: see STYLE.md §3.
+//! Hand-written structs rather than serde-sarif: see ARCHITECTURE.md, "Choices".
 
 use std::collections::HashMap;
 use std::io::{self, Write};

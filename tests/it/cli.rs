@@ -1,6 +1,6 @@
 //! CLI cases as data: every `fixtures/cli/<case>.toml` runs `regshift` inside a sandboxed copy
 //! of `<case>.in/` and compares the exit code, `<case>.stdout`, `<case>.stderr` and, when
-//! present, the tree `<case>.out/` (see STYLE.md §5). Re-bless with
+//! present, the tree `<case>.out/`. Re-bless with
 //! `TRYCMD=overwrite cargo test --test it cli::`, then read every changed expectation.
 
 use std::fs;

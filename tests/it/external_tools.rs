@@ -1,6 +1,6 @@
 //! Real tools as oracles. Each chart in `fixtures/helm/` is copied to a temporary folder and
 //! rendered with `helm template`; the real `regshift fix` runs on the copy, and the chart is
-//! rendered again. The contract (DESIGN.md, "Real tools" in STYLE.md):
+//! rendered again. The contract:
 //!
 //! - (a) a chart that rendered before the fix renders after it;
 //! - (b) the renders differ only where swapping each legacy host form of the "before" line for
@@ -156,7 +156,7 @@ fn kubectl_kustomize_is_available() {
     );
 }
 
-/// The oracle must catch the `sed s/k8s.gcr.io/registry.k8s.io/` that DESIGN.md warns about:
+/// The oracle must catch the `sed s/k8s.gcr.io/registry.k8s.io/` that README.md warns about:
 /// it turns `staging-k8s.gcr.io` into another host and flips the helpers chart's comparison.
 #[test]
 fn a_naive_sed_fails_the_oracle() {
@@ -982,7 +982,7 @@ images:
   digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 "#;
 
-/// The oracle must catch trap 8 of the domain reference: a `sed` over the base alone leaves
+/// The oracle must catch what a `sed` over the base alone does to kustomize: it leaves
 /// `images[].name` on the old host, so the `newTag` of `overlays/prod` stops applying and the
 /// air-gapped overlay starts pulling from the public registry.
 #[test]
@@ -1185,7 +1185,7 @@ fn assert_kustomize_fix_changes_only_the_host(folder: &str) {
 // ---------------------------------------------------------------------------------------------
 // kubeadm: the images kubeadm pulls for each configuration, before and after the fix
 //
-// No kubeadm binary is needed: its image names follow a few rules (domain reference §4.4),
+// No kubeadm binary is needed: its image names follow a few rules (kubernetes/kubeadm#2761),
 // computed here from the parsed configuration for the configured `kubernetesVersion` (or the
 // Cluster API `spec.version`; every version class when neither is set):
 //
@@ -1486,7 +1486,7 @@ fn kubeadm_images_differ_only_by_the_host_after_fix() {
     );
 }
 
-/// The oracle must catch trap 7 of the domain reference: a plain host swap gives kubeadm
+/// The oracle must catch what a plain host swap does to kubeadm: it gives kubeadm
 /// before v1.22.17/v1.23.15/v1.24.9 the CoreDNS image `registry.k8s.io/coredns:<tag>`, and a
 /// repository written `k8s.gcr.io/` keeps its slash.
 #[test]

@@ -1,4 +1,4 @@
-//! Span and fix properties (STYLE.md §5), over generated documents with hits at random places.
+//! Span and fix properties, over generated documents with hits at random places.
 //!
 //! The generator writes YAML, Helm templates, JSON, Dockerfiles, shell, Go and Markdown line by
 //! line: random keys, every YAML scalar style (plain, single- and double-quoted, escaped, flow,
@@ -695,7 +695,7 @@ fn may_be_suppressed(text: &str, offset: usize) -> bool {
 /// The rules a reference of `class` may be reported under.
 fn rules_for(class: Class) -> &'static [Rule] {
     match class {
-        // A legacy host used as a mapping key keys a mirror map (DESIGN.md: mirror-key).
+        // A legacy host used as a mapping key keys a mirror map (rule mirror-key).
         Class::Legacy => &[Rule::LegacyHost, Rule::LegacyMention, Rule::MirrorKey],
         Class::Backend => &[Rule::LegacyBackend],
         Class::GcrProject => &[Rule::LegacyGcrProject],
@@ -934,7 +934,7 @@ fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
             "bytes after the last edit"
         );
 
-        // The fix classes of DESIGN.md: these rules are reported, never rewritten; the old
+        // The fix classes of the catalogue (src/rules.rs): these rules are reported, never rewritten; the old
         // gcr.io project and program source are never safe.
         for finding in &detection.findings {
             let applicability = finding.applicability();

@@ -1,4 +1,4 @@
-//! Renderer snapshots over one shared set of findings (STYLE.md §5).
+//! Renderer snapshots over one shared set of findings.
 //!
 //! The findings come from the real pipeline (`regshift::scan::scan`, as `check`, `fix` and
 //! `fix --diff` run it) over a few files, written to a fresh folder, chosen to cover the hard

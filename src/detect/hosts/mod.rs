@@ -2,7 +2,7 @@
 //! legacy host form in a buffer, with the exact bytes to replace, what is left and right of it,
 //! and the image reference around it. It never looks at file kinds or YAML structure.
 //!
-//! The token rule (domain reference §2.1): a candidate host is a maximal run of hostname bytes
+//! The token rule (ARCHITECTURE.md, "Domain facts"): a candidate host is a maximal run of hostname bytes
 //! `[A-Za-z0-9.-]`; a leading `.`/`-` and a trailing `.` are not part of it (as in `${X:-k8s.gcr.io}`
 //! or at the end of a sentence). It is the legacy host only if the whole token equals
 //! `k8s.gcr.io`, ASCII case-insensitively, so `staging-k8s.gcr.io`, `notk8s.gcr.io`,

@@ -6,7 +6,7 @@
 //! `registry.k8s.io` for an older (or unknown) `kubernetesVersion`, the fix also sets
 //! `dns.imageRepository: registry.k8s.io/coredns`, which names the same CoreDNS image on every
 //! kubeadm version. The repository is written exactly `registry.k8s.io`: `registry.k8s.io/`
-//! never equals the default anywhere (domain reference §4.4, trap 7).
+//! never equals the default anywhere.
 //!
 //! Configurations are standalone (`apiVersion: kubeadm.k8s.io/…`) or embedded by Cluster API
 //! under a `clusterConfiguration:` key.

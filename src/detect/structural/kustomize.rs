@@ -1,4 +1,5 @@
-//! Kustomize `images[]`: a name is a full-name match key, host included (domain reference §4.3).
+//! Kustomize `images[]`: a name is a full-name match key, host included (kustomize matches
+//! `images[].name` against the whole image name of each container).
 //! If the base that uses the image is rewritten while `name` is not (or the reverse), the
 //! entry silently stops matching: its tag stops applying and a `newName` pointing at a private
 //! mirror stops redirecting.
