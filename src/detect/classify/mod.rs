@@ -24,7 +24,7 @@ use super::names::holds_registry;
 use super::text::TextSite;
 use super::yaml::{Place, ResourceId, YamlSite};
 use crate::finding::{Applicability, Edit, Finding, Fix};
-use crate::rules::{Rule, Treatment};
+use crate::rules::{FixClass, Rule, Treatment};
 use crate::source::{LineFact, SourceFile};
 
 pub(crate) use refine::packaged_note;
@@ -228,9 +228,9 @@ pub(crate) fn classify(
 pub(crate) fn form_applicability(form: HostForm, moves: &[Move]) -> Applicability {
     match form {
         HostForm::Builtin(rule) => match rule.spec().fix_class {
-            crate::rules::FixClass::Safe => Applicability::Safe,
-            crate::rules::FixClass::Unsafe => Applicability::Unsafe,
-            _ => Applicability::DisplayOnly,
+            FixClass::Safe => Applicability::Safe,
+            FixClass::Unsafe => Applicability::Unsafe,
+            FixClass::None | FixClass::Configured => Applicability::DisplayOnly,
         },
         HostForm::Move(index) => match moves.get(index) {
             Some(moved) if moved.safe => Applicability::Safe,
@@ -267,7 +267,7 @@ pub(crate) fn display_host(form: HostForm, matched: &str) -> String {
 }
 
 /// The note every fix of this rule's form carries (why the gcr.io project is unsafe).
-fn form_fix_note(rule: Rule) -> Option<&'static str> {
+pub(crate) fn form_fix_note(rule: Rule) -> Option<&'static str> {
     match rule.host().map(|host| &host.treatment) {
         Some(Treatment::Rewrite { note, .. }) => *note,
         _ => None,

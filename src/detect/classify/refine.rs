@@ -1,8 +1,7 @@
 //! The refinements: after the base verdict, each of these named adjustments runs in order and
 //! may withhold or downgrade the fix, or add a note. None of them changes the rule.
 
-use super::verdict::add_form_note;
-use super::{Hit, Verdict};
+use super::{Hit, Verdict, form_fix_note};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, NEW_HOST};
 use crate::detect::text::LineSite;
@@ -55,9 +54,12 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     },
 ];
 
-/// A fix of a form the catalogue marks (the gcr.io project) says why it is unsafe.
+/// A fix of a form the catalogue marks (the gcr.io project) says why it is unsafe, unless
+/// the base verdict gave a note.
 fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
-    add_form_note(verdict);
+    if let Some(note) = form_fix_note(verdict.rule).filter(|_| verdict.is_fixable()) {
+        verdict.note.get_or_insert_with(|| note.to_string());
+    }
 }
 
 /// Program source often names the old host on purpose: a safe fix becomes unsafe.

@@ -4,7 +4,7 @@
 //! proxy path names a cache project; a form that is only reported (a staging registry) is
 //! reported as itself; the rest is decided by the hit's position and shape.
 
-use super::{Hit, Verdict, form_fix_note};
+use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::finding::Applicability;
@@ -249,11 +249,4 @@ fn is_quoted_value(bytes: &[u8], hit: &crate::detect::hosts::HostHit) -> bool {
         end += 1;
     }
     matches!(open, b'"' | b'\'' | b'`') && bytes.get(end) == Some(&open)
-}
-
-/// The note a fix of `verdict`'s own form always carries, unless a rule gave one.
-pub(super) fn add_form_note(verdict: &mut Verdict) {
-    if let Some(note) = form_fix_note(verdict.rule).filter(|_| verdict.is_fixable()) {
-        verdict.note.get_or_insert_with(|| note.to_string());
-    }
 }

@@ -233,7 +233,7 @@ fn classify_token_at(bytes: &[u8], token: Range<usize>, moves: &[Move]) -> Optio
         return None;
     }
     let (form, range) =
-        classify_move(bytes, token.clone(), moves).or_else(|| classify_token(bytes, token))?;
+        classify_move(bytes, token.clone(), moves).or_else(|| builtin_form(bytes, token))?;
     let (mut position, reference_start) = left_position(bytes, range.start);
     let (shape, reference_end) = if position == Position::UrlHost {
         url_shape(bytes, range.end)
@@ -292,10 +292,6 @@ fn classify_move(
 /// Which built-in form the token at `token` in `bytes` is, and the range a fix replaces (host
 /// plus any project prefix): the first of the catalogue's host patterns that matches.
 pub fn builtin_form(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
-    classify_token(bytes, token)
-}
-
-fn classify_token(bytes: &[u8], token: Range<usize>) -> Option<(HostForm, Range<usize>)> {
     let text = &bytes[token.clone()];
     HOST_PATTERNS.iter().find_map(|pattern| {
         if !pattern.host.matches(text) {

@@ -8,7 +8,7 @@
 //! count is the catalogue's host patterns (`rules::HOST_PATTERNS`) applied to the joined
 //! reference: one definition of every host form, Artifact Registry hosts included.
 
-use crate::detect::classify::{describe, form_applicability};
+use crate::detect::classify::{describe, form_applicability, form_fix_note};
 use crate::detect::hosts::{self, HostForm};
 use crate::detect::yaml::Node;
 use crate::finding::{Applicability, Edit, Finding, Fix};
@@ -134,11 +134,7 @@ fn split_pair(text: &str, mapping: &Node, path: &[String], label: &str) -> Optio
         "image is pulled from {} (registry and repository are split)",
         describe(form, &joined, &[])
     );
-    let form_note = match form.rule().host().map(|host| &host.treatment) {
-        Some(Treatment::Rewrite { note, .. }) => *note,
-        _ => None,
-    };
-    let note = match form_note {
+    let note = match form_fix_note(form.rule()) {
         Some(why) => format!("{why}; the fix rewrites both keys"),
         None => format!(
             "the fix rewrites both keys: registry becomes {destination} and `{}` loses its `{}` prefix",
