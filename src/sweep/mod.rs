@@ -9,23 +9,21 @@
 
 mod git;
 mod progress;
+mod render;
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-
-use serde::Serialize;
 
 use self::git::{commit, git, ready_to_commit, roll_back};
 use self::progress::Progress;
-
 use crate::app::Outcome;
-use crate::cli::{FailOn, SweepArgs, SweepFormat};
+use crate::cli::{FailOn, SweepArgs};
 use crate::finding::Applicability;
 use crate::path::{RepoPath, normalize};
-use crate::report::json::JsonFinding;
 use crate::scan::{self, Scanned};
 use crate::settings::{ConfigChoice, Mode, ScanOptions, Settings, SettingsError};
 
+/// Why a sweep could not start (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     #[error("cannot determine the current directory: {0}")]
@@ -42,35 +40,37 @@ pub enum SweepError {
 
 /// A repository to sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Repository {
-    pub path: PathBuf,
+struct Repository {
+    path: PathBuf,
     /// How it is named in output: relative to the current directory.
-    pub display: String,
+    display: String,
 }
 
 /// One row of the sweep.
 #[derive(Debug, Default)]
-pub struct Row {
-    pub repository: String,
-    pub files_scanned: usize,
+struct Row {
+    repository: String,
+    files_scanned: usize,
     /// Findings that remain (after fixing, with --fix), by applicability.
-    pub safe: usize,
-    pub unsafe_: usize,
-    pub none: usize,
-    pub fixable: usize,
-    pub fixed: usize,
+    safe: usize,
+    unsafe_: usize,
+    none: usize,
+    fixable: usize,
+    fixed: usize,
     /// Files or paths that could not be scanned or fixed.
-    pub file_errors: usize,
+    file_errors: usize,
     /// Why the repository could not be swept at all, or its commit failed.
-    pub error: Option<String>,
+    error: Option<String>,
     /// The branch a commit was made on (--commit).
-    pub branch: Option<String>,
+    branch: Option<String>,
     /// Findings as `check` reports them in the repository, paths relative to it.
-    pub scanned: Option<Scanned>,
+    scanned: Option<Scanned>,
+    /// Findings at or above the failing severity, for the exit code; not a column.
     failing: usize,
 }
 
 impl Row {
+    /// Findings that remain, of every applicability.
     fn findings(&self) -> usize {
         self.safe + self.unsafe_ + self.none
     }
@@ -78,7 +78,7 @@ impl Row {
 
 /// Folders holding `.git` (a folder, or a file for worktrees and submodules) under each of
 /// `dirs`, down to `depth` levels; a repository's own subfolders are not searched.
-pub fn discover(dirs: &[PathBuf], depth: usize, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
+fn discover(dirs: &[PathBuf], depth: usize, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
     let mut found = Vec::new();
     for dir in dirs {
         let absolute = normalize(&cwd.join(dir));
@@ -123,7 +123,7 @@ fn search(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
 }
 
 /// Repository paths from a file, one per line; `#` starts a comment.
-pub fn read_list(file: &Path, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
+fn read_list(file: &Path, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
     let text = std::fs::read_to_string(cwd.join(file)).map_err(|source| SweepError::ReposFrom {
         path: file.display().to_string(),
         source,
@@ -144,7 +144,7 @@ pub fn read_list(file: &Path, cwd: &Path) -> Result<Vec<Repository>, SweepError>
 
 /// Shard `k` of `n` (1-based): a stable share by the repository's name, so the shards of a
 /// sweep split it exactly however the list grows.
-pub fn in_shard(repository: &Repository, k: usize, n: usize) -> bool {
+fn in_shard(repository: &Repository, k: usize, n: usize) -> bool {
     let name = repository
         .path
         .file_name()
@@ -193,7 +193,8 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         rows.push(row);
     }
     progress.done();
-    Ok(print(args, &rows).map(|()| outcome(&rows)))
+    let printed = render::print(args.format, args.output.as_deref(), &rows);
+    Ok(printed.map(|()| outcome(&rows)))
 }
 
 fn outcome(rows: &[Row]) -> Outcome {
@@ -288,220 +289,6 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
     row
 }
 
-#[derive(Serialize)]
-struct JsonRow<'a> {
-    path: &'a str,
-    files_scanned: usize,
-    findings: Vec<JsonFinding<'a>>,
-    safe: usize,
-    #[serde(rename = "unsafe")]
-    unsafe_: usize,
-    none: usize,
-    fixable: usize,
-    fixed: usize,
-    file_errors: usize,
-    error: Option<&'a str>,
-    branch: Option<&'a str>,
-}
-
-fn json_row(row: &Row) -> JsonRow<'_> {
-    JsonRow {
-        path: &row.repository,
-        files_scanned: row.files_scanned,
-        findings: row
-            .scanned
-            .iter()
-            .flat_map(|scanned| &scanned.reports)
-            .flat_map(|report| {
-                report
-                    .findings
-                    .iter()
-                    .map(|finding| JsonFinding::new(report.path.as_str(), finding))
-            })
-            .collect(),
-        safe: row.safe,
-        unsafe_: row.unsafe_,
-        none: row.none,
-        fixable: row.fixable,
-        fixed: row.fixed,
-        file_errors: row.file_errors,
-        error: row.error.as_deref(),
-        branch: row.branch.as_deref(),
-    }
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    repositories: usize,
-    files_scanned: usize,
-    findings: usize,
-    fixable: usize,
-    fixed: usize,
-    errors: usize,
-}
-
-impl JsonSummary {
-    /// The closing line of the human and Markdown tables.
-    fn line(&self) -> String {
-        format!(
-            "{} repositories, {} files, {} findings ({} fixable), {} fixed, {} with errors",
-            self.repositories,
-            self.files_scanned,
-            self.findings,
-            self.fixable,
-            self.fixed,
-            self.errors
-        )
-    }
-}
-
-fn summary(rows: &[Row]) -> JsonSummary {
-    JsonSummary {
-        repositories: rows.len(),
-        files_scanned: rows.iter().map(|row| row.files_scanned).sum(),
-        findings: rows.iter().map(Row::findings).sum(),
-        fixable: rows.iter().map(|row| row.fixable).sum(),
-        fixed: rows.iter().map(|row| row.fixed).sum(),
-        errors: rows
-            .iter()
-            .filter(|row| row.error.is_some() || row.file_errors > 0)
-            .count(),
-    }
-}
-
-/// The status column: an error, the branch committed to, or nothing.
-fn status(row: &Row) -> String {
-    match (&row.error, &row.branch, row.file_errors) {
-        (Some(error), _, _) => format!("error: {error}"),
-        (None, Some(branch), _) => format!("committed on {branch}"),
-        (None, None, 0) => String::new(),
-        (None, None, errors) => format!(
-            "{} not scanned",
-            crate::report::plural(errors, "file", "files")
-        ),
-    }
-}
-
-const COLUMNS: [&str; 9] = [
-    "repository",
-    "files",
-    "findings",
-    "safe",
-    "unsafe",
-    "none",
-    "fixable",
-    "fixed",
-    "status",
-];
-
-fn cells(row: &Row) -> [String; 9] {
-    [
-        row.repository.clone(),
-        row.files_scanned.to_string(),
-        row.findings().to_string(),
-        row.safe.to_string(),
-        row.unsafe_.to_string(),
-        row.none.to_string(),
-        row.fixable.to_string(),
-        row.fixed.to_string(),
-        status(row),
-    ]
-}
-
-fn print(args: &SweepArgs, rows: &[Row]) -> io::Result<()> {
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(io::BufWriter::new(std::fs::File::create(path)?)),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
-    let totals = summary(rows);
-    match args.format {
-        SweepFormat::Json => {
-            #[derive(Serialize)]
-            struct Document<'a> {
-                version: u32,
-                repos: Vec<JsonRow<'a>>,
-                summary: JsonSummary,
-            }
-            let document = Document {
-                version: 1,
-                repos: rows.iter().map(json_row).collect(),
-                summary: totals,
-            };
-            serde_json::to_writer(&mut out, &document)?;
-            writeln!(out)?;
-        }
-        SweepFormat::Jsonl => {
-            for row in rows {
-                serde_json::to_writer(&mut out, &json_row(row))?;
-                writeln!(out)?;
-            }
-        }
-        SweepFormat::Csv => {
-            writeln!(out, "{}", COLUMNS.join(","))?;
-            for row in rows {
-                let line: Vec<String> = cells(row).iter().map(|cell| csv_field(cell)).collect();
-                writeln!(out, "{}", line.join(","))?;
-            }
-        }
-        SweepFormat::Markdown => {
-            writeln!(out, "| {} |", COLUMNS.join(" | "))?;
-            writeln!(out, "|---|{}", "---:|".repeat(7) + "---|")?;
-            for row in rows {
-                let line: Vec<String> = cells(row)
-                    .iter()
-                    .map(|cell| cell.replace('|', "\\|"))
-                    .collect();
-                writeln!(out, "| {} |", line.join(" | "))?;
-            }
-            writeln!(out, "\n{}", totals.line())?;
-        }
-        SweepFormat::Human => {
-            let table: Vec<[String; 9]> = rows.iter().map(cells).collect();
-            let widths: Vec<usize> = (0..COLUMNS.len())
-                .map(|column| {
-                    table
-                        .iter()
-                        .map(|cells| cells[column].chars().count())
-                        .chain([COLUMNS[column].len()])
-                        .max()
-                        .unwrap_or(0)
-                })
-                .collect();
-            let line = |cells: &[&str]| -> String {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(column, cell)| {
-                        if column == 0 || column == COLUMNS.len() - 1 {
-                            format!("{cell:<width$}", width = widths[column])
-                        } else {
-                            format!("{cell:>width$}", width = widths[column])
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("  ")
-                    .trim_end()
-                    .to_string()
-            };
-            writeln!(out, "{}", line(&COLUMNS))?;
-            for cells in &table {
-                let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-                writeln!(out, "{}", line(&cells))?;
-            }
-            writeln!(out, "\n{}", totals.line())?;
-        }
-    }
-    out.flush()
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -522,12 +309,5 @@ mod tests {
                 assert_eq!(owners, 1, "{} in {shards} shards", repository.display);
             }
         }
-    }
-
-    #[test]
-    fn csv_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 }
