@@ -78,9 +78,24 @@ pub(super) fn ready_to_commit(dir: &Path, branch: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Commit the files the fix changed on a new branch. When that fails, the fix is rolled back
+/// and the error says so (or that rolling back failed too).
+pub(super) fn commit_fixes(dir: &Path, branch: &str, scanned: &Scanned) -> Result<(), String> {
+    let changed: Vec<String> = scanned
+        .reports
+        .iter()
+        .filter(|report| report.fixed > 0)
+        .map(|report| report.path.to_string())
+        .collect();
+    commit(dir, branch, &changed, scanned).map_err(|error| match roll_back(dir, branch, &changed) {
+        Ok(()) => format!("{error} (the fix was rolled back)"),
+        Err(rollback) => format!("{error}; rolling back failed too: {rollback}"),
+    })
+}
+
 /// Undo a fix whose commit failed: the files back to HEAD, the original branch checked out,
 /// the new branch deleted.
-pub(super) fn roll_back(dir: &Path, branch: &str, changed: &[String]) -> Result<(), String> {
+fn roll_back(dir: &Path, branch: &str, changed: &[String]) -> Result<(), String> {
     let on_new_branch = git(dir, &["symbolic-ref", "--quiet", "--short", "HEAD"])
         .is_ok_and(|current| current.trim() == branch);
     let _ = git(dir, &["reset", "--quiet"]);
@@ -96,12 +111,7 @@ pub(super) fn roll_back(dir: &Path, branch: &str, changed: &[String]) -> Result<
 
 /// The branch and one commit of the `changed` files, with a message that says what was
 /// rewritten and what was left for review.
-pub(super) fn commit(
-    dir: &Path,
-    branch: &str,
-    changed: &[String],
-    scanned: &Scanned,
-) -> Result<(), String> {
+fn commit(dir: &Path, branch: &str, changed: &[String], scanned: &Scanned) -> Result<(), String> {
     git(dir, &["switch", "--create", branch])?;
     let mut add = vec!["add", "--"];
     add.extend(changed.iter().map(String::as_str));

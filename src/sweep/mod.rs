@@ -14,7 +14,7 @@ mod render;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use self::git::{commit, git, ready_to_commit, roll_back};
+use self::git::{commit_fixes, git, ready_to_commit};
 use self::progress::Progress;
 use crate::app::Outcome;
 use crate::cli::{FailOn, SweepArgs};
@@ -73,6 +73,23 @@ impl Row {
     /// Findings that remain, of every applicability.
     fn findings(&self) -> usize {
         self.safe + self.unsafe_ + self.none
+    }
+
+    /// The counts of a repository's scan.
+    fn count(&mut self, scanned: &Scanned) {
+        let summary = &scanned.run.summary;
+        self.files_scanned = summary.files_scanned;
+        self.fixable = summary.fixable;
+        self.fixed = summary.fixed;
+        self.failing = summary.failing;
+        self.file_errors = summary.io_errors;
+        for finding in scanned.reports.iter().flat_map(|report| &report.findings) {
+            match finding.applicability() {
+                Applicability::Safe => self.safe += 1,
+                Applicability::Unsafe => self.unsafe_ += 1,
+                Applicability::DisplayOnly => self.none += 1,
+            }
+        }
     }
 }
 
@@ -210,20 +227,39 @@ fn outcome(rows: &[Row]) -> Outcome {
     }
 }
 
+/// One repository's row: scanned (with --fix, fixed, and with --commit, committed), or the
+/// reason it could not be.
 fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
     let mut row = Row {
         repository: repository.display.clone(),
         ..Row::default()
     };
-    if !repository.path.is_dir() {
-        row.error = Some("not a folder".into());
-        return row;
+    let scanned = match scan_repository(repository, args) {
+        Ok(scanned) => scanned,
+        Err(reason) => {
+            row.error = Some(reason);
+            return row;
+        }
+    };
+    row.count(&scanned);
+    if args.commit && row.fixed > 0 {
+        match commit_fixes(&repository.path, &args.branch, &scanned) {
+            Ok(()) => row.branch = Some(args.branch.clone()),
+            Err(error) => row.error = Some(error),
+        }
     }
-    if args.commit
-        && let Err(refusal) = ready_to_commit(&repository.path, &args.branch)
-    {
-        row.error = Some(refusal);
-        return row;
+    row.scanned = Some(scanned);
+    row
+}
+
+/// The checks that come before anything is written, then `check` (or `fix`) inside the
+/// repository with its own configuration; `Err` says why the repository was not swept.
+fn scan_repository(repository: &Repository, args: &SweepArgs) -> Result<Scanned, String> {
+    if !repository.path.is_dir() {
+        return Err("not a folder".into());
+    }
+    if args.commit {
+        ready_to_commit(&repository.path, &args.branch)?;
     }
     let options = ScanOptions {
         exclude: args.exclude.clone(),
@@ -241,52 +277,9 @@ fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
             if args.fix { Mode::Fix } else { Mode::Check },
         )
     };
-    let settings = match Settings::resolve(&options, &repository.path) {
-        Ok(settings) => settings,
-        Err(error) => {
-            row.error = Some(error.to_string());
-            return row;
-        }
-    };
-    let scanned = match scan::scan(&settings) {
-        Ok(scanned) => scanned,
-        Err(error) => {
-            row.error = Some(error.to_string());
-            return row;
-        }
-    };
-    let summary = &scanned.run.summary;
-    row.files_scanned = summary.files_scanned;
-    row.fixable = summary.fixable;
-    row.fixed = summary.fixed;
-    row.failing = summary.failing;
-    row.file_errors = summary.io_errors;
-    for finding in scanned.reports.iter().flat_map(|report| &report.findings) {
-        match finding.applicability() {
-            Applicability::Safe => row.safe += 1,
-            Applicability::Unsafe => row.unsafe_ += 1,
-            Applicability::DisplayOnly => row.none += 1,
-        }
-    }
-    if args.commit && row.fixed > 0 {
-        let changed: Vec<String> = scanned
-            .reports
-            .iter()
-            .filter(|report| report.fixed > 0)
-            .map(|report| report.path.to_string())
-            .collect();
-        match commit(&repository.path, &args.branch, &changed, &scanned) {
-            Ok(()) => row.branch = Some(args.branch.clone()),
-            Err(error) => {
-                row.error = Some(match roll_back(&repository.path, &args.branch, &changed) {
-                    Ok(()) => format!("{error} (the fix was rolled back)"),
-                    Err(rollback) => format!("{error}; rolling back failed too: {rollback}"),
-                });
-            }
-        }
-    }
-    row.scanned = Some(scanned);
-    row
+    let settings =
+        Settings::resolve(&options, &repository.path).map_err(|error| error.to_string())?;
+    scan::scan(&settings).map_err(|error| error.to_string())
 }
 
 #[cfg(test)]
