@@ -1,6 +1,8 @@
 //! Output goes only through a [`Reporter`]: one renderer per format, each fed the same sorted
 //! file reports on one thread, with a start and an end (the place for JSON envelopes and
-//! summaries). Nothing else in the crate writes to stdout.
+//! summaries). What goes to standard error (the run's messages, the `fix --diff` summary) is
+//! rendered by reporters too, in [`messages`]. Nothing else in the crate writes to stdout or
+//! stderr, apart from `main.rs` (fatal errors) and the sweep's progress bar.
 
 pub mod concise;
 pub mod diff;
@@ -8,6 +10,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub(crate) mod messages;
 pub mod sarif;
 
 use std::io::{self, Write};
