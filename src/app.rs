@@ -63,9 +63,11 @@ impl Scanned {
     }
 }
 
-/// Run the whole pipeline and render its output. I/O errors on the output propagate (the
-/// caller stops quietly on a broken pipe).
-pub fn run(settings: &Settings) -> io::Result<Outcome> {
+/// Run the whole pipeline and render its output: the report to standard output (or
+/// `--output`) and each `--report` file; the run's messages, and with `--diff` the closing
+/// summary, to `stderr`, which the binary opens (colour per `--color`). I/O errors on the output
+/// propagate (the caller stops quietly on a broken pipe).
+pub fn run(settings: &Settings, stderr: &mut dyn Write) -> io::Result<Outcome> {
     let scanned = scan(settings)?;
     let Scanned {
         reports,
@@ -73,10 +75,9 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         options,
     } = &scanned;
     let options = *options;
-    // Standard error, opened once: the run's messages before the report, so machine formats
-    // keep standard output to the document alone, and the `--diff` summary after it.
-    let mut stderr = anstream::stderr();
-    render(&mut MessagesReporter, &mut stderr, reports, run)?;
+    // The run's messages go to standard error before the report, so machine formats keep
+    // standard output to the document alone; the `--diff` summary follows the diff.
+    render(&mut MessagesReporter, stderr, reports, run)?;
     // The main report (stdout or --output), then each --report, all from the same results.
     let main_reporter: Box<dyn Reporter> = match &settings.images {
         Some(images) => Box::new(ImagesReporter::new(images.clone())),
@@ -95,7 +96,7 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
     }
     if settings.mode == Mode::Diff {
         let mut summary = DiffSummaryReporter::new(settings.fix_level);
-        render(&mut summary, &mut stderr, reports, run)?;
+        render(&mut summary, stderr, reports, run)?;
     }
     Ok(scanned.outcome(settings.mode))
 }

@@ -1,8 +1,8 @@
 //! What goes to standard error instead of the report: the run's messages (errors, skipped
 //! files, notes), printed in every format so machine formats keep standard output to the
 //! document alone, and the closing line of `fix --diff`. Both are reporters like the others;
-//! `app::run` drives them over one standard-error writer, the messages before the report and
-//! the diff summary after it.
+//! `app::run` drives them over the standard-error writer the binary gives it, the messages
+//! before the report and the diff summary after it.
 
 use std::io::{self, Write};
 
