@@ -6,17 +6,16 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::cli::Format;
-use crate::fix::FixLevel;
 use crate::images::ImagesReporter;
-use crate::path::quoted;
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::DiffReporter;
 use crate::report::github::GithubReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::{JsonLinesReporter, JsonReporter};
 use crate::report::markdown::MarkdownReporter;
+use crate::report::messages::{DiffSummaryReporter, MessagesReporter};
 use crate::report::sarif::SarifReporter;
-use crate::report::{RenderOptions, Reporter, RunReport, Summary, plural};
+use crate::report::{FileReport, RenderOptions, Reporter, RunReport};
 pub use crate::scan::{Scanned, scan};
 use crate::settings::{Mode, Settings};
 
@@ -64,9 +63,11 @@ impl Scanned {
     }
 }
 
-/// Run the whole pipeline and render its output. I/O errors on the output propagate (the
-/// caller stops quietly on a broken pipe).
-pub fn run(settings: &Settings) -> io::Result<Outcome> {
+/// Run the whole pipeline and render its output: the report to standard output (or
+/// `--output`) and each `--report` file; the run's messages, and with `--diff` the closing
+/// summary, to `stderr`, which the binary opens (colour per `--color`). I/O errors on the output
+/// propagate (the caller stops quietly on a broken pipe).
+pub fn run(settings: &Settings, stderr: &mut dyn Write) -> io::Result<Outcome> {
     let scanned = scan(settings)?;
     let Scanned {
         reports,
@@ -74,7 +75,9 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         options,
     } = &scanned;
     let options = *options;
-    print_messages(run)?;
+    // The run's messages go to standard error before the report, so machine formats keep
+    // standard output to the document alone; the `--diff` summary follows the diff.
+    render(&mut MessagesReporter, stderr, reports, run)?;
     // The main report (stdout or --output), then each --report, all from the same results.
     let main_reporter: Box<dyn Reporter> = match &settings.images {
         Some(images) => Box::new(ImagesReporter::new(images.clone())),
@@ -89,17 +92,28 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         ));
     }
     for (reporter, out) in &mut outputs {
-        reporter.begin(out)?;
-        for report in reports {
-            reporter.file(out, report)?;
-        }
-        reporter.end(out, run)?;
-        out.flush()?;
+        render(reporter.as_mut(), out, reports, run)?;
     }
     if settings.mode == Mode::Diff {
-        print_diff_summary(&run.summary, settings.fix_level)?;
+        let mut summary = DiffSummaryReporter::new(settings.fix_level);
+        render(&mut summary, stderr, reports, run)?;
     }
     Ok(scanned.outcome(settings.mode))
+}
+
+/// One reporter over the whole run: `begin`, every file in order, `end`, then flush.
+fn render(
+    reporter: &mut dyn Reporter,
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    run: &RunReport,
+) -> io::Result<()> {
+    reporter.begin(out)?;
+    for report in reports {
+        reporter.file(out, report)?;
+    }
+    reporter.end(out, run)?;
+    out.flush()
 }
 
 /// The renderer for a format; `fix --diff` always prints the diff.
@@ -130,62 +144,4 @@ fn open_output(path: Option<&Path>) -> io::Result<Box<dyn Write>> {
         }
         None => Box::new(BufWriter::new(anstream::stdout().lock())),
     })
-}
-
-/// Notes, skipped files and errors go to standard error in every format, so machine formats
-/// keep standard output to the document alone.
-fn print_messages(run: &RunReport) -> io::Result<()> {
-    let mut err = anstream::stderr().lock();
-    let error = anstyle::AnsiColor::Red.on_default().bold();
-    let warning = anstyle::AnsiColor::Yellow.on_default().bold();
-    let note = anstyle::AnsiColor::Green.on_default().bold();
-    for failure in &run.errors {
-        if failure.path.is_empty() {
-            writeln!(err, "{error}error{error:#}: {}", failure.message)?;
-        } else {
-            writeln!(
-                err,
-                "{error}error{error:#}: {}: {}",
-                quoted(&failure.path),
-                failure.message
-            )?;
-        }
-    }
-    // Paths are quoted when they hold a line break: see `path::quoted`.
-    for (path, reason) in &run.skipped {
-        let path = quoted(path.as_str());
-        writeln!(
-            err,
-            "{warning}warning{warning:#}: {path}: skipped: {reason}"
-        )?;
-    }
-    for (path, message) in &run.notes {
-        let path = quoted(path.as_str());
-        writeln!(err, "{note}note{note:#}: {path}: {message}")?;
-    }
-    Ok(())
-}
-
-fn print_diff_summary(summary: &Summary, level: FixLevel) -> io::Result<()> {
-    let mut err = anstream::stderr().lock();
-    let command = match level {
-        FixLevel::SafeOnly => "regshift fix",
-        FixLevel::IncludeUnsafe => "regshift fix --unsafe-fixes",
-    };
-    let mut line = if summary.fixed == 0 {
-        "No fixes to apply".to_string()
-    } else {
-        format!(
-            "Would fix {} in {}; run `{command}` to apply",
-            plural(summary.fixed, "finding", "findings"),
-            plural(summary.files_fixed, "file", "files")
-        )
-    };
-    if summary.hidden_unsafe > 0 {
-        line.push_str(&format!(
-            " ({} more with `--unsafe-fixes`)",
-            summary.hidden_unsafe
-        ));
-    }
-    writeln!(err, "{line}.")
 }

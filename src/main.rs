@@ -25,7 +25,9 @@ fn main() -> ExitCode {
             Err(usage) => return fatal(&usage.to_string()),
         },
         command => match Settings::from_cli(command) {
-            Some(Ok(settings)) => app::run(&settings),
+            // The run's standard error, opened after the colour choice above; app::run
+            // writes the run's messages to it through reporters.
+            Some(Ok(settings)) => app::run(&settings, &mut anstream::stderr()),
             Some(Err(error)) => return fatal(&error.to_string()),
             None => unreachable!("every other command is a scan"),
         },

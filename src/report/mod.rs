@@ -1,6 +1,9 @@
 //! Output goes only through a [`Reporter`]: one renderer per format, each fed the same sorted
 //! file reports on one thread, with a start and an end (the place for JSON envelopes and
-//! summaries). Nothing else in the crate writes to stdout.
+//! summaries). What goes to standard error (the run's messages, the `fix --diff` summary) is
+//! rendered by reporters too, in `messages`, over a writer `main.rs` opens. The sweep's table
+//! has reporters of its own (`sweep::render`); apart from those and the sweep's progress bar,
+//! nothing else in the library writes to stdout or stderr.
 
 pub mod concise;
 pub mod diff;
@@ -8,6 +11,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub(crate) mod messages;
 pub mod sarif;
 
 use std::io::{self, Write};

@@ -1,0 +1,306 @@
+//! `regshift sweep DIR...`: every git repository under the folders (or listed in a file),
+//! scanned, and with `--fix` fixed, one after another with all threads each; a row per
+//! repository. One broken repository (a bad configuration, unreadable files, a failed commit)
+//! is reported in its row and never stops the sweep.
+//!
+//! `--commit` creates a branch and one commit per changed repository with the git CLI. It
+//! refuses repositories with uncommitted changes, never pushes, and runs git with the
+//! repository's hooks and fsmonitor switched off: no code from a swept repository runs.
+
+mod git;
+mod progress;
+mod render;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use self::git::{commit_fixes, git, ready_to_commit};
+use self::progress::Progress;
+use crate::app::Outcome;
+use crate::cli::{FailOn, SweepArgs};
+use crate::finding::Applicability;
+use crate::path::{RepoPath, normalize};
+use crate::scan::{self, Scanned};
+use crate::settings::{ConfigChoice, Mode, ScanOptions, Settings, SettingsError};
+
+/// Why a sweep could not start (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot determine the current directory: {0}")]
+    CurrentDir(io::Error),
+    #[error("{path}: {source}")]
+    ReposFrom { path: String, source: io::Error },
+    #[error("{0}: not a folder")]
+    NotAFolder(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("--branch `{0}` is not a valid branch name")]
+    Branch(String),
+}
+
+/// A repository to sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Repository {
+    path: PathBuf,
+    /// How it is named in output: relative to the current directory.
+    display: String,
+}
+
+/// One row of the sweep.
+#[derive(Debug, Default)]
+struct Row {
+    repository: String,
+    files_scanned: usize,
+    /// Findings that remain (after fixing, with --fix), by applicability.
+    safe: usize,
+    unsafe_: usize,
+    none: usize,
+    fixable: usize,
+    fixed: usize,
+    /// Files or paths that could not be scanned or fixed.
+    file_errors: usize,
+    /// Why the repository could not be swept at all, or its commit failed.
+    error: Option<String>,
+    /// The branch a commit was made on (--commit).
+    branch: Option<String>,
+    /// Findings as `check` reports them in the repository, paths relative to it.
+    scanned: Option<Scanned>,
+    /// Findings at or above the failing severity, for the exit code; not a column.
+    failing: usize,
+}
+
+impl Row {
+    /// Findings that remain, of every applicability.
+    fn findings(&self) -> usize {
+        self.safe + self.unsafe_ + self.none
+    }
+
+    /// The counts of a repository's scan.
+    fn count(&mut self, scanned: &Scanned) {
+        let summary = &scanned.run.summary;
+        self.files_scanned = summary.files_scanned;
+        self.fixable = summary.fixable;
+        self.fixed = summary.fixed;
+        self.failing = summary.failing;
+        self.file_errors = summary.io_errors;
+        for finding in scanned.reports.iter().flat_map(|report| &report.findings) {
+            match finding.applicability() {
+                Applicability::Safe => self.safe += 1,
+                Applicability::Unsafe => self.unsafe_ += 1,
+                Applicability::DisplayOnly => self.none += 1,
+            }
+        }
+    }
+}
+
+/// Folders holding `.git` (a folder, or a file for worktrees and submodules) under each of
+/// `dirs`, down to `depth` levels; a repository's own subfolders are not searched.
+fn discover(dirs: &[PathBuf], depth: usize, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        let absolute = normalize(&cwd.join(dir));
+        if !absolute.is_dir() {
+            return Err(SweepError::NotAFolder(dir.display().to_string()));
+        }
+        search(&absolute, depth, &mut found);
+    }
+    let mut repositories: Vec<Repository> = found
+        .into_iter()
+        .map(|path| Repository {
+            display: RepoPath::from_path(&path, cwd).to_string(),
+            path,
+        })
+        .collect();
+    repositories.sort_by(|a, b| a.display.cmp(&b.display));
+    repositories.dedup_by(|a, b| a.path == b.path);
+    Ok(repositories)
+}
+
+fn search(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
+    if dir.join(".git").exists() {
+        found.push(dir.to_path_buf());
+        return;
+    }
+    if depth == 0 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut children: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|kind| kind.is_dir()))
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .map(|entry| entry.path())
+        .collect();
+    children.sort();
+    for child in children {
+        search(&child, depth - 1, found);
+    }
+}
+
+/// Repository paths from a file, one per line; `#` starts a comment.
+fn read_list(file: &Path, cwd: &Path) -> Result<Vec<Repository>, SweepError> {
+    let text = std::fs::read_to_string(cwd.join(file)).map_err(|source| SweepError::ReposFrom {
+        path: file.display().to_string(),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or("").trim())
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let path = normalize(&cwd.join(line));
+            Repository {
+                display: RepoPath::from_path(&path, cwd).to_string(),
+                path,
+            }
+        })
+        .collect())
+}
+
+/// Shard `k` of `n` (1-based): a stable share by the repository's name, so the shards of a
+/// sweep split it exactly however the list grows.
+fn in_shard(repository: &Repository, k: usize, n: usize) -> bool {
+    let name = repository
+        .path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % n as u64) as usize == k - 1
+}
+
+/// Sweep, print the table, and return the outcome; `Err` is a usage error (exit 2).
+pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
+    let cwd = std::env::current_dir().map_err(SweepError::CurrentDir)?;
+    let mut repositories = discover(&args.dirs, args.depth, &cwd)?;
+    if let Some(file) = &args.repos_from {
+        repositories.extend(read_list(file, &cwd)?);
+        repositories.sort_by(|a, b| a.display.cmp(&b.display));
+        repositories.dedup_by(|a, b| a.path == b.path);
+    }
+    if let Some((k, n)) = args.shard {
+        repositories.retain(|repository| in_shard(repository, k, n));
+    }
+    crate::settings::threads(args.jobs)?;
+    if args.commit
+        && git(
+            Path::new("."),
+            &["check-ref-format", "--branch", &args.branch],
+        )
+        .is_err()
+    {
+        return Err(SweepError::Branch(args.branch.clone()));
+    }
+
+    let progress = Progress::new(repositories.len());
+    let mut rows = Vec::with_capacity(repositories.len());
+    let (mut files, mut findings) = (0, 0);
+    for repository in &repositories {
+        progress.start(&repository.display);
+        let row = sweep_repository(repository, args);
+        files += row.files_scanned;
+        findings += row.findings();
+        progress.finish_one(files, findings);
+        rows.push(row);
+    }
+    progress.done();
+    let printed = render::print(args.format, args.output.as_deref(), &rows);
+    Ok(printed.map(|()| outcome(&rows)))
+}
+
+fn outcome(rows: &[Row]) -> Outcome {
+    if rows
+        .iter()
+        .any(|row| row.error.is_some() || row.file_errors > 0)
+    {
+        Outcome::Error
+    } else if rows.iter().any(|row| row.failing > 0) {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// One repository's row: scanned (with --fix, fixed, and with --commit, committed), or the
+/// reason it could not be.
+fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
+    let mut row = Row {
+        repository: repository.display.clone(),
+        ..Row::default()
+    };
+    let scanned = match scan_repository(repository, args) {
+        Ok(scanned) => scanned,
+        Err(reason) => {
+            row.error = Some(reason);
+            return row;
+        }
+    };
+    row.count(&scanned);
+    if args.commit && row.fixed > 0 {
+        match commit_fixes(&repository.path, &args.branch, &scanned) {
+            Ok(()) => row.branch = Some(args.branch.clone()),
+            Err(error) => row.error = Some(error),
+        }
+    }
+    row.scanned = Some(scanned);
+    row
+}
+
+/// The checks that come before anything is written, then `check` (or `fix`) inside the
+/// repository with its own configuration; `Err` says why the repository was not swept.
+fn scan_repository(repository: &Repository, args: &SweepArgs) -> Result<Scanned, String> {
+    if !repository.path.is_dir() {
+        return Err("not a folder".into());
+    }
+    if args.commit {
+        ready_to_commit(&repository.path, &args.branch)?;
+    }
+    let options = ScanOptions {
+        exclude: args.exclude.clone(),
+        config: if args.no_config {
+            ConfigChoice::Defaults
+        } else {
+            ConfigChoice::Discover
+        },
+        jobs: args.jobs,
+        format: crate::cli::Format::Json,
+        unsafe_fixes: args.unsafe_fixes,
+        fail_on: args.fail_on.map(FailOn::severity),
+        ..ScanOptions::new(
+            vec![repository.path.clone()],
+            if args.fix { Mode::Fix } else { Mode::Check },
+        )
+    };
+    let settings =
+        Settings::resolve(&options, &repository.path).map_err(|error| error.to_string())?;
+    scan::scan(&settings).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_repository_exactly_once() {
+        let repositories: Vec<Repository> = (0..100)
+            .map(|index| Repository {
+                path: PathBuf::from(format!("/src/repo-{index}")),
+                display: format!("repo-{index}"),
+            })
+            .collect();
+        for shards in 1..6 {
+            for repository in &repositories {
+                let owners = (1..=shards)
+                    .filter(|&k| in_shard(repository, k, shards))
+                    .count();
+                assert_eq!(owners, 1, "{} in {shards} shards", repository.display);
+            }
+        }
+    }
+}
