@@ -192,10 +192,7 @@ impl Run<'_> {
         })
     }
 
-    fn stream(
-        mut self,
-        directory_roots: &[usize],
-    ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+    fn stream(self, directory_roots: &[usize]) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
         let settings = self.settings;
         let found = Mutex::new(Vec::new());
         walk::visit(
@@ -233,15 +230,11 @@ impl Run<'_> {
                 Streamed::Error(error) => errors.push(error),
             }
         }
-        done.extend(self.process_kustomizations(kustomizations));
-        // The order of the sorted walk: by display name, then real path.
-        done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
         errors.sort_by(|a, b| a.path.cmp(&b.path));
-        let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
-        (reports, errors, self.clean_files.into_inner())
+        self.finish(done, kustomizations, errors)
     }
 
-    fn collect(mut self) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+    fn collect(self) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
         let settings = self.settings;
         let walked = walk::collect_candidates(
             &settings.roots,
@@ -254,7 +247,7 @@ impl Run<'_> {
             .into_iter()
             .partition(|candidate| is_kustomization(candidate.display.as_str()));
         let run = &self;
-        let mut done: Vec<(Candidate, Vec<FileReport>)> = run.pool.install(|| {
+        let done: Vec<(Candidate, Vec<FileReport>)> = run.pool.install(|| {
             others
                 .into_par_iter()
                 .map(|candidate| {
@@ -263,10 +256,21 @@ impl Run<'_> {
                 })
                 .collect()
         });
+        self.finish(done, kustomizations, walked.errors)
+    }
+
+    /// The kustomizations, then every report in the order of the sorted walk (by display
+    /// name, then real path), the walk's errors and the count of clean files.
+    fn finish(
+        mut self,
+        mut done: Vec<(Candidate, Vec<FileReport>)>,
+        kustomizations: Vec<Candidate>,
+        errors: Vec<walk::WalkError>,
+    ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
         done.extend(self.process_kustomizations(kustomizations));
         done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
         let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
-        (reports, walked.errors, self.clean_files.into_inner())
+        (reports, errors, self.clean_files.into_inner())
     }
 }
 
