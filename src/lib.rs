@@ -40,7 +40,9 @@ pub(crate) mod walk;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::carrier::{Carrier, ChartRole};
-    pub use crate::detect::yaml::{Node, check_line_reader, document_chunks, documents};
+    pub use crate::detect::yaml::{
+        Node, check_failure_count, check_line_reader, document_chunks, documents,
+    };
     pub use crate::detect::{Detection, Detector, RuleFilter};
     pub use crate::origin::{KustomizeBases, Origin, Packaged};
     pub use crate::source::SourceFile;

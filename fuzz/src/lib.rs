@@ -21,7 +21,8 @@
 //! - a packaged chart member gets no fix;
 //! - the YAML guard `fix` runs before writing, which parses only the documents holding the
 //!   edits, refuses every fix that raises the whole file's count of documents that fail to
-//!   parse;
+//!   parse; the count it compares, which skips the runs of documents that the line reader
+//!   accepts, is the parser's count;
 //! - every YAML document the line reader accepts (`detect::yaml::lines`) parses, with the
 //!   parser's events and spans, and the structure found for the hits is the parser's;
 //! - the JSON and SARIF documents parse, and JSON byte offsets match the findings; for UTF-8
@@ -35,7 +36,7 @@ use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
 use regshift::internals::{
     Carrier, ChartRole, Detection, Detector, KustomizeBases as Bases, Origin, Packaged, RuleFilter,
-    SourceFile, check_line_reader, document_chunks,
+    SourceFile, check_failure_count, check_line_reader, document_chunks,
 };
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
@@ -294,6 +295,11 @@ fn check_yaml_guard(
     ) else {
         return;
     };
+    for (text, spans) in [(old_text, &applied.edited), (new_text, &applied.written)] {
+        if let Err(error) = check_failure_count(text, spans, detector.scanner()) {
+            panic!("{level:?}: the guard's failure count: {error}");
+        }
+    }
     let whole_before = detector.yaml_failures(source, &document_chunks(old_text));
     let whole_after = detector.yaml_failures(fixed, &document_chunks(new_text));
     assert!(

@@ -167,20 +167,107 @@ fn may_hide_host(bytes: &[u8]) -> bool {
 
 /// How many of the documents of `text` that hold one of `spans` fail to parse (for verifying
 /// that a fix broke nothing: the spans are its edits).
+///
+/// Adjacent documents are parsed together, as one run. A run whose documents the line reader
+/// all accepts is not parsed: it holds no failure (see [`failure_count_with`]).
 pub fn failure_count(text: &str, spans: &[Range<usize>], scanner: &HostScanner) -> usize {
-    // The parser alone: this guards fixes, and only the parser says what is YAML.
-    let chunks = chunks_holding(text, spans);
+    failure_count_with(text, spans, scanner, Reading::Lines)
+}
+
+/// [`failure_count`], reading documents as `reading` says. With [`Reading::ParserOnly`] every
+/// run is parsed: the reference that the line reader's shortcut is checked against
+/// ([`check_failure_count`]).
+///
+/// Why a run the reader accepts whole cannot fail: the reader accepts a document only if the
+/// parser parses it alone (its contract, checked by [`check_line_reader`]), and it declines
+/// directives and `...` lines. Inside a run, documents are cut at `---` lines only (a cut after
+/// `...` would need a `...` line in the document before it), so every document after the
+/// first starts with its `---`; a `---` line ends the document before it whatever that
+/// document holds (YAML forbids it inside any node), and starts an explicit document that the
+/// parser reads as it reads the same text alone. The run then parses as its documents do.
+pub fn failure_count_with(
+    text: &str,
+    spans: &[Range<usize>],
+    scanner: &HostScanner,
+    reading: Reading,
+) -> usize {
+    let runs = runs_to_parse(text, spans, reading);
+    if runs.is_empty() {
+        return 0;
+    }
+    // The parser alone for the rest: this guards fixes, and only the parser says what is YAML.
     index_documents(
         text,
         &[],
         Dialect::plain("yaml"),
         scanner,
-        &chunks,
+        &runs,
         Reading::ParserOnly,
     )
     .failures
     .len()
 }
 
+/// The runs of adjacent documents holding one of `spans` that must be parsed: all of them
+/// for [`Reading::ParserOnly`]; with [`Reading::Lines`], those with a document that the line
+/// reader declines.
+fn runs_to_parse(text: &str, spans: &[Range<usize>], reading: Reading) -> Vec<Range<usize>> {
+    if reading == Reading::ParserOnly {
+        return chunks_holding(text, spans);
+    }
+    if spans.is_empty() {
+        return Vec::new();
+    }
+    let starts = span_starts(spans);
+    let mut runs = Vec::new();
+    // The run being built, and whether the reader accepted each of its documents so far.
+    let mut run: Option<(Range<usize>, bool)> = None;
+    let mut steps = Vec::new();
+    for chunk in document_chunks(text) {
+        if !holds_any(&chunk, &starts) {
+            continue;
+        }
+        match &mut run {
+            Some((current, accepted)) if current.end == chunk.start => {
+                current.end = chunk.end;
+                // Once one document is declined the whole run is parsed: read no further.
+                *accepted = *accepted && lines::read(text, chunk, &[], &mut steps);
+            }
+            _ => {
+                if let Some((finished, false)) = run.take() {
+                    runs.push(finished);
+                }
+                let accepted = lines::read(text, chunk.clone(), &[], &mut steps);
+                run = Some((chunk, accepted));
+            }
+        }
+    }
+    if let Some((finished, false)) = run {
+        runs.push(finished);
+    }
+    runs
+}
+
+/// Check [`failure_count`] against the parser alone ([`Reading::ParserOnly`]) for the
+/// documents of `text` holding `spans` (for the tests and the fuzz oracle). `Ok` gives the
+/// count.
+#[doc(hidden)]
+pub fn check_failure_count(
+    text: &str,
+    spans: &[Range<usize>],
+    scanner: &HostScanner,
+) -> Result<usize, String> {
+    let through_lines = failure_count_with(text, spans, scanner, Reading::Lines);
+    let parsed = failure_count_with(text, spans, scanner, Reading::ParserOnly);
+    if through_lines != parsed {
+        return Err(format!(
+            "{through_lines} failing documents through the line reader, {parsed} by the parser alone, for spans {spans:?}"
+        ));
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod failure_tests;
 #[cfg(test)]
 mod tests;
