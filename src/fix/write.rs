@@ -4,14 +4,25 @@
 //! through to a target outside the scanned roots), refuse hard-linked files (a rename would
 //! split them), re-read and compare with the bytes that were scanned (someone may have edited
 //! the file since), write a temporary file in the same directory, copy the permissions,
-//! `fsync`, then rename over the original. On any error the original is untouched.
+//! `fsync`, check that the target is still the file that was compared, rename over it, then
+//! `fsync` the directory. On any error the original is untouched.
+//!
+//! The sequence has two halves. [`prepare_replacement`] does everything up to the temporary
+//! file's contents, on the thread that fixed the file. [`Replacement::commit`] makes those
+//! contents durable and renames them into place; a [`Committer`] runs it on I/O threads, so
+//! that waiting for the disk overlaps the fixing of the next files instead of following it
+//! (issue 14).
 //!
 //! Ownership cannot be kept without privileges: the new file belongs to the user running
 //! regshift.
 
+use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -49,13 +60,41 @@ fn io_error(operation: &'static str) -> impl FnOnce(io::Error) -> WriteError {
 
 /// Replace the contents of `path` by `contents`, atomically, if the file still holds `scanned`.
 /// `roots` are the canonical scanned roots; a symlink is written through only to a target
-/// inside one of them.
-pub fn persist_atomically(
+/// inside one of them. The whole sequence on one thread: what the unit tests below run; `fix`
+/// splits it between its threads ([`Committer`]).
+#[cfg(test)]
+pub(crate) fn persist_atomically(
     path: &Path,
     scanned: &[u8],
     contents: &[u8],
     roots: &[PathBuf],
 ) -> Result<(), WriteError> {
+    let directory = prepare_replacement(path, scanned, contents, roots)?.commit()?;
+    sync_directory(&directory);
+    Ok(())
+}
+
+/// The new contents of a file, written to a temporary file beside it with its permissions:
+/// neither durable nor in place yet ([`Replacement::commit`]). Dropping it removes the
+/// temporary file and leaves the original as it is.
+#[derive(Debug)]
+pub struct Replacement {
+    temporary: tempfile::NamedTempFile,
+    /// The file to replace (a symlink resolved).
+    target: PathBuf,
+    directory: PathBuf,
+    /// The file whose bytes were compared with the scanned ones.
+    compared: Identity,
+}
+
+/// The first half of the sequence: check that `path` may be written and still holds
+/// `scanned`, and write `contents` to a temporary file in its directory with its permissions.
+pub fn prepare_replacement(
+    path: &Path,
+    scanned: &[u8],
+    contents: &[u8],
+    roots: &[PathBuf],
+) -> Result<Replacement, WriteError> {
     let link_metadata = fs::symlink_metadata(path).map_err(io_error("reading metadata"))?;
     let target = if link_metadata.file_type().is_symlink() {
         let target = fs::canonicalize(path).map_err(io_error("resolving the symlink"))?;
@@ -73,34 +112,120 @@ pub fn persist_atomically(
     }
     refuse_hard_links(&metadata)?;
 
-    let current = fs::read(&target).map_err(io_error("re-reading before the write"))?;
-    if current != scanned {
+    let mut current = fs::File::open(&target).map_err(io_error("re-reading before the write"))?;
+    let compared = Identity::of(
+        &current
+            .metadata()
+            .map_err(io_error("re-reading before the write"))?,
+    );
+    if !holds_exactly(&mut current, scanned).map_err(io_error("re-reading before the write"))? {
         return Err(WriteError::ChangedSinceRead);
     }
+    drop(current);
 
     let directory = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
     };
     let mut temporary = tempfile::Builder::new()
         .prefix(TEMPORARY_PREFIX)
         .suffix(TEMPORARY_SUFFIX)
-        .tempfile_in(directory)
+        .tempfile_in(&directory)
         .map_err(io_error("creating a temporary file"))?;
     temporary
         .write_all(contents)
         .map_err(io_error("writing the temporary file"))?;
-    fs::set_permissions(temporary.path(), metadata.permissions())
-        .map_err(io_error("copying permissions"))?;
     temporary
         .as_file()
-        .sync_all()
-        .map_err(io_error("syncing the temporary file"))?;
-    temporary
-        .persist(&target)
-        .map_err(|error| io_error("replacing the file")(error.error))?;
-    sync_directory(directory);
-    Ok(())
+        .set_permissions(metadata.permissions())
+        .map_err(io_error("copying permissions"))?;
+    Ok(Replacement {
+        temporary,
+        target,
+        directory,
+        compared,
+    })
+}
+
+impl Replacement {
+    /// The second half of the sequence: make the new contents durable, then rename
+    /// them over the file, unless the file is no longer the one that was compared (edited,
+    /// replaced or linked since). Gives the directory, which the caller syncs
+    /// ([`sync_directory`]) once its renames are done.
+    pub fn commit(self) -> Result<PathBuf, WriteError> {
+        self.temporary
+            .as_file()
+            .sync_all()
+            .map_err(io_error("syncing the temporary file"))?;
+        // The bytes were compared when the temporary file was written; the file may have
+        // changed while its contents were made durable.
+        let now = fs::symlink_metadata(&self.target).map_err(io_error("reading metadata"))?;
+        if Identity::of(&now) != self.compared {
+            return Err(WriteError::ChangedSinceRead);
+        }
+        self.temporary
+            .persist(&self.target)
+            .map_err(|error| io_error("replacing the file")(error.error))?;
+        Ok(self.directory)
+    }
+}
+
+/// Whether `file`, read to its end, holds exactly `expected`. Read in blocks and compared as
+/// it goes: the same answer as reading it whole and comparing, without a copy of the file.
+fn holds_exactly(file: &mut fs::File, expected: &[u8]) -> io::Result<bool> {
+    let mut block = vec![0; (64 * 1024).min(expected.len() + 1)];
+    let mut offset = 0;
+    loop {
+        let read = match file.read(&mut block) {
+            Ok(0) => return Ok(offset == expected.len()),
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if expected.get(offset..offset + read) != Some(&block[..read]) {
+            return Ok(false);
+        }
+        offset += read;
+    }
+}
+
+/// What tells one state of a file from another without reading it: a replaced file is another
+/// inode, a write changes the size or the change time (as finely as the file system keeps
+/// time), a new hard link the link count. A second check after the byte comparison, never
+/// instead of it: two states within one clock tick can look the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Identity {
+    #[cfg(unix)]
+    device: u64,
+    #[cfg(unix)]
+    inode: u64,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    links: u64,
+    is_file: bool,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl Identity {
+    fn of(metadata: &fs::Metadata) -> Identity {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Identity {
+            #[cfg(unix)]
+            device: metadata.dev(),
+            #[cfg(unix)]
+            inode: metadata.ino(),
+            #[cfg(unix)]
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            #[cfg(unix)]
+            links: metadata.nlink(),
+            is_file: metadata.is_file(),
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -118,14 +243,126 @@ fn refuse_hard_links(_metadata: &fs::Metadata) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Make the rename durable. Best effort: some file systems refuse to open directories.
-fn sync_directory(directory: &Path) {
+/// Make the renames in `directory` durable. Best effort: some file systems refuse to open
+/// directories.
+pub fn sync_directory(directory: &Path) {
     #[cfg(unix)]
     if let Ok(handle) = fs::File::open(directory) {
         let _ = handle.sync_all();
     }
     #[cfg(not(unix))]
     let _ = directory;
+}
+
+/// Threads that commit replacements. The disk is waited for by these, not by the threads that
+/// fix files: an `fsync` takes a few milliseconds of waiting and little CPU, so several run at
+/// once and the file system batches their flushes.
+const COMMIT_THREADS: usize = 8;
+
+/// Replacements waiting to be committed: each temporary file holds an open descriptor, so the
+/// threads that submit them wait beyond this many.
+const MAX_IN_FLIGHT: usize = 64;
+
+/// Commits [`Replacement`]s on I/O threads ([`Replacement::commit`]), each with the
+/// caller's `token`, and gives back every outcome on [`Committer::finish`], after syncing the
+/// directories of the files it renamed (once each).
+pub struct Committer<T> {
+    /// Started with the first replacement: a run that writes nothing starts no thread.
+    pool: OnceLock<Option<rayon::ThreadPool>>,
+    outcomes: Sender<Outcome<T>>,
+    received: Mutex<Receiver<Outcome<T>>>,
+    submitted: AtomicUsize,
+    slots: Arc<Slots>,
+}
+
+type Outcome<T> = (T, Result<PathBuf, WriteError>);
+
+/// How many replacements are in flight, and a signal when one lands.
+#[derive(Default)]
+struct Slots {
+    in_flight: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl<T: Send + 'static> Default for Committer<T> {
+    fn default() -> Self {
+        let (outcomes, received) = channel();
+        Committer {
+            pool: OnceLock::new(),
+            outcomes,
+            received: Mutex::new(received),
+            submitted: AtomicUsize::new(0),
+            slots: Arc::default(),
+        }
+    }
+}
+
+impl<T: Send + 'static> Committer<T> {
+    /// Commit `replacement` on an I/O thread; its outcome comes back with `token`. Waits while
+    /// [`MAX_IN_FLIGHT`] replacements are.
+    pub fn submit(&self, replacement: Replacement, token: T) {
+        self.submitted.fetch_add(1, Ordering::SeqCst);
+        let pool = self.pool.get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(COMMIT_THREADS)
+                .thread_name(|index| format!("regshift-commit-{index}"))
+                .build()
+                .ok()
+        });
+        let Some(pool) = pool else {
+            // No thread could start: commit here, as the I/O threads would.
+            let _ = self.outcomes.send((token, replacement.commit()));
+            return;
+        };
+        {
+            let mut in_flight = lock(&self.slots.in_flight);
+            while *in_flight >= MAX_IN_FLIGHT {
+                in_flight = self
+                    .slots
+                    .freed
+                    .wait(in_flight)
+                    .unwrap_or_else(|poison| poison.into_inner());
+            }
+            *in_flight += 1;
+        }
+        let outcomes = self.outcomes.clone();
+        let slots = Arc::clone(&self.slots);
+        // A panic here aborts the process (rayon's default for spawned work), so `finish`
+        // never waits for an outcome that cannot come.
+        pool.spawn(move || {
+            let outcome = replacement.commit();
+            // The receiver lives as long as the committer.
+            let _ = outcomes.send((token, outcome));
+            *lock(&slots.in_flight) -= 1;
+            slots.freed.notify_one();
+        });
+    }
+
+    /// Wait for every replacement submitted so far, sync the directories of those renamed,
+    /// and give their outcomes (in no particular order). Call it once no thread submits.
+    pub fn finish(&self) -> Vec<(T, Result<(), WriteError>)> {
+        let count = self.submitted.swap(0, Ordering::SeqCst);
+        let received = lock(&self.received);
+        let mut directories = BTreeSet::new();
+        let mut outcomes = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (token, outcome) = received
+                .recv()
+                .expect("the committer holds a sender, so the channel stays open");
+            let outcome = outcome.map(|directory| {
+                directories.insert(directory);
+            });
+            outcomes.push((token, outcome));
+        }
+        for directory in &directories {
+            sync_directory(directory);
+        }
+        outcomes
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 #[cfg(all(test, unix))]
@@ -211,5 +448,98 @@ mod tests {
         let error = persist_atomically(&link, b"old", b"new", &roots).unwrap_err();
         assert!(matches!(error, WriteError::SymlinkOutsideRoots { .. }));
         assert_eq!(fs::read(&target).unwrap(), b"old");
+    }
+
+    #[test]
+    fn the_comparison_reads_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        let scanned: Vec<u8> = (0..200_000u32).map(|index| (index % 251) as u8).collect();
+        let compare = |on_disk: &[u8], expected: &[u8]| {
+            fs::write(&path, on_disk).unwrap();
+            holds_exactly(&mut fs::File::open(&path).unwrap(), expected).unwrap()
+        };
+        assert!(compare(&scanned, &scanned));
+        assert!(compare(b"", b""));
+        assert!(!compare(&scanned[..scanned.len() - 1], &scanned), "shorter");
+        assert!(!compare(&[&scanned[..], b"x"].concat(), &scanned), "longer");
+        let mut late_edit = scanned.clone();
+        *late_edit.last_mut().unwrap() ^= 1;
+        assert!(!compare(&late_edit, &scanned), "last byte edited");
+        assert!(!compare(b"x", b""));
+    }
+
+    #[test]
+    fn a_file_edited_after_the_comparison_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old").unwrap();
+        let replacement = prepare_replacement(&path, b"old", b"new", &[]).unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b" and an edit")
+            .unwrap();
+        let error = replacement.commit().unwrap_err();
+        assert!(matches!(error, WriteError::ChangedSinceRead), "{error}");
+        assert_eq!(fs::read(&path).unwrap(), b"old and an edit");
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+    }
+
+    #[test]
+    fn a_file_replaced_or_linked_after_the_comparison_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old").unwrap();
+        let replacement = prepare_replacement(&path, b"old", b"new", &[]).unwrap();
+        let swap = dir.path().join("swap");
+        fs::write(&swap, "old").unwrap();
+        fs::rename(&swap, &path).unwrap();
+        assert!(matches!(
+            replacement.commit(),
+            Err(WriteError::ChangedSinceRead)
+        ));
+
+        let replacement = prepare_replacement(&path, b"old", b"new", &[]).unwrap();
+        fs::hard_link(&path, dir.path().join("b.yaml")).unwrap();
+        assert!(matches!(
+            replacement.commit(),
+            Err(WriteError::ChangedSinceRead)
+        ));
+        assert_eq!(fs::read(&path).unwrap(), b"old");
+    }
+
+    #[test]
+    fn the_committer_gives_every_outcome_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let committer = Committer::default();
+        // More than may be in flight at once: submitting waits instead of failing.
+        let count = MAX_IN_FLIGHT * 2 + 3;
+        for index in 0..count {
+            let path = dir.path().join(format!("{index}.yaml"));
+            fs::write(&path, "old").unwrap();
+            let replacement = prepare_replacement(&path, b"old", b"new", &[]).unwrap();
+            if index % 10 == 0 {
+                fs::write(&path, "edited").unwrap();
+            }
+            committer.submit(replacement, index);
+        }
+        let mut outcomes = committer.finish();
+        outcomes.sort_by_key(|(index, _)| *index);
+        assert_eq!(outcomes.len(), count);
+        for (index, outcome) in outcomes {
+            let on_disk = fs::read(dir.path().join(format!("{index}.yaml"))).unwrap();
+            if index % 10 == 0 {
+                assert!(matches!(outcome, Err(WriteError::ChangedSinceRead)));
+                assert_eq!(on_disk, b"edited");
+            } else {
+                assert!(outcome.is_ok(), "{index}: {outcome:?}");
+                assert_eq!(on_disk, b"new");
+            }
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), count);
+        assert!(committer.finish().is_empty(), "each outcome is given once");
     }
 }

@@ -6,10 +6,17 @@
 //! parallel: [`Walk`]); each file is processed alone with no shared state; kustomizations come
 //! last; reports are sorted by path. `Check`, `Fix` and `Diff` are [`FileMode`]s over the same
 //! walk, so the walk never branches on flags.
+//!
+//! `fix` hands each fixed file to I/O threads that make it durable and rename it into place
+//! while the walk goes on; a write stage after processing ([`FileMode::finish_writes`]) waits
+//! for them before the kustomizations are read and again at the end, and a file whose write
+//! failed is reported as untouched, as if the write had failed at once.
 
 mod read;
 
+use std::collections::HashMap;
 use std::io;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,7 +24,8 @@ use rayon::prelude::*;
 
 use crate::carrier::is_kustomization;
 use crate::engine::{Checked, Engine};
-use crate::fix::{FixLevel, write::persist_atomically};
+use crate::fix::FixLevel;
+use crate::fix::write::{Committer, WriteError, prepare_replacement};
 use crate::layout::chart;
 use crate::report::diff::unified_diff;
 use crate::report::{FileReport, FileStatus, PathError, RenderOptions, RunReport, Summary};
@@ -29,6 +37,12 @@ use crate::walk::{self, Candidate};
 trait FileMode: Sync {
     fn process(&self, engine: &Engine, file: &Candidate, checked: Checked)
     -> (FileReport, Vec<u8>);
+
+    /// Wait for the writes that [`FileMode::process`] left in flight. Gives the report of each
+    /// file whose write failed, to replace the one `process` gave.
+    fn finish_writes(&self) -> Vec<(Candidate, FileReport)> {
+        Vec::new()
+    }
 }
 
 /// `regshift check` (and `images`).
@@ -45,10 +59,30 @@ impl FileMode for Check {
     }
 }
 
-/// `regshift fix` (`write`) and `regshift fix --diff` (not `write`).
+/// `regshift fix` and `regshift fix --diff`.
 struct Fix {
     level: FixLevel,
-    write: bool,
+    output: FixOutput,
+}
+
+enum FixOutput {
+    /// `fix --diff`: the diff goes into the report.
+    Diff,
+    /// `fix`: the fixed file is written to a temporary file by the thread that fixed it, and
+    /// made durable and renamed into place by the committer's I/O threads.
+    Write(Committer<UnwrittenFix>),
+}
+
+/// A file whose fix is being committed, and what its report says if the commit fails: what
+/// was found, as if nothing had been fixed.
+struct UnwrittenFix {
+    file: Candidate,
+    report: FileReport,
+}
+
+fn not_written(mut report: FileReport, error: &WriteError) -> FileReport {
+    report.error = Some(format!("fix not written: {error}"));
+    report
 }
 
 impl FileMode for Fix {
@@ -74,28 +108,51 @@ impl FileMode for Fix {
                 return (report, bytes);
             }
         };
-        let source = &checked.source;
+        let Checked { source, detection } = checked;
         let mut report = FileReport::scanned(source.path.clone(), fixed.remaining);
-        if self.write {
-            if let Err(error) = persist_atomically(
-                &file.path,
-                &source.bytes,
-                &fixed.bytes,
-                engine.canonical_roots(),
-            ) {
-                let (mut report, bytes) = checked.into_parts();
-                report.error = Some(format!("fix not written: {error}"));
-                return (report, bytes);
+        match &self.output {
+            FixOutput::Write(committer) => {
+                let unwritten = FileReport::scanned(source.path.clone(), detection);
+                match prepare_replacement(
+                    &file.path,
+                    &source.bytes,
+                    &fixed.bytes,
+                    engine.canonical_roots(),
+                ) {
+                    Ok(replacement) => committer.submit(
+                        replacement,
+                        UnwrittenFix {
+                            file: file.clone(),
+                            report: unwritten,
+                        },
+                    ),
+                    Err(error) => return (not_written(unwritten, &error), source.bytes),
+                }
             }
-        } else {
-            report.diff = Some(unified_diff(
-                source.path.as_str(),
-                &source.bytes,
-                &fixed.bytes,
-            ));
+            FixOutput::Diff => {
+                report.diff = Some(unified_diff(
+                    source.path.as_str(),
+                    &source.bytes,
+                    &fixed.bytes,
+                ));
+            }
         }
         report.fixed = fixed.count;
-        (report, checked.source.bytes)
+        (report, source.bytes)
+    }
+
+    fn finish_writes(&self) -> Vec<(Candidate, FileReport)> {
+        let FixOutput::Write(committer) = &self.output else {
+            return Vec::new();
+        };
+        committer
+            .finish()
+            .into_iter()
+            .filter_map(|(unwritten, outcome)| {
+                let error = outcome.err()?;
+                Some((unwritten.file, not_written(unwritten.report, &error)))
+            })
+            .collect()
     }
 }
 
@@ -167,6 +224,37 @@ impl Run<'_> {
         self.clean_files
             .fetch_add(before - reports.len(), Ordering::Relaxed);
         reports
+    }
+
+    /// The write stage after processing: wait until every fix that `process` handed over is
+    /// written, and report the files whose write failed as untouched.
+    fn settle_writes(&self, done: &mut Vec<(Candidate, Vec<FileReport>)>) {
+        let mut failed: HashMap<PathBuf, (Candidate, FileReport)> = self
+            .mode
+            .finish_writes()
+            .into_iter()
+            .map(|(candidate, report)| (candidate.path.clone(), (candidate, report)))
+            .collect();
+        if failed.is_empty() {
+            return;
+        }
+        // `process` gave one report for the file, dropped and counted if it was clean; the
+        // report of a failed write never is.
+        let uncount_if_dropped = |reports: &[FileReport]| {
+            if reports.is_empty() {
+                self.clean_files.fetch_sub(1, Ordering::Relaxed);
+            }
+        };
+        for (candidate, reports) in done.iter_mut() {
+            if let Some((_, report)) = failed.remove(&candidate.path) {
+                uncount_if_dropped(reports);
+                *reports = vec![report];
+            }
+        }
+        for (_, (candidate, report)) in failed {
+            uncount_if_dropped(&[]);
+            done.push((candidate, vec![report]));
+        }
     }
 
     /// Kustomizations come last, in parallel: each reads its bases, which the other files'
@@ -260,14 +348,17 @@ impl Run<'_> {
     }
 
     /// The kustomizations, then every report in the order of the sorted walk (by display
-    /// name, then real path), the walk's errors and the count of clean files.
+    /// name, then real path), the walk's errors and the count of clean files. Kustomizations
+    /// read their bases, so every write is settled before they are processed.
     fn finish(
         mut self,
         mut done: Vec<(Candidate, Vec<FileReport>)>,
         kustomizations: Vec<Candidate>,
         errors: Vec<walk::WalkError>,
     ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+        self.settle_writes(&mut done);
         done.extend(self.process_kustomizations(kustomizations));
+        self.settle_writes(&mut done);
         done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
         let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();
         (reports, errors, self.clean_files.into_inner())
@@ -285,17 +376,24 @@ pub fn scan(settings: &Settings) -> io::Result<Scanned> {
 }
 
 fn scan_with(settings: &Settings, walk: Walk) -> io::Result<Scanned> {
-    let mode: Box<dyn FileMode> = match settings.mode {
+    scan_in_mode(settings, walk, mode_of(settings))
+}
+
+fn mode_of(settings: &Settings) -> Box<dyn FileMode> {
+    match settings.mode {
         Mode::Check | Mode::Images => Box::new(Check),
         Mode::Fix => Box::new(Fix {
             level: settings.fix_level,
-            write: true,
+            output: FixOutput::Write(Committer::default()),
         }),
         Mode::Diff => Box::new(Fix {
             level: settings.fix_level,
-            write: false,
+            output: FixOutput::Diff,
         }),
-    };
+    }
+}
+
+fn scan_in_mode(settings: &Settings, walk: Walk, mode: Box<dyn FileMode>) -> io::Result<Scanned> {
     let run = Run {
         settings,
         engine: Engine::new(settings),
@@ -418,6 +516,59 @@ mod tests {
         // A tree scanned as `.` is one folder, which always streams.
         let roots = walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude);
         Walk::Stream(roots.expect("one folder is streamable"))
+    }
+
+    /// Fails the write of every file that passes the gate: at once, or (`deferred`) only when
+    /// the writes are finished, as a commit on an I/O thread fails.
+    struct FailingWrites {
+        deferred: bool,
+        failed: Mutex<Vec<(Candidate, FileReport)>>,
+    }
+
+    impl FileMode for FailingWrites {
+        fn process(
+            &self,
+            _engine: &Engine,
+            file: &Candidate,
+            checked: Checked,
+        ) -> (FileReport, Vec<u8>) {
+            let (report, bytes) = checked.into_parts();
+            let failed = not_written(report.clone(), &WriteError::ChangedSinceRead);
+            if !self.deferred {
+                return (failed, bytes);
+            }
+            self.failed.lock().unwrap().push((file.clone(), failed));
+            // What `process` says before the write's outcome is known; a file with nothing
+            // found says nothing (a clean report is counted and dropped).
+            let mut hopeful = report;
+            hopeful.fixed = usize::from(!hopeful.findings.is_empty());
+            (hopeful, bytes)
+        }
+
+        fn finish_writes(&self) -> Vec<(Candidate, FileReport)> {
+            std::mem::take(&mut *self.failed.lock().unwrap())
+        }
+    }
+
+    /// A write that fails after `process` has reported the file fixed is reported exactly as
+    /// one that fails at once: the file's findings as scanned, the error, the same totals.
+    #[test]
+    fn a_write_that_fails_later_is_reported_as_one_that_fails_at_once() {
+        let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let settings =
+            Settings::resolve(&ScanOptions::new(vec![".".into()], Mode::Fix), &tree).unwrap();
+        let outcome = |deferred: bool, walk: Walk| {
+            let mode = Box::new(FailingWrites {
+                deferred,
+                failed: Mutex::new(Vec::new()),
+            });
+            let scanned = scan_in_mode(&settings, walk, mode).unwrap();
+            format!("{:#?}\n{:#?}", scanned.reports, scanned.run)
+        };
+        let at_once = outcome(false, streamed(&settings));
+        assert!(at_once.contains("fix not written"));
+        assert_eq!(outcome(true, streamed(&settings)), at_once);
+        assert_eq!(outcome(true, Walk::Collect), at_once);
     }
 
     /// The walk a run takes depends on its paths, and both must say the same: every report,
