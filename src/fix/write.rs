@@ -19,10 +19,12 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::{self, Read, Write};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::mpsc::{Receiver, SendError, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::{self, JoinHandle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -255,109 +257,132 @@ pub fn sync_directory(directory: &Path) {
 }
 
 /// Threads that commit replacements. The disk is waited for by these, not by the threads that
-/// fix files: an `fsync` takes a few milliseconds of waiting and little CPU, so several run at
-/// once and the file system batches their flushes.
+/// fix files: an `fsync` is mostly waiting, so several run at once.
 const COMMIT_THREADS: usize = 8;
 
-/// Replacements waiting to be committed: each temporary file holds an open descriptor, so the
-/// threads that submit them wait beyond this many.
-const MAX_IN_FLIGHT: usize = 64;
+/// Replacements queued for the I/O threads: each holds an open temporary file, so a thread
+/// that submits more waits.
+const MAX_QUEUED: usize = 64;
 
 /// Commits [`Replacement`]s on I/O threads ([`Replacement::commit`]), each with the
-/// caller's `token`, and gives back every outcome on [`Committer::finish`], after syncing the
-/// directories of the files it renamed (once each).
+/// caller's `token`. [`Committer::finish`] waits for them, syncs the directories of the files
+/// it renamed (once each) and gives back the tokens of the replacements that failed; the
+/// others' tokens are dropped on the I/O threads.
 pub struct Committer<T> {
-    /// Started with the first replacement: a run that writes nothing starts no thread.
-    pool: OnceLock<Option<rayon::ThreadPool>>,
+    /// The I/O threads' queue, started with the first replacement (a run that writes nothing
+    /// starts no thread); `None` if no thread could start.
+    queue: OnceLock<Option<SyncSender<(Replacement, T)>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
     outcomes: Sender<Outcome<T>>,
     received: Mutex<Receiver<Outcome<T>>>,
     submitted: AtomicUsize,
-    slots: Arc<Slots>,
 }
 
-type Outcome<T> = (T, Result<PathBuf, WriteError>);
-
-/// How many replacements are in flight, and a signal when one lands.
-#[derive(Default)]
-struct Slots {
-    in_flight: Mutex<usize>,
-    freed: Condvar,
-}
+/// A commit's outcome: the directory it renamed in, or the token and why it failed; or the
+/// commit's panic (raised again by [`Committer::finish`]).
+type Outcome<T> = thread::Result<Result<PathBuf, (T, WriteError)>>;
 
 impl<T: Send + 'static> Default for Committer<T> {
     fn default() -> Self {
         let (outcomes, received) = channel();
         Committer {
-            pool: OnceLock::new(),
+            queue: OnceLock::new(),
+            threads: Mutex::default(),
             outcomes,
             received: Mutex::new(received),
             submitted: AtomicUsize::new(0),
-            slots: Arc::default(),
         }
     }
 }
 
 impl<T: Send + 'static> Committer<T> {
-    /// Commit `replacement` on an I/O thread; its outcome comes back with `token`. Waits while
-    /// [`MAX_IN_FLIGHT`] replacements are.
+    /// Commit `replacement` on an I/O thread; its outcome comes back with `token`. Waits
+    /// while [`MAX_QUEUED`] replacements are queued.
     pub fn submit(&self, replacement: Replacement, token: T) {
         self.submitted.fetch_add(1, Ordering::SeqCst);
-        let pool = self.pool.get_or_init(|| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(COMMIT_THREADS)
-                .thread_name(|index| format!("regshift-commit-{index}"))
-                .build()
-                .ok()
-        });
-        let Some(pool) = pool else {
-            // No thread could start: commit here, as the I/O threads would.
-            let _ = self.outcomes.send((token, replacement.commit()));
-            return;
+        let unsent = match self.queue.get_or_init(|| self.start()) {
+            Some(queue) => match queue.send((replacement, token)) {
+                Ok(()) => return,
+                Err(SendError(unsent)) => unsent,
+            },
+            None => (replacement, token),
         };
-        {
-            let mut in_flight = lock(&self.slots.in_flight);
-            while *in_flight >= MAX_IN_FLIGHT {
-                in_flight = self
-                    .slots
-                    .freed
-                    .wait(in_flight)
-                    .unwrap_or_else(|poison| poison.into_inner());
-            }
-            *in_flight += 1;
-        }
-        let outcomes = self.outcomes.clone();
-        let slots = Arc::clone(&self.slots);
-        // A panic here aborts the process (rayon's default for spawned work), so `finish`
-        // never waits for an outcome that cannot come.
-        pool.spawn(move || {
-            let outcome = replacement.commit();
-            // The receiver lives as long as the committer.
-            let _ = outcomes.send((token, outcome));
-            *lock(&slots.in_flight) -= 1;
-            slots.freed.notify_one();
-        });
+        // No I/O thread to take it: commit here, as one would.
+        let (replacement, token) = unsent;
+        let _ = self.outcomes.send(Ok(commit(replacement, token)));
     }
 
-    /// Wait for every replacement submitted so far, sync the directories of those renamed,
-    /// and give their outcomes (in no particular order). Call it once no thread submits.
-    pub fn finish(&self) -> Vec<(T, Result<(), WriteError>)> {
+    /// Start the I/O threads: each takes the next queued replacement, commits it and sends
+    /// the outcome, until the queue closes.
+    fn start(&self) -> Option<SyncSender<(Replacement, T)>> {
+        let (queue, queued) = sync_channel::<(Replacement, T)>(MAX_QUEUED);
+        let queued = Arc::new(Mutex::new(queued));
+        let mut threads = lock(&self.threads);
+        for index in 0..COMMIT_THREADS {
+            let queued = Arc::clone(&queued);
+            let outcomes = self.outcomes.clone();
+            let started = thread::Builder::new()
+                .name(format!("regshift-commit-{index}"))
+                .spawn(move || {
+                    loop {
+                        let next = lock(&queued).recv();
+                        let Ok((replacement, token)) = next else {
+                            return;
+                        };
+                        let outcome =
+                            panic::catch_unwind(AssertUnwindSafe(|| commit(replacement, token)));
+                        // The receiver lives as long as the committer.
+                        let _ = outcomes.send(outcome);
+                    }
+                });
+            match started {
+                Ok(handle) => threads.push(handle),
+                Err(_) if threads.is_empty() => return None,
+                Err(_) => break,
+            }
+        }
+        Some(queue)
+    }
+
+    /// Wait for every replacement submitted so far and sync the directories of those
+    /// renamed; give the tokens of those that failed, with why (in no particular order). Call
+    /// it once no thread submits.
+    pub fn finish(&self) -> Vec<(T, WriteError)> {
         let count = self.submitted.swap(0, Ordering::SeqCst);
         let received = lock(&self.received);
         let mut directories = BTreeSet::new();
-        let mut outcomes = Vec::with_capacity(count);
+        let mut failed = Vec::new();
         for _ in 0..count {
-            let (token, outcome) = received
+            let outcome = received
                 .recv()
                 .expect("the committer holds a sender, so the channel stays open");
-            let outcome = outcome.map(|directory| {
-                directories.insert(directory);
-            });
-            outcomes.push((token, outcome));
+            match outcome.unwrap_or_else(|panic| panic::resume_unwind(panic)) {
+                Ok(directory) => {
+                    directories.insert(directory);
+                }
+                Err(failure) => failed.push(failure),
+            }
         }
         for directory in &directories {
             sync_directory(directory);
         }
-        outcomes
+        failed
+    }
+}
+
+/// Commit `replacement`: its directory, or `token` and why it failed. A token is dropped where
+/// its commit succeeds.
+fn commit<T>(replacement: Replacement, token: T) -> Result<PathBuf, (T, WriteError)> {
+    replacement.commit().map_err(|error| (token, error))
+}
+
+impl<T> Drop for Committer<T> {
+    /// Close the queue and let the I/O threads finish what they hold.
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        for handle in lock(&self.threads).drain(..) {
+            let _ = handle.join();
+        }
     }
 }
 
@@ -512,11 +537,11 @@ mod tests {
     }
 
     #[test]
-    fn the_committer_gives_every_outcome_and_leaves_no_temporary_file() {
+    fn the_committer_gives_back_every_failure_and_leaves_no_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let committer = Committer::default();
-        // More than may be in flight at once: submitting waits instead of failing.
-        let count = MAX_IN_FLIGHT * 2 + 3;
+        // More than may be queued at once: submitting waits instead of failing.
+        let count = (MAX_QUEUED + COMMIT_THREADS) * 2 + 3;
         for index in 0..count {
             let path = dir.path().join(format!("{index}.yaml"));
             fs::write(&path, "old").unwrap();
@@ -526,20 +551,22 @@ mod tests {
             }
             committer.submit(replacement, index);
         }
-        let mut outcomes = committer.finish();
-        outcomes.sort_by_key(|(index, _)| *index);
-        assert_eq!(outcomes.len(), count);
-        for (index, outcome) in outcomes {
+        let mut failed = committer.finish();
+        failed.sort_by_key(|(index, _)| *index);
+        let failed: Vec<usize> = failed
+            .into_iter()
+            .map(|(index, error)| {
+                assert!(matches!(error, WriteError::ChangedSinceRead), "{error}");
+                index
+            })
+            .collect();
+        assert_eq!(failed, (0..count).step_by(10).collect::<Vec<_>>());
+        for index in 0..count {
             let on_disk = fs::read(dir.path().join(format!("{index}.yaml"))).unwrap();
-            if index % 10 == 0 {
-                assert!(matches!(outcome, Err(WriteError::ChangedSinceRead)));
-                assert_eq!(on_disk, b"edited");
-            } else {
-                assert!(outcome.is_ok(), "{index}: {outcome:?}");
-                assert_eq!(on_disk, b"new");
-            }
+            let expected: &[u8] = if index % 10 == 0 { b"edited" } else { b"new" };
+            assert_eq!(on_disk, expected, "{index}");
         }
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), count);
-        assert!(committer.finish().is_empty(), "each outcome is given once");
+        assert!(committer.finish().is_empty(), "each failure is given once");
     }
 }

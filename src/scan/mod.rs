@@ -74,7 +74,7 @@ enum FixOutput {
 }
 
 /// A file whose fix is being committed, and what its report says if the commit fails: what
-/// was found, as if nothing had been fixed.
+/// was found, as if nothing had been fixed. Dropped on an I/O thread when the commit succeeds.
 struct UnwrittenFix {
     file: Candidate,
     report: FileReport,
@@ -148,10 +148,7 @@ impl FileMode for Fix {
         committer
             .finish()
             .into_iter()
-            .filter_map(|(unwritten, outcome)| {
-                let error = outcome.err()?;
-                Some((unwritten.file, not_written(unwritten.report, &error)))
-            })
+            .map(|(unwritten, error)| (unwritten.file, not_written(unwritten.report, &error)))
             .collect()
     }
 }
