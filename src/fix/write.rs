@@ -114,12 +114,10 @@ pub fn prepare_replacement(
     }
     refuse_hard_links(&metadata)?;
 
+    // Taken before the file is opened, and by path as `commit` takes it again: a file replaced
+    // after this point is another inode there, whatever the comparison read.
+    let compared = Identity::of(&metadata);
     let mut current = fs::File::open(&target).map_err(io_error("re-reading before the write"))?;
-    let compared = Identity::of(
-        &current
-            .metadata()
-            .map_err(io_error("re-reading before the write"))?,
-    );
     if !holds_exactly(&mut current, scanned).map_err(io_error("re-reading before the write"))? {
         return Err(WriteError::ChangedSinceRead);
     }
