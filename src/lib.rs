@@ -41,7 +41,7 @@ pub(crate) mod walk;
 pub mod internals {
     pub use crate::carrier::{Carrier, ChartRole};
     pub use crate::detect::yaml::{
-        Node, check_failure_count, check_line_reader, document_chunks, documents,
+        Node, check_failure_count, check_line_reader, check_safe_edits, document_chunks, documents,
     };
     pub use crate::detect::{Detection, Detector, RuleFilter};
     pub use crate::origin::{KustomizeBases, Origin, Packaged};

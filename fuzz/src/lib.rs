@@ -36,7 +36,7 @@ use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
 use regshift::internals::{
     Carrier, ChartRole, Detection, Detector, KustomizeBases as Bases, Origin, Packaged, RuleFilter,
-    SourceFile, check_failure_count, check_line_reader, document_chunks,
+    SourceFile, check_failure_count, check_line_reader, check_safe_edits, document_chunks,
 };
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
@@ -238,14 +238,7 @@ pub fn check(data: &[u8]) {
                 .with_origin(source.origin.clone());
         let remaining = detector.detect(&fixed, &filter);
         check_findings(&fixed, &remaining.findings, utf8, "re-detection");
-        check_yaml_guard(
-            detector,
-            &source,
-            &fixed,
-            &applied,
-            detection.yaml_failures,
-            level,
-        );
+        check_yaml_guard(detector, &source, &fixed, &applied, &detection, level);
         let diff = unified_diff(name.path, bytes, &applied.output);
         assert!(!diff.is_empty(), "{level:?}: changed file, empty diff");
         if utf8 {
@@ -280,14 +273,14 @@ fn check_yaml_guard(
     source: &SourceFile,
     fixed: &SourceFile,
     applied: &Applied,
-    failed_with_hits: Option<usize>,
+    detection: &Detection,
     level: FixLevel,
 ) {
     let guard_refuses = detector.fix_breaks_yaml(
         source,
         fixed,
         (&applied.edited, &applied.written),
-        failed_with_hits,
+        detection,
     );
     let (Ok(old_text), Ok(new_text)) = (
         std::str::from_utf8(&source.bytes),
@@ -299,6 +292,17 @@ fn check_yaml_guard(
         if let Err(error) = check_failure_count(text, spans, detector.scanner()) {
             panic!("{level:?}: the guard's failure count: {error}");
         }
+    }
+    // The guard does not read the documents of safe edits again: they must still parse.
+    let safe_written: Vec<_> = applied
+        .edited
+        .iter()
+        .zip(&applied.written)
+        .filter(|(edit, _)| detection.safe_edits.contains(edit))
+        .map(|(_, written)| written.clone())
+        .collect();
+    if let Err(error) = check_safe_edits(new_text, &safe_written, detector.scanner()) {
+        panic!("{level:?}: a safe edit: {error}");
     }
     let whole_before = detector.yaml_failures(source, &document_chunks(old_text));
     let whole_after = detector.yaml_failures(fixed, &document_chunks(new_text));

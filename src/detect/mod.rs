@@ -14,6 +14,7 @@ pub mod gate;
 mod guard;
 pub mod hosts;
 pub mod names;
+mod safe_edits;
 pub mod structural;
 mod structure;
 pub mod suppress;
@@ -58,6 +59,9 @@ pub struct Detection {
     /// How many of the YAML documents parsed for structure (those with a hit) failed, when the
     /// file was parsed at all. Fix verification needs no second parse when this is `Some(0)`.
     pub yaml_failures: Option<usize>,
+    /// The edits (by range, sorted) that provably keep their YAML document parsing: the fix
+    /// guard need not read those documents again ([`safe_edits`]).
+    pub safe_edits: Vec<std::ops::Range<usize>>,
 }
 
 /// Built once per run and shared by every worker.
@@ -203,6 +207,9 @@ impl Detector {
             })
         });
         self.apply_structural_fixes(source, split, may_be_kubeadm, &mut findings);
+        if let Some(structure) = &structure {
+            detection.safe_edits = safe_edits::edits(hits, structure, &findings);
+        }
         findings
     }
 }

@@ -446,3 +446,39 @@ fn kubeadm_edits_are_sorted_when_dns_stands_above_the_repository() {
         "imageRepository: registry.k8s.io/coredns\n  "
     );
 }
+
+/// Host swaps inside one-line values and comments of documents the line reader read, and
+/// inside block scalars of documents that parsed, are safe (the fix guard does not read those
+/// documents again); kubeadm's insertion, keys and flow collections the parser read are not.
+#[test]
+fn safe_edits_are_swaps_in_values_comments_and_block_scalars() {
+    let text = "\
+apiVersion: v1
+kind: Pod
+spec:
+  containers:
+  - image: k8s.gcr.io/pause:3.9 # was k8s.gcr.io/pause:3.1
+---
+k8s.gcr.io/pause: mirror
+script: |
+  docker pull k8s.gcr.io/pause:3.9
+---
+flow: {image: k8s.gcr.io/pause:3.9}
+";
+    let detection = detect("pod.yaml", text);
+    let safe: Vec<&str> = detection
+        .safe_edits
+        .iter()
+        .map(|range| &text[range.start..range.start + 20])
+        .collect();
+    assert_eq!(
+        safe,
+        [
+            "k8s.gcr.io/pause:3.9",
+            "k8s.gcr.io/pause:3.1",
+            "k8s.gcr.io/pause:3.9"
+        ]
+    );
+    let kubeadm = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nimageRepository: k8s.gcr.io\n";
+    assert!(detect("kubeadm.yaml", kubeadm).safe_edits.is_empty());
+}

@@ -46,7 +46,7 @@ pub(super) fn fixed_source(
         source,
         &fixed,
         (&applied.edited, &applied.written),
-        detection.yaml_failures,
+        detection,
     ) {
         return Err("fix not applied: the fixed file would not parse as YAML (a regshift bug; please report it)".into());
     }

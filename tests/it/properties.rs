@@ -23,6 +23,7 @@ use proptest::test_runner::Config;
 
 use regshift::finding::{Applicability, Edit, Finding};
 use regshift::fix::{FixLevel, apply_fixes};
+use regshift::internals::check_safe_edits;
 use regshift::path::RepoPath;
 use regshift::report::diff::unified_diff;
 use regshift::report::human::HumanReporter;
@@ -885,6 +886,21 @@ fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
             "{:?}: every fixable finding is fixed",
             level
         );
+
+        // The fix guard does not read again the documents of safe edits: they must parse.
+        let safe_written: Vec<_> = applied
+            .edited
+            .iter()
+            .zip(&applied.written)
+            .filter(|(edit, _)| detection.safe_edits.contains(edit))
+            .map(|(_, written)| written.clone())
+            .collect();
+        if let Ok(text) = std::str::from_utf8(&applied.output)
+            && let Err(error) =
+                check_safe_edits(text, &safe_written, crate::support::DETECTOR.scanner())
+        {
+            return Err(TestCaseError::fail(format!("{level:?}: {error}")));
+        }
 
         let edits = applied_edits(&detection.findings, &applied.fixed);
         let output = &applied.output;

@@ -307,7 +307,7 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 // The library
 
 /// Built once: compiling the detector's patterns dominates a debug-build test case.
-static DETECTOR: LazyLock<Detector> = LazyLock::new(Detector::new);
+pub static DETECTOR: LazyLock<Detector> = LazyLock::new(Detector::new);
 
 /// `bytes` as the file `path`, and what the detector finds in it with the default rules.
 pub fn detect(path: &str, bytes: &[u8]) -> (SourceFile, Detection) {

@@ -35,7 +35,7 @@ pub use chunks::{chunks_holding, document_chunks};
 use chunks::{holds_any, span_starts};
 pub use node::{Node, chart_dependencies, documents, documents_holding};
 #[doc(hidden)]
-pub use oracle::check_line_reader;
+pub use oracle::{check_line_reader, check_safe_edits};
 use walker::index_documents;
 
 /// Where in the YAML structure a hit sits.
@@ -105,6 +105,9 @@ pub struct YamlIndex {
     pub sites: Vec<Option<YamlSite>>,
     pub failures: Vec<DocumentFailure>,
     pub escaped: Vec<EscapedScalar>,
+    /// The documents the line reader read (and so the parser would parse), in order: how the
+    /// structure was found, not part of it.
+    pub lines_read: Vec<Range<usize>>,
 }
 
 /// How documents are read: through the line reader first (the default), or by the parser

@@ -7,7 +7,7 @@ use granit_parser::Parser;
 
 use super::chunks::document_chunks;
 use super::step::Step;
-use super::{Dialect, Escapes, Reading, index_with, lines};
+use super::{Dialect, Escapes, Reading, YamlIndex, failure_count_with, index_with, lines};
 use crate::detect::hosts::HostScanner;
 
 /// Check the line reader against the parser on every document of `text` (for the tests and
@@ -52,7 +52,14 @@ pub fn check_line_reader(text: &str, scanner: &HostScanner) -> Result<usize, Str
         Reading::ParserOnly,
         Escapes::Possible,
     );
-    if through_lines != parsed {
+    let structure = |index: &YamlIndex| {
+        (
+            index.sites.clone(),
+            index.failures.clone(),
+            index.escaped.clone(),
+        )
+    };
+    if structure(&through_lines) != structure(&parsed) {
         return Err(format!(
             "the structure differs:\nlines:  {through_lines:?}\nparser: {parsed:?}"
         ));
@@ -94,4 +101,22 @@ fn normalized(steps: Vec<(Step<'_>, Range<usize>)>) -> Vec<(Step<'_>, Range<usiz
         }
     }
     out
+}
+
+/// Check the guard's shortcut for safe edits (`Detection::safe_edits`): in the fixed `text`,
+/// every document that holds one of `written` (the replacements of safe edits) must parse.
+/// For the fuzz oracle and the tests.
+#[doc(hidden)]
+pub fn check_safe_edits(
+    text: &str,
+    written: &[Range<usize>],
+    scanner: &HostScanner,
+) -> Result<(), String> {
+    let failures = failure_count_with(text, written, scanner, Reading::ParserOnly);
+    if failures > 0 {
+        return Err(format!(
+            "{failures} documents holding a safe edit ({written:?}) no longer parse:\n{text:?}"
+        ));
+    }
+    Ok(())
 }

@@ -632,6 +632,7 @@ pub(super) fn index_documents(
             for (step, range) in steps.drain(..) {
                 walker.step(step, range);
             }
+            walker.result.lines_read.push(chunk.clone());
         } else {
             to_parse.push(chunk.clone());
         }
