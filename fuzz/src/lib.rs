@@ -238,6 +238,18 @@ pub fn check(data: &[u8]) {
                 .with_origin(source.origin.clone());
         let remaining = detector.detect(&fixed, &filter);
         check_findings(&fixed, &remaining.findings, utf8, "re-detection");
+        // Fix verification re-detects the fixed file searching only around the edits: it must
+        // find exactly what a full detection finds.
+        let after_edits = detector.detect_after_edits(
+            &fixed,
+            &filter,
+            &detection,
+            (&applied.edited, &applied.written),
+        );
+        assert!(
+            after_edits == remaining,
+            "{level:?}: detection after the edits differs from a full detection of the fixed file"
+        );
         check_yaml_guard(detector, &source, &fixed, &applied, &detection, level);
         let diff = unified_diff(name.path, bytes, &applied.output);
         assert!(!diff.is_empty(), "{level:?}: changed file, empty diff");

@@ -46,13 +46,19 @@ impl CaselessSearch {
         CaselessSearch { needles, longest }
     }
 
+    /// The length of the longest needle.
+    pub fn longest(&self) -> usize {
+        self.longest
+    }
+
     /// Lengths of the needles, by index.
     pub fn needle_len(&self, index: usize) -> usize {
         self.needles[index].needle().len()
     }
 
-    /// Call `found(start, needle index)` for every match in `bytes`, block by block (within a
-    /// block, needle by needle); stops when `found` breaks. Each match is reported once.
+    /// Call `found(start, needle index)` for every match in `bytes`, overlapping matches
+    /// included, block by block (within a block, needle by needle); stops when `found` breaks.
+    /// Each match is reported once.
     pub fn for_each(
         &self,
         bytes: &[u8],
@@ -90,12 +96,17 @@ impl CaselessSearch {
             }
             let last = end == bytes.len();
             for (index, needle) in self.needles.iter().enumerate() {
-                for at in needle.find_iter(lower) {
+                // Every match, overlapping ones too (`find_iter` skips those): a needle with a
+                // border (`regshift:ignore` ends as it starts) can match twice in `…ignoregshift:…`.
+                let mut from = 0;
+                while let Some(found_at) = needle.find(&lower[from..]) {
+                    let at = from + found_at;
                     // A match that starts in the overlap is the next block's.
                     if !last && at >= step {
                         break;
                     }
                     found(start + at, index)?;
+                    from = at + 1;
                 }
             }
             if last {

@@ -24,7 +24,7 @@ pub mod yaml;
 use crate::finding::Finding;
 use crate::rules::Rule;
 use crate::source::SourceFile;
-use hosts::{HostHit, HostScanner, Move, Scan};
+use hosts::{HostHit, HostScanner, Move, Occurrences, Scan};
 use suppress::Suppressions;
 use text::{TextAnalyzer, TextLayout};
 
@@ -48,7 +48,7 @@ impl RuleFilter {
 }
 
 /// What detection found in one file.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Detection {
     /// Sorted by start, end, rule.
     pub findings: Vec<Finding>,
@@ -62,6 +62,9 @@ pub struct Detection {
     /// The edits (by range, sorted) that provably keep their YAML document parsing: the fix
     /// guard need not read those documents again ([`safe_edits`]).
     pub safe_edits: Vec<std::ops::Range<usize>>,
+    /// Where the host needles stand in the file, so that the file after a fix is searched
+    /// only around its edits ([`Detector::detect_after_edits`]).
+    pub occurrences: Occurrences,
 }
 
 /// Built once per run and shared by every worker.
@@ -104,11 +107,51 @@ impl Detector {
     }
 
     pub fn detect(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
-        let mut detection = Detection::default();
         if !self.may_match(&source.bytes) {
-            return detection;
+            return Detection::default();
         }
-        let Some(scanned) = self.scan(source) else {
+        let occurrences = self.scanner.occurrences(&source.bytes);
+        self.detect_occurrences(source, filter, occurrences)
+    }
+
+    /// Detection on `fixed`, the file that `before` was detected on with a fix's edits applied
+    /// (`edited` ranges of the old bytes, `written` ranges of `fixed`, in order): the same as
+    /// [`Self::detect`] on `fixed`, but the host search covers only the stretches around the
+    /// edits; every other needle stands where it stood, shifted. Fix verification re-detects
+    /// a file of megabytes with a few hundred edits.
+    pub fn detect_after_edits(
+        &self,
+        fixed: &SourceFile,
+        filter: &RuleFilter,
+        before: &Detection,
+        (edited, written): (&[std::ops::Range<usize>], &[std::ops::Range<usize>]),
+    ) -> Detection {
+        let edits: Vec<_> = edited
+            .iter()
+            .cloned()
+            .zip(written.iter().cloned())
+            .collect();
+        let occurrences =
+            self.scanner
+                .occurrences_after_edits(&fixed.bytes, &before.occurrences, &edits);
+        // No needle at all: what the byte gate says.
+        if occurrences.is_empty() {
+            return Detection::default();
+        }
+        self.detect_occurrences(fixed, filter, occurrences)
+    }
+
+    /// Detection, from the occurrences of the needles in the file (there is at least one).
+    fn detect_occurrences(
+        &self,
+        source: &SourceFile,
+        filter: &RuleFilter,
+        occurrences: Occurrences,
+    ) -> Detection {
+        let mut detection = Detection::default();
+        let (scanned, occurrences) = self.scan(source, occurrences);
+        detection.occurrences = occurrences;
+        let Some(scanned) = scanned else {
             return detection;
         };
         let Scanned {
@@ -136,13 +179,24 @@ impl Detector {
         detection
     }
 
-    /// The host scan, and what it tells: `None` when the file has nothing to look at.
-    fn scan(&self, source: &SourceFile) -> Option<Scanned> {
+    /// The host scan from the needles' occurrences, and what it tells: `None` when the file
+    /// has nothing to look at. The occurrences come back for the file's detection.
+    fn scan(
+        &self,
+        source: &SourceFile,
+        occurrences: Occurrences,
+    ) -> (Option<Scanned>, Occurrences) {
         let mut split_registry = false;
-        let Scan { hits, marked } = self.scanner.scan_tokens(&source.bytes, |token| {
-            split_registry =
-                split_registry || structural::split::may_be_registry(&source.bytes, token);
-        });
+        let Scan {
+            hits,
+            marked,
+            occurrences,
+        } = self
+            .scanner
+            .scan_occurrences(&source.bytes, occurrences, |token| {
+                split_registry =
+                    split_registry || structural::split::may_be_registry(&source.bytes, token);
+            });
         // The marker was seen in some case; only then look for it as written.
         let suppressions = if marked {
             Suppressions::scan(source)
@@ -156,13 +210,14 @@ impl Detector {
         // file for the names a split repository starts with.
         let split = split_registry && structural::may_split(source);
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
-            return None;
+            return (None, occurrences);
         }
-        Some(Scanned {
+        let scanned = Scanned {
             hits,
             suppressions,
             split,
-        })
+        };
+        (Some(scanned), occurrences)
     }
 
     /// Every hit classified, escaped hosts reported, structural fixes applied.

@@ -18,7 +18,8 @@
 //!
 //! So the reader reads the fixed document too, and it parses.
 //!
-//! **Inside a block scalar (`|`, `>`), in a document the parser parsed.** A block scalar's
+//! **Inside a block scalar (`|`, `>`), in a file whose YAML documents with hits all parsed.**
+//! A block scalar's
 //! content is text until the first non-empty line indented less than the block: the swap
 //! keeps every line's leading spaces (the host starts after them), adds no line break, and
 //! keeps the text printable, so the scalar ends where it ended and everything after it parses
@@ -51,10 +52,12 @@ pub(super) fn edits(
             let index = hits
                 .binary_search_by_key(&edit.range.start, |hit| hit.range.start)
                 .ok()?;
-            // A site means the document's structure was found: it parsed (or was read).
             let site = structure.sites[index].as_ref()?;
             let safe = match site.place {
-                Place::Value { block: true, .. } => true,
+                // A site is kept for a hit in a document the parser finished, but one stretch
+                // between markers can hold a finished document and a broken one after it
+                // (recovery): so only when nothing failed at all.
+                Place::Value { block: true, .. } => structure.failures.is_empty(),
                 Place::Value { block: false, .. } | Place::Comment => {
                     read_by_lines(&structure.lines_read, edit.range.start)
                 }

@@ -482,3 +482,19 @@ flow: {image: k8s.gcr.io/pause:3.9}
     let kubeadm = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nimageRepository: k8s.gcr.io\n";
     assert!(detect("kubeadm.yaml", kubeadm).safe_edits.is_empty());
 }
+
+/// One stretch between document markers can hold a document the parser finished and, after
+/// it, one it could not (recovery): a block scalar edit in the finished one is not safe, since
+/// the guard counts the stretch's failures. Found by the fuzz replay runner
+/// (fixtures/fuzz/crash-safe-edit-in-a-stretch-that-fails-later).
+#[test]
+fn block_scalar_edits_are_not_safe_when_a_document_failed() {
+    let text = "...\n\n  content: |\n    ARGS=--pod-infra-container-image=k8s.gcr.io/pause:3.6\nruncmd:\n- a = b\nc d\n";
+    let detection = detect("app.yaml", text);
+    assert_ne!(detection.yaml_failures, Some(0), "{detection:?}");
+    assert!(
+        detection.safe_edits.is_empty(),
+        "{:?}",
+        detection.safe_edits
+    );
+}

@@ -31,7 +31,12 @@ pub(super) fn fixed_source(
     // annotation must stay history when the result is checked).
     let fixed = SourceFile::with_carrier(source.path.clone(), applied.output, source.carrier)
         .with_origin(source.origin.clone());
-    let remaining = detector.detect(&fixed, filter);
+    let remaining = detector.detect_after_edits(
+        &fixed,
+        filter,
+        detection,
+        (&applied.edited, &applied.written),
+    );
     let still_fixable = remaining
         .findings
         .iter()

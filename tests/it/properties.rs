@@ -23,7 +23,7 @@ use proptest::test_runner::Config;
 
 use regshift::finding::{Applicability, Edit, Finding};
 use regshift::fix::{FixLevel, apply_fixes};
-use regshift::internals::check_safe_edits;
+use regshift::internals::{RuleFilter, check_safe_edits};
 use regshift::path::RepoPath;
 use regshift::report::diff::unified_diff;
 use regshift::report::human::HumanReporter;
@@ -884,6 +884,21 @@ fn check_fix_preserves(doc: &Doc) -> Result<(), TestCaseError> {
             &applied.fixed,
             &expected,
             "{:?}: every fixable finding is fixed",
+            level
+        );
+
+        // Fix verification re-detects the fixed file searching only around the edits: it must
+        // find exactly what a full detection finds.
+        let (fixed, full) = detect(&doc.path, &applied.output);
+        let after_edits = crate::support::DETECTOR.detect_after_edits(
+            &fixed,
+            &RuleFilter::default(),
+            &detection,
+            (&applied.edited, &applied.written),
+        );
+        prop_assert!(
+            after_edits == full,
+            "{:?}: detection after the edits",
             level
         );
 

@@ -181,23 +181,106 @@ impl HostScanner {
     /// [`Self::scan`], whether a marker appears in `bytes` (ignoring ASCII case), and the range
     /// of every host token around a needle, hit or not, passed to `token`: callers that need
     /// other hosts (a split reference's `registry: us.gcr.io`) learn of them from the same pass.
-    pub fn scan_tokens(&self, bytes: &[u8], mut token: impl FnMut(Range<usize>)) -> Scan {
+    pub fn scan_tokens(&self, bytes: &[u8], token: impl FnMut(Range<usize>)) -> Scan {
+        self.scan_occurrences(bytes, self.occurrences(bytes), token)
+    }
+
+    /// Every occurrence of a needle (a host's or a marker's) in `bytes`, ignoring ASCII case.
+    pub fn occurrences(&self, bytes: &[u8]) -> Occurrences {
+        let mut found = Vec::new();
+        let _ = self.needles.for_each(bytes, |at, index| {
+            found.push((at, index, at + self.needles.needle_len(index)));
+            ControlFlow::Continue(())
+        });
+        found.sort_unstable();
+        Occurrences(found)
+    }
+
+    /// The occurrences in `fixed`, which is the buffer of `before` with `edits` applied
+    /// (pairs of the edited range in the old buffer and the written range in `fixed`, sorted):
+    /// exactly [`Self::occurrences`] of `fixed`, searching only around the edits. An
+    /// occurrence that shares no byte with an edit (and does not straddle an insertion) has
+    /// the same bytes after it, shifted; every other occurrence in `fixed` touches a written
+    /// range, so it lies within a needle's length of one.
+    pub fn occurrences_after_edits(
+        &self,
+        fixed: &[u8],
+        before: &Occurrences,
+        edits: &[(Range<usize>, Range<usize>)],
+    ) -> Occurrences {
+        let touches = |occurrence: &Range<usize>, edit: &Range<usize>| {
+            if edit.is_empty() {
+                occurrence.start < edit.start && edit.start < occurrence.end
+            } else {
+                occurrence.start < edit.end && edit.start < occurrence.end
+            }
+        };
+        // An edit lies wholly before an occurrence at `start` (an insertion at `start` too).
+        let before_occurrence = |edit: &Range<usize>, start: usize| {
+            if edit.is_empty() {
+                edit.start <= start
+            } else {
+                edit.end <= start
+            }
+        };
+        let mut found = Vec::with_capacity(before.0.len());
+        // Carried over: the edits before an occurrence shift it; one that touches it drops it.
+        // Edits are sorted and disjoint, so those before an occurrence come first.
+        let mut next = 0;
+        let mut shift: isize = 0;
+        for &(start, index, end) in &before.0 {
+            while let Some((old, new)) = edits
+                .get(next)
+                .filter(|(old, _)| before_occurrence(old, start))
+            {
+                shift += new.len() as isize - old.len() as isize;
+                next += 1;
+            }
+            if edits[next..]
+                .iter()
+                .take_while(|(old, _)| old.start < end)
+                .any(|(old, _)| touches(&(start..end), old))
+            {
+                continue;
+            }
+            let moved = start.saturating_add_signed(shift);
+            found.push((moved, index, moved + (end - start)));
+        }
+        // Searched again: what touches a written range.
+        let reach = self.needles.longest().saturating_sub(1);
+        for (_, written) in edits {
+            let from = written.start.saturating_sub(reach);
+            let to = (written.end + reach).min(fixed.len());
+            let _ = self.needles.for_each(&fixed[from..to], |at, index| {
+                let occurrence = from + at..from + at + self.needles.needle_len(index);
+                if touches(&occurrence, written) {
+                    found.push((occurrence.start, index, occurrence.end));
+                }
+                ControlFlow::Continue(())
+            });
+        }
+        found.sort_unstable();
+        found.dedup();
+        Occurrences(found)
+    }
+
+    /// [`Self::scan_tokens`] from the occurrences of the needles in `bytes`.
+    pub fn scan_occurrences(
+        &self,
+        bytes: &[u8],
+        occurrences: Occurrences,
+        mut token: impl FnMut(Range<usize>),
+    ) -> Scan {
         let mut hits = Vec::new();
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
-        // Every needle match, leftmost first; at one start, the first needle wins.
-        let mut matches: Vec<(usize, usize, usize)> = Vec::new();
         let mut marked = false;
-        let _ = self.needles.for_each(bytes, |at, index| {
-            if index < self.host_needles {
-                matches.push((at, index, at + self.needles.needle_len(index)));
-            } else {
+        // Leftmost first; at one start, the first needle wins.
+        for &(start, index, end) in &occurrences.0 {
+            if index >= self.host_needles {
                 marked = true;
+                continue;
             }
-            ControlFlow::Continue(())
-        });
-        matches.sort_unstable();
-        for (start, _, end) in matches {
             if start < resume_at {
                 continue;
             }
@@ -210,7 +293,21 @@ impl HostScanner {
                 hits.push(hit);
             }
         }
-        Scan { hits, marked }
+        Scan {
+            hits,
+            marked,
+            occurrences,
+        }
+    }
+}
+
+/// Where the needles stand in a buffer: (start, needle index, end), sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Occurrences(Vec<(usize, usize, usize)>);
+
+impl Occurrences {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -221,6 +318,8 @@ pub struct Scan {
     pub hits: Vec<HostHit>,
     /// Whether a marker appears (ignoring ASCII case).
     pub marked: bool,
+    /// Where every needle stands, for a scan of the same buffer after edits.
+    pub occurrences: Occurrences,
 }
 
 /// The hit a token is, if any: its form, the bytes a fix replaces, where it stands.

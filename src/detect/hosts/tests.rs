@@ -269,3 +269,80 @@ fn new_host_token() {
     assert!(!contains_new_host(b"myregistry.k8s.io.example/pause"));
     assert!(!contains_new_host(b"k8s.gcr.io/pause"));
 }
+
+/// Edits anywhere (replacements, insertions, deletions, with needles in them or cutting
+/// needles in two): the occurrences carried over and searched around the edits are exactly
+/// those a full search of the edited buffer finds.
+mod occurrences_after_edits {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "k8s.gcr.io",
+            "GCR.io",
+            "us-docker.pkg.dev",
+            "gcr.i",
+            "o/",
+            "regshift:ignore",
+            "regshift:",
+            "x",
+            " ",
+            "\n",
+            "é",
+            "registry.k8s.io",
+        ])
+    }
+
+    /// A buffer, and edits as (start, length, replacement) picked in it, applied in order.
+    fn edited() -> impl Strategy<Value = (String, Vec<(usize, usize, String)>)> {
+        prop::collection::vec(piece(), 0..40).prop_flat_map(|pieces| {
+            let text = pieces.concat();
+            let len = text.len();
+            let edit = (0..=len, 0..8usize, prop::collection::vec(piece(), 0..3))
+                .prop_map(|(start, length, replacement)| (start, length, replacement.concat()));
+            (Just(text), prop::collection::vec(edit, 0..6))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn carried_and_searched_occurrences_are_all_occurrences((text, wanted) in edited()) {
+            let scanner = HostScanner::with_markers(Vec::new(), &[b"regshift:ignore"]);
+            let bytes = text.as_bytes();
+            // Sorted, disjoint edits on byte ranges (as fixes are).
+            let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+            let mut taken_to = 0;
+            let mut wanted = wanted;
+            wanted.sort();
+            for (start, length, replacement) in wanted {
+                if start < taken_to {
+                    continue;
+                }
+                let end = (start + length).min(bytes.len());
+                edits.push((start..end, replacement));
+                taken_to = end.max(start + 1);
+            }
+            let mut fixed = Vec::new();
+            let mut pairs = Vec::new();
+            let mut copied = 0;
+            for (range, replacement) in &edits {
+                fixed.extend_from_slice(&bytes[copied..range.start]);
+                let at = fixed.len();
+                fixed.extend_from_slice(replacement.as_bytes());
+                pairs.push((range.clone(), at..fixed.len()));
+                copied = range.end;
+            }
+            fixed.extend_from_slice(&bytes[copied..]);
+            let before = scanner.occurrences(bytes);
+            prop_assert_eq!(
+                scanner.occurrences_after_edits(&fixed, &before, &pairs),
+                scanner.occurrences(&fixed),
+                "{:?} with {:?}", text, edits
+            );
+        }
+    }
+}
