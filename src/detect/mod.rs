@@ -67,6 +67,17 @@ pub struct Detection {
     pub occurrences: Occurrences,
 }
 
+impl Detection {
+    /// Give every finding its lines, columns and excerpts in `source` (the file detected).
+    pub fn locate(&mut self, source: &SourceFile) {
+        for finding in &mut self.findings {
+            finding.location = source.locate(&finding.range);
+            finding.excerpt = source.excerpt(&finding.range);
+            finding.fix_excerpt = findings::fix_excerpt(source, finding);
+        }
+    }
+}
+
 /// Built once per run and shared by every worker.
 #[derive(Debug)]
 pub struct Detector {
@@ -106,7 +117,17 @@ impl Detector {
         self.scanner.may_match(bytes)
     }
 
+    /// What detection finds in `source`, located for the renderers.
     pub fn detect(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
+        let mut detection = self.detect_unlocated(source, filter);
+        detection.locate(source);
+        detection
+    }
+
+    /// [`Self::detect`] without the findings' lines, columns and excerpts: `fix` rewrites most
+    /// findings and reports what remains in the fixed file, so it locates only when it reports
+    /// these ([`Detection::locate`]).
+    pub fn detect_unlocated(&self, source: &SourceFile, filter: &RuleFilter) -> Detection {
         if !self.may_match(&source.bytes) {
             return Detection::default();
         }
@@ -138,7 +159,9 @@ impl Detector {
         if occurrences.is_empty() {
             return Detection::default();
         }
-        self.detect_occurrences(fixed, filter, occurrences)
+        let mut detection = self.detect_occurrences(fixed, filter, occurrences);
+        detection.locate(fixed);
+        detection
     }
 
     /// Detection, from the occurrences of the needles in the file (there is at least one).
@@ -168,11 +191,6 @@ impl Detector {
         detection.suppressed = before - findings.len();
         if filter.allows(Rule::UnusedSuppression) {
             findings.extend(findings::unused_suppressions(source, &suppressions));
-        }
-        for finding in &mut findings {
-            finding.location = source.locate(&finding.range);
-            finding.excerpt = source.excerpt(&finding.range);
-            finding.fix_excerpt = findings::fix_excerpt(source, finding);
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         detection.findings = findings;

@@ -38,7 +38,9 @@ pub struct Engine {
     includers: kustomize::Includers,
 }
 
-/// A file read and detected: what a report or a fix starts from.
+/// A file read and detected: what a report or a fix starts from. Its findings are located
+/// (lines, columns, excerpts) when it becomes a report: a fix that rewrites them reports what
+/// remains in the fixed file instead.
 #[derive(Debug)]
 pub struct Checked {
     pub source: SourceFile,
@@ -52,7 +54,8 @@ impl Checked {
     }
 
     /// The report of what was found, and the file's bytes (for a buffer to reuse).
-    pub fn into_parts(self) -> (FileReport, Vec<u8>) {
+    pub fn into_parts(mut self) -> (FileReport, Vec<u8>) {
+        self.detection.locate(&self.source);
         let SourceFile { path, bytes, .. } = self.source;
         (FileReport::scanned(path, self.detection), bytes)
     }
@@ -140,7 +143,9 @@ impl Engine {
                 packaged: None,
                 kustomization,
             });
-        let detection = self.detector(file).detect(&source, &self.rule_filter(file));
+        let detection = self
+            .detector(file)
+            .detect_unlocated(&source, &self.rule_filter(file));
         Checked { source, detection }
     }
 
@@ -196,7 +201,7 @@ impl Engine {
                 kustomization: None,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
-            let detection = detector.detect(&source, &filter);
+            let detection = detector.detect_unlocated(&source, &filter);
             reports.push(Checked { source, detection }.into_report());
         }
         reports
