@@ -517,29 +517,13 @@ mod tests {
 
     #[test]
     fn every_fixture_document_reads_the_same_both_ways() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        let mut files = 0;
         let mut accepted = 0;
-        let mut stack = vec![root];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).expect("fixtures readable") {
-                let path = entry.expect("fixture entry").path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path
-                    .extension()
-                    .is_some_and(|extension| extension == "yaml" || extension == "yml")
-                    && let Ok(text) = std::fs::read_to_string(&path)
-                {
-                    files += 1;
-                    accepted += match check_line_reader(&text, &HostScanner::new()) {
-                        Ok(accepted) => accepted,
-                        Err(error) => panic!("{}: {error}", path.display()),
-                    };
-                }
-            }
+        for (path, text) in crate::detect::yaml::fixture_yaml_files() {
+            accepted += match check_line_reader(&text, &HostScanner::new()) {
+                Ok(accepted) => accepted,
+                Err(error) => panic!("{}: {error}", path.display()),
+            };
         }
-        assert!(files > 100, "{files} fixture files");
         assert!(
             accepted > 100,
             "the reader took only {accepted} fixture documents"

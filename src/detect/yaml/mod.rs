@@ -270,6 +270,31 @@ pub fn check_failure_count(
     Ok(parsed)
 }
 
+/// Every YAML fixture of the repository, with its path: what the tests that compare the line
+/// reader with the parser read besides generated documents.
+#[cfg(test)]
+fn fixture_yaml_files() -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixtures readable") {
+            let path = entry.expect("fixture entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|extension| extension == "yaml" || extension == "yml")
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                files.push((path, text));
+            }
+        }
+    }
+    assert!(files.len() > 100, "{} fixture files", files.len());
+    files
+}
+
 #[cfg(test)]
 mod failure_tests;
 #[cfg(test)]
