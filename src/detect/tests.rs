@@ -97,7 +97,7 @@ g: K8S.GCR.IO/pause:3.9
 }
 
 #[test]
-fn bare_hosts_are_fixable_only_in_registry_fields() {
+fn bare_hosts_are_fixable_only_as_whole_values() {
     let text = "\
 image:
   registry: k8s.gcr.io
@@ -106,6 +106,7 @@ global:
   imageRegistry: \"k8s.gcr.io\"
 description: images live on k8s.gcr.io
 server: k8s.gcr.io
+hosts: [k8s.gcr.io]
 ";
     assert_eq!(
         findings("values.yaml", text),
@@ -113,7 +114,8 @@ server: k8s.gcr.io
             "2:13 legacy-host safe k8s.gcr.io",
             "5:19 legacy-host safe k8s.gcr.io",
             "6:29 legacy-mention none k8s.gcr.io",
-            "7:9 legacy-mention none k8s.gcr.io",
+            "7:9 legacy-host safe k8s.gcr.io",
+            "8:9 legacy-mention none k8s.gcr.io",
         ]
     );
 }

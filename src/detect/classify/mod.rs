@@ -21,8 +21,9 @@ mod verdict;
 
 use super::hosts::{HostForm, HostHit, Move, NEW_HOST, Position};
 use super::names::holds_registry;
-use super::text::TextSite;
+use super::text::{LineSite, TextSite};
 use super::yaml::{Place, ResourceId, YamlSite};
+use crate::carrier::Carrier;
 use crate::finding::{Applicability, Edit, Finding, Fix};
 use crate::rules::{FixClass, Rule, Treatment};
 use crate::source::{LineFact, SourceFile};
@@ -120,17 +121,46 @@ impl<'a> Hit<'a> {
         self.hit.form.destination(self.moves).unwrap_or(NEW_HOST)
     }
 
-    /// The bare host is the value of a field that holds a registry: a YAML value under a
-    /// registry key, a registry variable or flag, a template literal.
+    /// The bare host is the value of a field that holds a registry: a registry variable or
+    /// flag, a template literal, or a data value that is exactly the host whatever its key
+    /// (`value: k8s.gcr.io` in an env list, a variable's `default: k8s.gcr.io`, `KEY=k8s.gcr.io`
+    /// in an env file, `default = "k8s.gcr.io"` in TOML): a value that is only a host names a
+    /// registry.
     fn registry_field(&self) -> bool {
         let text = self.text.registry_field || self.text.template_literal;
         match self.yaml.map(|site| &site.place) {
             Some(Place::Key) => false,
+            // An item of a list (no key) is one of a list of hosts: an allow-list, mirror
+            // endpoints. It stays prose unless its line says otherwise.
             Some(Place::Value {
                 key, whole_value, ..
-            }) => (*whole_value && key.as_deref().is_some_and(is_registry_key)) || text,
-            Some(Place::Comment | Place::History) | None => text,
+            }) => (*whole_value && key.is_some()) || text,
+            Some(Place::Comment | Place::History) => text,
+            None => text || self.whole_data_value(),
         }
+    }
+
+    /// Without YAML structure: the host is the whole value of an assignment in a data file
+    /// (TOML, INI, an env file, YAML the parser could not read), not in a comment.
+    fn whole_data_value(&self) -> bool {
+        let data = matches!(
+            self.source.carrier,
+            Carrier::Toml | Carrier::Ini | Carrier::Env
+        );
+        self.text.whole_value && !self.text.in_comment && (data || self.source.parses_as_yaml())
+    }
+
+    /// The name the value stands under: its YAML key (for a `{name: X, value: …}` pair, the
+    /// `name`), else the key, variable or flag its line gives it.
+    fn value_name(&self) -> Option<&'a str> {
+        let from_yaml = self.yaml.and_then(|site| match &site.place {
+            Place::Value { key: Some(key), .. } => Some(match site.sibling_name.as_deref() {
+                Some(name) if key == "value" => name,
+                _ => key.as_str(),
+            }),
+            _ => None,
+        });
+        from_yaml.or_else(|| self.text.site.as_ref().and_then(LineSite::name))
     }
 
     /// `imageRepository: k8s.gcr.io/coredns`, `baseRepo: k8s.gcr.io/sig-storage`: a host and

@@ -3,7 +3,8 @@
 
 use super::{Hit, Verdict, form_fix_note};
 use crate::carrier::Carrier;
-use crate::detect::hosts::{HostForm, NEW_HOST};
+use crate::detect::hosts::{HostForm, NEW_HOST, Shape};
+use crate::detect::names::matches_references;
 use crate::detect::text::LineSite;
 use crate::detect::yaml::{Place, YamlSite};
 use crate::finding::Applicability;
@@ -31,6 +32,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     Refinement {
         name: "destination already on the line",
         apply: destination_on_line,
+    },
+    Refinement {
+        name: "matched names",
+        apply: matched_names,
     },
     Refinement {
         name: "kubelet flag",
@@ -78,6 +83,22 @@ fn destination_on_line(cx: &Hit<'_>, verdict: &mut Verdict) {
         verdict.withhold(
             "no automatic fix: this line already names registry.k8s.io (a migration note, a mirror or a comparison)",
         );
+    }
+}
+
+/// A bare host under a name whose hosts are matched against what other places write (an
+/// allow- or deny-list, a proxy bypass, an egress rule, a match prefix): renaming it stops the
+/// match for every reference that still names the old host.
+fn matched_names(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let bare_host = matches!(cx.hit.shape, Shape::BareHost { .. });
+    let Some(name) = cx.value_name() else {
+        return;
+    };
+    if verdict.is_fixable() && bare_host && matches_references(name.as_bytes()) {
+        verdict.withhold(&format!(
+            "no automatic fix: `{name}` holds hosts that are matched against the names references use (an allow-, deny- or proxy list, a match prefix); keep {} there while references to it remain, and add {NEW_HOST} beside it",
+            cx.host
+        ));
     }
 }
 

@@ -81,6 +81,7 @@ fn the_pipeline_in_order() {
             "form note",
             "program source",
             "destination already on the line",
+            "matched names",
             "kubelet flag",
             "template comparison",
             "packaged chart",
@@ -220,15 +221,104 @@ fn urls_images_and_registry_fields() {
         field.message,
         "registry is set to the frozen registry k8s.gcr.io"
     );
+    // A value that is exactly the host names a registry whatever its key; a sentence does not.
+    let server = with_hit(
+        "values.yaml",
+        "server: k8s.gcr.io\n",
+        &[],
+        base_rule("registry field"),
+    )
+    .unwrap();
+    assert_eq!(
+        server.message,
+        "server is set to the frozen registry k8s.gcr.io"
+    );
     assert_eq!(
         with_hit(
             "values.yaml",
-            "server: k8s.gcr.io\n",
+            "description: images live on k8s.gcr.io\n",
             &[],
             base_rule("registry field")
         ),
         None
     );
+}
+
+#[test]
+fn whole_values_name_a_registry_whatever_the_key() {
+    let claimed = |path: &str, text: &str| {
+        with_hit(path, text, &[], base_rule("registry field")).map(|verdict| verdict.message)
+    };
+    // An env list's `value`, named by the `name` beside it.
+    assert_eq!(
+        claimed(
+            "pod.yaml",
+            "env:\n  - name: UPSTREAM\n    value: k8s.gcr.io\n"
+        )
+        .as_deref(),
+        Some("UPSTREAM is set to the frozen registry k8s.gcr.io")
+    );
+    for (path, text) in [
+        ("cc.yaml", "schema:\n  default: \"k8s.gcr.io/\"\n"),
+        ("schema.json", "{\"default\": \"k8s.gcr.io\"}\n"),
+        ("vars.toml", "default = 'k8s.gcr.io' # the registry\n"),
+        ("images.env", "UPSTREAM=k8s.gcr.io\n"),
+        // A document the parser cannot read keeps the rule from its line.
+        ("broken.yaml", "a: [\nvalue: k8s.gcr.io\n"),
+    ] {
+        assert!(claimed(path, text).is_some(), "{path}: {text}");
+    }
+    for (path, text) in [
+        // Items of a list of hosts, prose, comments and code are not data values.
+        ("list.yaml", "hosts:\n  - k8s.gcr.io\n"),
+        ("vars.toml", "description = \"k8s.gcr.io is frozen\"\n"),
+        ("vars.toml", "# default = \"k8s.gcr.io\"\n"),
+        ("images.env", "UPSTREAM=k8s.gcr.io;other\n"),
+        ("run.sh", "UPSTREAM=k8s.gcr.io\n"),
+        ("main.go", "upstream = \"k8s.gcr.io\"\n"),
+    ] {
+        assert_eq!(claimed(path, text), None, "{path}: {text}");
+    }
+    // Shell holds it as a value in code, quoted or not: an unsafe fix.
+    let shell = with_hit(
+        "run.sh",
+        "UPSTREAM=k8s.gcr.io\n",
+        &[],
+        base_rule("value in code"),
+    )
+    .unwrap();
+    assert_eq!(shell.applicability, Applicability::Unsafe);
+}
+
+#[test]
+fn matched_names_keep_the_old_host() {
+    for (path, text) in [
+        ("np.yaml", "toFQDNs:\n  - matchName: k8s.gcr.io\n"),
+        (
+            "pod.yaml",
+            "env:\n  - name: NO_PROXY\n    value: k8s.gcr.io\n",
+        ),
+        ("registries.conf", "[[registry]]\nprefix = \"k8s.gcr.io\"\n"),
+        ("values.yaml", "allowedRegistry: k8s.gcr.io\n"),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("matched names")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+        assert!(verdict.note.unwrap().contains("beside it"), "{text}");
+    }
+    // An image reference, and a registry to pull from, keep their fix.
+    for text in [
+        "allowedImage: k8s.gcr.io/pause:3.9\n",
+        "upstream: k8s.gcr.io\n",
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit("values.yaml", text, &[], |cx| {
+            refinement("matched names")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
 }
 
 #[test]

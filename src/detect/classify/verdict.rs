@@ -7,6 +7,7 @@
 use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
+use crate::detect::names::holds_registry;
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 
@@ -206,12 +207,16 @@ fn template_comparison(cx: &Hit<'_>) -> Option<Verdict> {
     })
 }
 
-/// The host is the whole value of a field that holds a registry.
+/// The host is the whole value of a field that holds a registry, or of any data value.
 fn registry_field(cx: &Hit<'_>) -> Option<Verdict> {
     cx.registry_field().then(|| {
+        let field = match cx.value_name() {
+            Some(name) if !holds_registry(name.as_bytes()) => name,
+            _ => "registry",
+        };
         Verdict::fix(
             cx.hit.form.rule(),
-            format!("registry is set to {}", cx.describe()),
+            format!("{field} is set to {}", cx.describe()),
             cx.form_applicability(),
         )
     })
@@ -222,7 +227,10 @@ fn registry_field(cx: &Hit<'_>) -> Option<Verdict> {
 /// author's call.
 fn value_in_code(cx: &Hit<'_>) -> Option<Verdict> {
     let code = matches!(cx.source.carrier, Carrier::ProgramSource | Carrier::Shell);
-    (code && is_quoted_value(&cx.source.bytes, cx.hit)).then(|| {
+    // A shell assignment needs no quotes: `UPSTREAM=k8s.gcr.io` is the same value.
+    let assigned =
+        cx.source.carrier == Carrier::Shell && cx.text.whole_value && !cx.text.in_comment;
+    (code && (is_quoted_value(&cx.source.bytes, cx.hit) || assigned)).then(|| {
         Verdict::fix(
             cx.hit.form.rule(),
             format!("code names {}", cx.describe()),

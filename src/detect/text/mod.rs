@@ -133,6 +133,10 @@ pub struct TextSite {
     pub mirror: bool,
     /// The mirror table already names registry.k8s.io (an old-to-new redirect).
     pub mirror_names_new_host: bool,
+    /// The bare host (optionally with a trailing `/`) is the whole value of an assignment on
+    /// its line, whatever the name: `UPSTREAM=k8s.gcr.io`, `default = "k8s.gcr.io"`. Whether
+    /// that names a registry depends on the carrier (data or code): classification decides.
+    pub whole_value: bool,
 }
 
 impl TextSite {
@@ -311,6 +315,8 @@ impl TextAnalyzer {
         let value_ends_here = value_ends_after(bytes, hit, line.end);
         (site.site, site.registry_field) =
             self.line_site(source, hit, &line, prefix, value_ends_here);
+        site.whole_value = matches!(site.site, Some(LineSite::Assignment { .. }))
+            && is_whole_value(bytes, hit, line.end);
         if site.site.is_none() && source.carrier == Carrier::Markdown {
             site.site = Some(markdown::site_in_prose(
                 &layout.code_blocks,
@@ -415,6 +421,33 @@ fn value_ends_after(bytes: &[u8], hit: &HostHit, line_end: usize) -> bool {
                 || rest.starts_with(b"//")
         }
         _ => false,
+    }
+}
+
+/// Whether a bare host (with an optional trailing `/`) is a whole value: a quoted string that
+/// closes right after it (`"k8s.gcr.io"`), or an unquoted value that only blanks or a comment
+/// follow on the line. Stricter than [`value_ends_after`], which also ends a value at the next
+/// argument of a command line.
+fn is_whole_value(bytes: &[u8], hit: &HostHit, line_end: usize) -> bool {
+    let mut end = hit.range.end;
+    if bytes.get(end) == Some(&b'/') {
+        end += 1;
+    }
+    let open = hit
+        .range
+        .start
+        .checked_sub(1)
+        .and_then(|at| bytes.get(at))
+        .copied();
+    match open {
+        Some(quote @ (b'"' | b'\'' | b'`')) => bytes.get(end) == Some(&quote),
+        _ => {
+            let rest = bytes.get(end..line_end).unwrap_or_default();
+            let after_blanks = rest.trim_ascii();
+            after_blanks.is_empty()
+                || (after_blanks.starts_with(b"#")
+                    && rest.first().is_some_and(u8::is_ascii_whitespace))
+        }
     }
 }
 

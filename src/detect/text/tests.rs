@@ -291,3 +291,25 @@ fn markdown_blocks() {
         .collect();
     assert_eq!(details, ["inline code", "docker pull", "text"]);
 }
+
+#[test]
+fn whole_values_of_assignments() {
+    for (path, text) in [
+        (".env", "UPSTREAM=k8s.gcr.io\n"),
+        (".env", "UPSTREAM=k8s.gcr.io/ # the registry\n"),
+        ("vars.toml", "default = \"k8s.gcr.io\"\n"),
+        ("vars.toml", "example = 'k8s.gcr.io/'\n"),
+        ("run.sh", "export UPSTREAM=\"k8s.gcr.io\"\n"),
+    ] {
+        assert!(one(path, text).whole_value, "{path}: {text}");
+    }
+    for (path, text) in [
+        (".env", "UPSTREAM=k8s.gcr.io;next\n"),
+        (".env", "NOTE=k8s.gcr.io is frozen\n"),
+        ("vars.toml", "hosts = [\"k8s.gcr.io\"]\n"),
+        ("vars.toml", "default = \"k8s.gcr.io'\n"),
+        ("run.sh", "docker pull k8s.gcr.io\n"),
+    ] {
+        assert!(!one(path, text).whole_value, "{path}: {text}");
+    }
+}
