@@ -59,6 +59,7 @@ fn the_pipeline_in_order() {
         base,
         [
             "policy",
+            "image key",
             "mirror key",
             "URL or file path",
             "proxy path",
@@ -103,6 +104,39 @@ fn policies_claim_hits_in_admission_policies_only() {
         with_hit("d.yaml", deployment, &[], base_rule("policy")),
         None
     );
+}
+
+#[test]
+fn image_keys_follow_the_migration_unless_the_map_holds_the_new_key() {
+    let map = "{\"k8s.gcr.io/pause:3.9\": \"mirror.example.com/pause:3.9\"}\n";
+    let verdict = with_hit("mirrors.json", map, &[], base_rule("image key")).unwrap();
+    assert_eq!(
+        (verdict.rule, verdict.applicability),
+        (Rule::LegacyHost, Applicability::Safe)
+    );
+    let both = "images:\n  k8s.gcr.io/pause:3.9: a\n  registry.k8s.io/pause:3.9: b\n";
+    let verdict = with_hit("values.yaml", both, &[], base_rule("image key")).unwrap();
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert!(
+        verdict
+            .note
+            .unwrap()
+            .contains("already holds the key registry.k8s.io/pause:3.9")
+    );
+    // A bare host key is a mirror key; an image in a value is no key.
+    for (path, text) in [
+        (
+            "config.yaml",
+            "mirrors:\n  k8s.gcr.io:\n    endpoint: [x]\n",
+        ),
+        ("pod.yaml", "image: k8s.gcr.io/pause:3.9\n"),
+    ] {
+        assert_eq!(
+            with_hit(path, text, &[], base_rule("image key")),
+            None,
+            "{text}"
+        );
+    }
 }
 
 #[test]

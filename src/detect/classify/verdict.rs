@@ -8,6 +8,7 @@ use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::detect::names::holds_registry;
+use crate::detect::yaml::ImageKey;
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 
@@ -24,6 +25,10 @@ pub(super) const BASE_RULES: &[BaseRule] = &[
     BaseRule {
         name: "policy",
         decide: policy,
+    },
+    BaseRule {
+        name: "image key",
+        decide: image_key,
     },
     BaseRule {
         name: "mirror key",
@@ -107,6 +112,30 @@ fn is_deny_list(kind: &str, key_path: &str, before_host: &[u8]) -> bool {
         // A negation before the host: a `!k8s.gcr.io/*` pattern, a CEL
         // `!image.startsWith('k8s.gcr.io/')`.
         || before_host.contains(&b'!')
+}
+
+/// A map keyed by full image names (`"k8s.gcr.io/pause:3.9": "mirror.example.com/pause:3.9"`):
+/// whatever looks its keys up uses the new names once the references move, so the key moves
+/// too, unless the map already holds the key it would become.
+fn image_key(cx: &Hit<'_>) -> Option<Verdict> {
+    let image_key = cx.yaml?.image_key?;
+    let message = format!("a map is keyed by an image on {}", cx.describe());
+    Some(match image_key {
+        ImageKey::Renamable => Verdict::fix(cx.hit.form.rule(), message, cx.form_applicability()),
+        ImageKey::Collides => {
+            let start = cx.hit.range.start - cx.hit.reference.start;
+            let end = cx.hit.range.end - cx.hit.reference.start;
+            let renamed = format!(
+                "{}{}{}",
+                cx.reference.get(..start).unwrap_or_default(),
+                cx.destination(),
+                cx.reference.get(end..).unwrap_or_default()
+            );
+            Verdict::none(cx.hit.form.rule(), message).with_note(&format!(
+                "no automatic fix: this map already holds the key {renamed} (or another key that becomes it); rewriting this key would create a duplicate key: merge the two entries by hand"
+            ))
+        }
+    })
 }
 
 /// A map keyed by the registry (containerd mirrors, certs.d, k3s, Talos, kOps).

@@ -21,6 +21,7 @@
 
 mod chunks;
 mod embedded;
+mod image_keys;
 mod lines;
 mod node;
 mod oracle;
@@ -70,6 +71,19 @@ pub struct YamlSite {
     /// The `name` beside the value in the same mapping (`{name: pod-infra-container-image,
     /// value: …}` in kubeadm v1beta4's `kubeletExtraArgs`).
     pub sibling_name: Option<String>,
+    /// The hit is in a key that is exactly one image reference: a map keyed by image names.
+    pub image_key: Option<ImageKey>,
+}
+
+/// A mapping key that is exactly one image reference of a moved form
+/// (`"k8s.gcr.io/pause:3.9": "mirror.example.com/pause:3.9"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKey {
+    /// The key it becomes is new to its mapping.
+    Renamable,
+    /// Its mapping already holds the key it becomes (or another key becomes the same):
+    /// renaming it would duplicate a key.
+    Collides,
 }
 
 /// `apiVersion` and `kind` of a Kubernetes object.

@@ -263,3 +263,51 @@ fn json_manifests() {
         "manifest: Pod/p spec.containers[0].image"
     );
 }
+
+#[test]
+fn keys_that_are_image_references_are_image_keys() {
+    let text = "\
+images:
+  k8s.gcr.io/pause:3.9: mirror.example.com/pause:3.9
+  \"k8s.gcr.io/etcd:3.5.0\":
+    source: k8s.gcr.io/etcd:3.5.0
+  \"registry.k8s.io/etcd:3.5.0\": {}
+mirrors:
+  k8s.gcr.io:
+    endpoint: [\"https://k8s.gcr.io\"]
+";
+    let (placed, _) = sites(text);
+    let placed: Vec<&YamlSite> = placed.iter().map(|site| site.as_ref().unwrap()).collect();
+    // A key new to its map; one whose new name the map holds already (it comes later).
+    assert_eq!(placed[0].image_key, Some(ImageKey::Renamable));
+    assert_eq!(placed[1].image_key, Some(ImageKey::Collides));
+    // Neither is a mirror namespace, so what is below an image key is not keyed by the host.
+    assert!(!placed[0].keyed_by_legacy_host && !placed[1].keyed_by_legacy_host);
+    assert_eq!(placed[2].image_key, None);
+    assert!(!placed[2].keyed_by_legacy_host);
+    // A bare host key is a namespace, as before.
+    assert_eq!(placed[3].image_key, None);
+    assert!(placed[3].keyed_by_legacy_host && placed[4].keyed_by_legacy_host);
+    // Two keys that become the same key collide with each other; JSON keys alike.
+    let json = "{\"k8s.gcr.io/pause:3.9\": 1, \"K8S.GCR.IO/pause:3.9\": 2, \"k8s.gcr.io/x\": 3}";
+    let (placed, _) = sites(json);
+    let keys: Vec<_> = placed
+        .iter()
+        .map(|site| site.as_ref().unwrap().image_key)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            Some(ImageKey::Collides),
+            Some(ImageKey::Collides),
+            Some(ImageKey::Renamable)
+        ]
+    );
+    // Globs, patterns and prefixes are not one image.
+    let (placed, _) = sites("\"k8s.gcr.io/*\": a\n\"^k8s.gcr.io/(.*)\": b\nk8s.gcr.io/: c\n");
+    assert!(
+        placed
+            .iter()
+            .all(|site| site.as_ref().unwrap().image_key.is_none())
+    );
+}

@@ -7,9 +7,11 @@ use std::ops::Range;
 
 use granit_parser::{Parser, ScalarStyle};
 
+use super::image_keys::{MapKeys, renamed_image_key, whole_image};
 use super::step::Step;
 use super::{
-    Dialect, DocumentFailure, EscapedScalar, Place, Reading, ResourceId, YamlIndex, YamlSite, lines,
+    Dialect, DocumentFailure, EscapedScalar, ImageKey, Place, Reading, ResourceId, YamlIndex,
+    YamlSite, lines,
 };
 use crate::detect::hosts::{HostHit, HostScanner};
 
@@ -44,6 +46,8 @@ enum Frame<'a> {
         is_key: bool,
         /// The scalar value of its `name` key, once seen.
         name: Option<String>,
+        /// Its image keys and the keys they could collide with.
+        keys: MapKeys,
     },
     Sequence {
         index: usize,
@@ -88,6 +92,9 @@ struct Pending<'a> {
     place: Place,
     path: Vec<PathElem<'a>>,
     sibling_name: Option<String>,
+    /// For a key that is exactly one image reference: whether it can be renamed (settled
+    /// when its mapping ends).
+    image_key: Option<ImageKey>,
 }
 
 pub(super) struct Walker<'a> {
@@ -181,6 +188,7 @@ impl<'a> Walker<'a> {
                         place: Place::Comment,
                         path: self.current_path(),
                         sibling_name: None,
+                        image_key: None,
                     });
                 }
             }
@@ -204,11 +212,16 @@ impl<'a> Walker<'a> {
                     key: None,
                     is_key,
                     name: None,
+                    keys: MapKeys::default(),
                 });
             }
             Step::End => {
                 let is_key = match self.document.stack.pop() {
-                    Some(Frame::Mapping { is_key, .. } | Frame::Sequence { is_key, .. }) => is_key,
+                    Some(Frame::Mapping { is_key, keys, .. }) => {
+                        self.settle_image_keys(keys);
+                        is_key
+                    }
+                    Some(Frame::Sequence { is_key, .. }) => is_key,
                     None => false,
                 };
                 if is_key {
@@ -257,6 +270,9 @@ impl<'a> Walker<'a> {
                     .push((range.clone(), path.clone(), value.to_string()));
             }
             let hit_list: Vec<usize> = hits.collect();
+            if is_key && let [_] = hit_list[..] {
+                self.note_image_key(&value);
+            }
             for &hit in &hit_list {
                 let place = if is_key {
                     Place::Key
@@ -283,6 +299,7 @@ impl<'a> Walker<'a> {
                     place,
                     path: path.clone(),
                     sibling_name: self.mapping_name(),
+                    image_key: None,
                 });
             }
             if may_escape {
@@ -292,6 +309,9 @@ impl<'a> Walker<'a> {
                 self.set_key(path.pop().expect("a key was pushed"));
             }
         } else if is_key {
+            if let Some(Frame::Mapping { keys, .. }) = self.document.stack.last_mut() {
+                keys.add_other_key(&value, self.scanner);
+            }
             self.set_key(PathElem::Key(value.clone()));
         }
         if names_mapping && let Some(Frame::Mapping { name, .. }) = self.document.stack.last_mut() {
@@ -423,6 +443,7 @@ impl<'a> Walker<'a> {
                 resource: owner(&pending.path, &document.resources).and_then(Resource::id),
                 keyed_by_legacy_host,
                 sibling_name: pending.sibling_name,
+                image_key: pending.image_key,
             });
         }
         for (range, path, hit, decoded) in document.pending_escaped {
@@ -441,11 +462,31 @@ impl<'a> Walker<'a> {
     }
 
     /// Whether a key is a legacy host (optionally with a path or scheme), as in a mirror map.
+    /// A key that is exactly one image reference names that image, not a namespace.
     fn names_legacy_host(&self, key: &str) -> bool {
-        self.scanner
-            .scan(key.as_bytes())
-            .iter()
-            .any(|hit| hit.form.is_moved())
+        let hits = self.scanner.scan(key.as_bytes());
+        hits.iter().any(|hit| hit.form.is_moved()) && whole_image(key, &hits).is_none()
+    }
+
+    /// A key with one hit, about to be pending: if it is exactly one image reference, its
+    /// mapping learns the key it becomes.
+    fn note_image_key(&mut self, key: &str) {
+        let pending = self.document.pending.len();
+        let Some(renamed) = renamed_image_key(key, self.scanner) else {
+            return;
+        };
+        if let Some(Frame::Mapping { keys, .. }) = self.document.stack.last_mut() {
+            keys.add_image_key(pending, renamed);
+        }
+    }
+
+    /// A mapping ended: its image keys learn whether they can be renamed.
+    fn settle_image_keys(&mut self, keys: MapKeys) {
+        for (pending, outcome) in keys.settle() {
+            if let Some(pending) = self.document.pending.get_mut(pending) {
+                pending.image_key = Some(outcome);
+            }
+        }
     }
 
     /// Start parsing the documents `chunk`.
