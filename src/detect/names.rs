@@ -60,6 +60,8 @@ mod tests {
             "kube_image_repo",
             "--image-repository",
             "controller.image.registry",
+            "image_registry",
+            "registryHost",
         ] {
             assert!(holds_registry(name.as_bytes()), "{name}");
         }

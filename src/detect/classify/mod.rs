@@ -5,12 +5,12 @@
 //! YAML place (`yaml/`). Then:
 //!
 //! 1. the **base verdict** ([`verdict`]): the first of an ordered list of named rules that
-//!    claims the hit (a policy, a mirror key, a URL or file path, a proxy path, a form that is
-//!    only reported, a URL, an image, a registry field, a mention) gives its rule, message and
-//!    default fix;
+//!    claims the hit (a policy, an image key, a mirror key, a URL or file path, a proxy path, a
+//!    form that is only reported, a URL, an image, a registry field, a mention) gives its rule,
+//!    message and default fix;
 //! 2. the **refinements** ([`refine`]): an ordered list of named adjustments, each of which
 //!    may withhold or downgrade the fix or add a note (program source, the destination already
-//!    on the line, a kubelet flag, a template comparison, a packaged chart, kubeadm's
+//!    on the line, a name matched against references, a kubelet flag, a template comparison, a packaged chart, kubeadm's
 //!    `--image-repository`, a configured move);
 //! 3. the finding, with its one edit when a fix remains.
 //!
