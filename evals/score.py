@@ -408,6 +408,7 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
         return result
     fixed = run_fix(regshift, binary_id, before_dir, CACHE / "fixed" / f"{key}-{entry['before'][:12]}")
     result.errors += fixed.errors
+    later = Later(git_dir)
     result.notes += [f"skipped {item}" for item in fixed.skipped]
 
     for rel in legacy_files(before_dir):
@@ -451,8 +452,50 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
                 "regshift_findings": [
                     {k: f.get(k) for k in ("rule", "applicability", "context", "note")}
                     for f in findings],
+                "later": later.of(rel, before[i]),
             })
     return result
+
+
+LEGACY_REFERENCE = re.compile(
+    r"(?i)(?<![A-Za-z0-9.-])(?:k8s\.gcr\.io|gcr\.io/google[-_]containers"
+    r"|(?:us|eu|asia)\.gcr\.io/k8s-artifacts-prod|[a-z0-9-]+-docker\.pkg\.dev/k8s-artifacts-prod/images)"
+    r"((?:/[A-Za-z0-9._-]+)*)")
+
+
+class Later:
+    """What became of a disagreeing line at the mirror's newest commit (HEAD): the line
+    unchanged, migrated later by the maintainers, or gone. It tells a regshift-only rewrite
+    the maintainers made in a later commit from one they never made."""
+
+    def __init__(self, git_dir: Path):
+        self.git_dir = git_dir
+        self.files: dict[str, list[str] | None] = {}
+
+    def lines(self, rel: str) -> list[str] | None:
+        if rel not in self.files:
+            proc = git(self.git_dir, "show", f"HEAD:{rel}", capture_output=True)
+            self.files[rel] = (proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+                               if proc.returncode == 0 else None)
+        return self.files[rel]
+
+    def of(self, rel: str, before: str) -> str:
+        lines = self.lines(rel)
+        if lines is None:
+            return "file gone at HEAD"
+        stripped = {line.strip() for line in lines}
+        if before.strip() in stripped:
+            return "line unchanged at HEAD"
+        if normalized(before) in stripped:
+            return "line migrated at HEAD"
+        text = "\n".join(lines).lower()
+        refs = [m.group(1).lower() for m in LEGACY_REFERENCE.finditer(before) if m.group(1)]
+        if refs:
+            if all("registry.k8s.io" + ref in text for ref in refs):
+                return "reference migrated at HEAD"
+            if any(m.group(0).lower() in text for m in LEGACY_REFERENCE.finditer(before)):
+                return "reference still legacy at HEAD"
+        return "line changed at HEAD"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,6 +580,7 @@ def render_details(items: list[dict]) -> str:
         out.append(f"  after:    {item['after']}")
         out.append(f"  regshift: {item['regshift']}")
         out.append(f"  finding:  {rules}")
+        out.append(f"  later:    {item.get('later')}")
     return "\n".join(out) + ("\n" if out else "")
 
 
