@@ -215,8 +215,9 @@ class FixRun:
     code: int
 
 
-def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path) -> FixRun:
-    """A copy of `before` fixed by `regshift fix --no-config` (cached per binary)."""
+def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
+            extra: list[str]) -> FixRun:
+    """A copy of `before` fixed by `regshift fix --no-config` (cached per binary and flags)."""
     report_file = dest.with_name(dest.name + ".json")
     stamp = dest.with_name(dest.name + ".done")
     if not (stamp.is_file() and stamp.read_text() == binary_id and dest.is_dir()):
@@ -226,7 +227,8 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path) -> FixRun:
             shutil.rmtree(dest)
         shutil.copytree(before, dest, symlinks=True)
         proc = subprocess.run(
-            [str(regshift), "fix", "--no-config", "--color", "never", "--format", "json", "."],
+            [str(regshift), "fix", "--no-config", "--color", "never", "--format", "json", *extra,
+             "."],
             cwd=dest, capture_output=True, text=True, errors="replace")
         try:
             document = json.loads(proc.stdout) if proc.stdout.strip() else {}
@@ -365,6 +367,24 @@ def maintainers_class(before: str, after: str | None) -> str:
     return "other"
 
 
+def moved_lines(before: list[str], after: list[str], lost: set[int]) -> dict[int, str]:
+    """Legacy lines the alignment lost whose migrated form is a line the maintainers added
+    elsewhere in the file (a sorted list re-sorted after the rename): line -> that line."""
+    if not lost:
+        return {}
+    old = {line.strip() for line in before}
+    added: dict[str, str] = {}
+    for line in after:
+        if line.strip() not in old:
+            added.setdefault(line.strip(), line)
+    found = {}
+    for i in lost:
+        target = normalized(before[i])
+        if target != before[i].strip() and target in added:
+            found[i] = added.pop(target)
+    return found
+
+
 def legacy_files(root: Path) -> list[str]:
     """Relative paths of the text files under `root` with a legacy host form on some line."""
     out = []
@@ -406,7 +426,10 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
     except subprocess.CalledProcessError as error:
         result.errors.append(f"export failed: {error.stderr.decode(errors='replace').strip()}")
         return result
-    fixed = run_fix(regshift, binary_id, before_dir, CACHE / "fixed" / f"{key}-{entry['before'][:12]}")
+    extra = ["--unsafe-fixes"] if args.unsafe_fixes else []
+    suffix = "-unsafe" if args.unsafe_fixes else ""
+    fixed = run_fix(regshift, binary_id + suffix, before_dir,
+                    CACHE / "fixed" / f"{key}-{entry['before'][:12]}{suffix}", extra)
     result.errors += fixed.errors
     later = Later(git_dir)
     result.notes += [f"skipped {item}" for item in fixed.skipped]
@@ -426,8 +449,9 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             ours = before
         to_after = align(before, after, wanted) if after is not None else {}
         to_ours = align(before, ours, wanted)
+        moved = moved_lines(before, after, wanted - set(to_after)) if after is not None else {}
         for i in sorted(wanted):
-            after_line = after[to_after[i]] if i in to_after else None
+            after_line = after[to_after[i]] if i in to_after else moved.get(i)
             ours_line = ours[to_ours[i]] if i in to_ours else None
             theirs = maintainers_class(before[i], after_line)
             if theirs == "other":
@@ -611,6 +635,8 @@ def main() -> int:
     parser.add_argument("--details", nargs="?", const="-", default=None, metavar="FILE",
                         help="write every studied disagreement to FILE (`-` or no FILE: stdout; "
                              "a .jsonl name: JSON lines)")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="run `regshift fix --unsafe-fixes` instead of the default (safe only)")
     parser.add_argument("--show-held-out", action="store_true",
                         help="include held-out disagreements in --details (do not tune to them)")
     args = parser.parse_args()
