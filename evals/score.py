@@ -332,14 +332,21 @@ class Tally:
     maintainers_only: int = 0
     both_kept: int = 0
     other: int = 0  # maintainers deleted, moved or changed the line otherwise: not scored
+    later: int = 0  # regshift-only lines the maintainers migrated in a later commit (at HEAD)
 
     def add(self, other: "Tally") -> None:
-        for name in ("scored", "both", "regshift_only", "maintainers_only", "both_kept", "other"):
+        for name in ("scored", "both", "regshift_only", "maintainers_only", "both_kept", "other",
+                     "later"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def precision(self) -> float | None:
         rewrites = self.both + self.regshift_only
         return 100.0 * self.both / rewrites if rewrites else None
+
+    def eventual_precision(self) -> float | None:
+        """Precision counting a rewrite the maintainers made later (at HEAD) as agreed."""
+        rewrites = self.both + self.regshift_only
+        return 100.0 * (self.both + self.later) / rewrites if rewrites else None
 
     def recall(self) -> float | None:
         rewrites = self.both + self.maintainers_only
@@ -467,6 +474,9 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
                 continue
             kind = "regshift_only" if we_rewrote else "maintainers_only"
             setattr(tally, kind, getattr(tally, kind) + 1)
+            what_later = later.of(rel, before[i])
+            if we_rewrote and what_later in ("line migrated at HEAD", "reference migrated at HEAD"):
+                tally.later += 1
             ours_no = to_ours[i] + 1 if i in to_ours else None
             findings = fixed.findings.get(rel, {}).get(ours_no, []) if ours_no else []
             result.disagreements.append({
@@ -476,7 +486,7 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
                 "regshift_findings": [
                     {k: f.get(k) for k in ("rule", "applicability", "context", "note")}
                     for f in findings],
-                "later": later.of(rel, before[i]),
+                "later": what_later,
             })
     return result
 
@@ -541,12 +551,13 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def tally_row(label: str, split: str, tally: Tally) -> list[str]:
-    return [label, split, tally.scored, tally.both, tally.regshift_only, tally.maintainers_only,
-            tally.both_kept, tally.other, pct(tally.precision()), pct(tally.recall())]
+    return [label, split, tally.scored, tally.both, tally.regshift_only, tally.later,
+            tally.maintainers_only, tally.both_kept, tally.other, pct(tally.precision()),
+            pct(tally.eventual_precision()), pct(tally.recall())]
 
 
-MAIN_HEADER = ["repository", "split", "scored", "both-rewrote", "regshift-only",
-               "maintainers-only", "both-kept", "unscored", "precision%", "recall%"]
+MAIN_HEADER = ["repository", "split", "scored", "both-rewrote", "regshift-only", "(later)",
+               "maintainers-only", "both-kept", "unscored", "precision%", "(later)%", "recall%"]
 
 
 def render(results: list[Result]) -> str:
