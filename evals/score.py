@@ -250,6 +250,8 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
     if document.get("_code") not in (0, 1):
         errors.append(f"regshift exited with {document.get('_code')}: {stderr.strip()[:500]}")
     skipped = [f"{item.get('path')}: {item.get('reason')}" for item in document.get("skipped", [])]
+    skipped += [line.strip() for line in stderr.splitlines()
+                if line.startswith("note:") or line.startswith("warning:")]
     return FixRun(dest, findings, errors, skipped, document.get("_code", -1))
 
 
@@ -439,7 +441,8 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
                     CACHE / "fixed" / f"{key}-{entry['before'][:12]}{suffix}", extra)
     result.errors += fixed.errors
     later = Later(git_dir)
-    result.notes += [f"skipped {item}" for item in fixed.skipped]
+    result.notes += [f"regshift: {item}" if item.startswith(("note:", "warning:"))
+                     else f"skipped {item}" for item in fixed.skipped]
 
     for rel in legacy_files(before_dir):
         before = read_lines(before_dir / rel)
