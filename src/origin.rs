@@ -28,3 +28,23 @@ pub struct KustomizeBases {
     /// Image names (no tag or digest, host lowercased) used by bases in the scanned tree.
     pub in_tree_images: HashSet<String>,
 }
+
+/// A record of the past that a reference stands in: never rewritten, since rewriting it
+/// falsifies the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum History {
+    /// A patch (a `*.diff` or `*.patch` file, a fenced `diff` block in Markdown): a change as
+    /// it was made.
+    Patch,
+}
+
+impl History {
+    /// Why a reference in it gets no fix.
+    pub fn note(self) -> &'static str {
+        match self {
+            History::Patch => {
+                "no automatic fix: a patch records history (a change as it was made); rewriting it falsifies the record and can stop it applying"
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ use crate::detect::hosts::{HostForm, NEW_HOST};
 use crate::detect::text::LineSite;
 use crate::detect::yaml::{Place, YamlSite};
 use crate::finding::Applicability;
-use crate::origin::Packaged;
+use crate::origin::{History, Packaged};
 use crate::source::SourceFile;
 
 /// A named refinement of the base verdict.
@@ -23,6 +23,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     Refinement {
         name: "form note",
         apply: form_note,
+    },
+    Refinement {
+        name: "history",
+        apply: history,
     },
     Refinement {
         name: "program source",
@@ -59,6 +63,14 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
 fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
     if let Some(note) = form_fix_note(verdict.rule).filter(|_| verdict.is_fixable()) {
         verdict.note.get_or_insert_with(|| note.to_string());
+    }
+}
+
+/// History is never rewritten: a patch records a change as it was made.
+fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let record = cx.text.in_patch.then_some(History::Patch);
+    if let Some(record) = record.filter(|_| verdict.is_fixable()) {
+        verdict.withhold(record.note());
     }
 }
 

@@ -6,7 +6,7 @@ use super::*;
 use crate::detect::hosts::HostScanner;
 use crate::detect::text::{TextAnalyzer, TextLayout};
 use crate::detect::yaml;
-use crate::origin::{Origin, Packaged};
+use crate::origin::{History, Origin, Packaged};
 use crate::path::RepoPath;
 
 /// Run `check` on the first hit of `text` in a file named `path`, as detection sees it.
@@ -79,6 +79,7 @@ fn the_pipeline_in_order() {
         refinements,
         [
             "form note",
+            "history",
             "program source",
             "destination already on the line",
             "kubelet flag",
@@ -252,6 +253,39 @@ fn quoted_values_in_code_and_mentions() {
     );
     let mention = with_hit("a.md", "hosted on k8s.gcr.io\n", &[], base_rule("mention")).unwrap();
     assert_eq!(mention.rule, Rule::LegacyMention);
+}
+
+#[test]
+fn patches_are_history() {
+    let note = Some(History::Patch.note().to_string());
+    for (path, text) in [
+        ("fix.patch", "-image: k8s.gcr.io/pause:3.9\n"),
+        ("a.md", "```diff\n-image: k8s.gcr.io/pause:3.9\n```\n"),
+        ("a.md", "~~~ patch\n+image: k8s.gcr.io/pause:3.9\n~~~\n"),
+        (
+            "a.md",
+            "```diff title=\"x\"\n image: k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        ("a.md", "```{.diff}\n image: k8s.gcr.io/pause:3.9\n```\n"),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+        assert_eq!(verdict.note, note, "{text}");
+    }
+    for text in [
+        "```yaml\nimage: k8s.gcr.io/pause:3.9\n```\n",
+        "```difference\nimage: k8s.gcr.io/pause:3.9\n```\n",
+        "```diff\n```\nimage: k8s.gcr.io/pause:3.9\n",
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit("a.md", text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
 }
 
 #[test]

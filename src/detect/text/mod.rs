@@ -116,6 +116,9 @@ const IMAGE_REPOSITORY_FLAG: &str = "--image-repository";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextSite {
     pub in_comment: bool,
+    /// In a patch (a `*.diff` or `*.patch` file, a fenced `diff` or `patch` block in
+    /// Markdown): a record of a change, which is history.
+    pub in_patch: bool,
     /// What carries the hit on its line, when a pattern or the Markdown layout says.
     pub site: Option<LineSite>,
     /// The bare host is the value of a registry-holding field or flag (`REGISTRY=k8s.gcr.io`,
@@ -260,7 +263,7 @@ impl Default for TextAnalyzer {
 /// blocks and TOML table headers.
 #[derive(Debug, Default)]
 pub struct TextLayout {
-    code_blocks: Vec<Range<usize>>,
+    code_blocks: markdown::FencedBlocks,
     /// See [`mirror::table_headers`].
     headers: Vec<usize>,
 }
@@ -270,7 +273,7 @@ impl TextLayout {
         let code_blocks = if source.carrier == Carrier::Markdown {
             markdown::fenced_code_blocks(source)
         } else {
-            Vec::new()
+            markdown::FencedBlocks::default()
         };
         TextLayout {
             code_blocks,
@@ -313,13 +316,15 @@ impl TextAnalyzer {
             self.line_site(source, hit, &line, prefix, value_ends_here);
         if site.site.is_none() && source.carrier == Carrier::Markdown {
             site.site = Some(markdown::site_in_prose(
-                &layout.code_blocks,
+                &layout.code_blocks.all,
                 hit.range.start,
                 line_bytes,
                 line.start,
                 comment,
             ));
         }
+        site.in_patch = source.carrier == Carrier::Patch
+            || markdown::in_code_block(&layout.code_blocks.patches, hit.range.start);
         let mirror_table =
             mirror::mirror_table(&self.mirror_header, source, layout, hit.range.start);
         site.mirror_names_new_host = mirror_table.as_ref().is_some_and(|(header, table)| {
