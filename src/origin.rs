@@ -12,6 +12,8 @@ pub struct Origin {
     pub packaged: Option<Packaged>,
     /// A kustomization, with what its bases in the scanned tree use.
     pub kustomization: Option<Arc<KustomizeBases>>,
+    /// A file that records history (release notes, a changelog): never rewritten.
+    pub history: Option<History>,
 }
 
 /// A file inside a packaged chart.
@@ -33,6 +35,8 @@ pub struct KustomizeBases {
 /// falsifies the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum History {
+    /// Release notes, a changelog, news (`config::HISTORY_FILES`): what was released.
+    Notes,
     /// A patch (a `*.diff` or `*.patch` file, a fenced `diff` block in Markdown): a change as
     /// it was made.
     Patch,
@@ -42,6 +46,9 @@ impl History {
     /// Why a reference in it gets no fix.
     pub fn note(self) -> &'static str {
         match self {
+            History::Notes => {
+                "no automatic fix: release notes and changelogs record history; rewriting them falsifies what was released"
+            }
             History::Patch => {
                 "no automatic fix: a patch records history (a change as it was made); rewriting it falsifies the record and can stop it applying"
             }

@@ -66,9 +66,10 @@ fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
     }
 }
 
-/// History is never rewritten: a patch records a change as it was made.
+/// History is never rewritten: a patch records a change as it was made, release notes what
+/// was released.
 fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
-    let record = cx.text.in_patch.then_some(History::Patch);
+    let record = (cx.text.in_patch.then_some(History::Patch)).or(cx.source.origin.history);
     if let Some(record) = record.filter(|_| verdict.is_fixable()) {
         verdict.withhold(record.note());
     }

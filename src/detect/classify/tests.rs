@@ -289,6 +289,22 @@ fn patches_are_history() {
 }
 
 #[test]
+fn release_notes_are_history() {
+    let source = SourceFile::new(
+        RepoPath::new("docs/1.18-NOTES.md"),
+        b"- The pause image is k8s.gcr.io/pause:3.2\n".to_vec(),
+    )
+    .with_origin(Origin {
+        history: Some(History::Notes),
+        ..Origin::default()
+    });
+    let mut verdict = safe(Rule::LegacyHost);
+    with_source(source, &[], |cx| refinement("history")(cx, &mut verdict));
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert_eq!(verdict.note, Some(History::Notes.note().to_string()));
+}
+
+#[test]
 fn program_source_makes_safe_fixes_unsafe() {
     let mut verdict = safe(Rule::LegacyHost);
     with_hit("a.go", "x := \"k8s.gcr.io/pause:3.9\"\n", &[], |cx| {
@@ -357,6 +373,7 @@ fn packaged_charts_are_never_rewritten() {
             dependency_prefix: Some("dep".into()),
         }),
         kustomization: None,
+        history: None,
     });
     let mut verdict = safe(Rule::LegacyHost);
     with_source(source, &[], |cx| {

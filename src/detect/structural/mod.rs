@@ -67,6 +67,9 @@ impl Detector {
                 if let Some(packaged) = &source.origin.packaged {
                     finding.fix = None;
                     finding.note = Some(packaged_note(packaged, source, None));
+                } else if let Some(history) = source.origin.history {
+                    finding.fix = None;
+                    finding.note = Some(history.note().to_string());
                 }
                 findings.push(finding);
             }
