@@ -29,6 +29,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
         apply: history,
     },
     Refinement {
+        name: "Google-only registry command",
+        apply: google_registry_command,
+    },
+    Refinement {
         name: "program source",
         apply: program_source,
     },
@@ -73,6 +77,20 @@ fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
     if let Some(record) = record.filter(|_| verdict.is_fixable()) {
         verdict.withhold(record.note());
     }
+}
+
+/// `gcloud container images list-tags k8s.gcr.io/pause` works only against Google's
+/// registries: rewritten, it fails. The note names what does the same on the destination.
+fn google_registry_command(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let Some(LineSite::GoogleRegistryCommand { command, verb }) = &cx.text.site else {
+        return;
+    };
+    if !matches!(cx.hit.form, HostForm::Builtin(_)) || !cx.hit.form.is_moved() {
+        return;
+    }
+    let rest = &cx.source.bytes[cx.hit.range.end..cx.hit.reference.end.max(cx.hit.range.end)];
+    let image = format!("{}{}", cx.destination(), String::from_utf8_lossy(rest));
+    verdict.withhold(&verb.note(command, &image));
 }
 
 /// Program source often names the old host on purpose: a safe fix becomes unsafe.

@@ -4,7 +4,7 @@ use super::refine::REFINEMENTS;
 use super::verdict::BASE_RULES;
 use super::*;
 use crate::detect::hosts::HostScanner;
-use crate::detect::text::{TextAnalyzer, TextLayout};
+use crate::detect::text::{GcrVerb, LineSite, TextAnalyzer, TextLayout};
 use crate::detect::yaml;
 use crate::origin::{History, Origin, Packaged};
 use crate::path::RepoPath;
@@ -80,6 +80,7 @@ fn the_pipeline_in_order() {
         [
             "form note",
             "history",
+            "Google-only registry command",
             "program source",
             "destination already on the line",
             "kubelet flag",
@@ -302,6 +303,62 @@ fn release_notes_are_history() {
     with_source(source, &[], |cx| refinement("history")(cx, &mut verdict));
     assert_eq!(verdict.applicability, Applicability::DisplayOnly);
     assert_eq!(verdict.note, Some(History::Notes.note().to_string()));
+}
+
+#[test]
+fn google_only_registry_commands_name_the_equivalent() {
+    for (text, verb, equivalent) in [
+        (
+            "gcloud container images list-tags k8s.gcr.io/pause --limit=5\n",
+            GcrVerb::ListTags,
+            "crane ls registry.k8s.io/pause`",
+        ),
+        (
+            "gcloud artifacts docker tags list us-central1-docker.pkg.dev/k8s-artifacts-prod/images/pause\n",
+            GcrVerb::ListTags,
+            "crane ls registry.k8s.io/pause`",
+        ),
+        (
+            "gcloud container images list --repository=k8s.gcr.io\n",
+            GcrVerb::ListImages,
+            "crane ls registry.k8s.io/<image>`",
+        ),
+        (
+            "gcloud beta container images describe k8s.gcr.io/pause:3.9 --format=json\n",
+            GcrVerb::Describe,
+            "crane manifest registry.k8s.io/pause:3.9`",
+        ),
+        (
+            "gcloud container images add-tag gcr.io/google-containers/pause:3.1 gcr.io/x/pause:3.1\n",
+            GcrVerb::Write,
+            "image promoter",
+        ),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        let site = with_hit("a.sh", text, &[], |cx| {
+            refinement("Google-only registry command")(cx, &mut verdict);
+            cx.text.site.clone()
+        });
+        assert!(
+            matches!(site, Some(LineSite::GoogleRegistryCommand { verb: found, .. }) if found == verb),
+            "{text}: {site:?}"
+        );
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+        let note = verdict.note.unwrap();
+        assert!(note.contains(equivalent), "{text}: {note}");
+    }
+    // Other gcloud commands, and images pulled on a later command of the line, keep their fix.
+    for text in [
+        "gcloud auth configure-docker && docker pull k8s.gcr.io/pause:3.9\n",
+        "gcloud container images list-tags gcr.io/x/y | docker pull k8s.gcr.io/pause:3.9\n",
+        "gcloud container clusters create c --image=k8s.gcr.io/pause:3.9\n",
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit("a.sh", text, &[], |cx| {
+            refinement("Google-only registry command")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
 }
 
 #[test]

@@ -6,9 +6,12 @@
 //! These are heuristics on the line around the hit. They classify hits; they never create or
 //! drop one. The YAML layer refines them with real structure where it can.
 
+mod gcloud;
 mod markdown;
 mod mirror;
 mod template;
+
+pub use gcloud::GcrVerb;
 
 use std::fmt;
 use std::ops::Range;
@@ -58,6 +61,12 @@ pub enum LineSite {
     Assignment {
         name: String,
     },
+    /// A gcloud command that works only against Google's registries (`gcloud container
+    /// images list-tags`), as written, and what it does.
+    GoogleRegistryCommand {
+        command: String,
+        verb: GcrVerb,
+    },
     /// A container tool's command (`docker pull`, `crictl pull`, `kubectl set`).
     Command {
         tool: String,
@@ -100,6 +109,7 @@ impl fmt::Display for LineSite {
             LineSite::Arg { name } => write!(f, "ARG {name}"),
             LineSite::RuntimeKey { key: name } | LineSite::Assignment { name } => f.write_str(name),
             LineSite::Command { tool, verb } => write!(f, "{tool} {verb}"),
+            LineSite::GoogleRegistryCommand { command, .. } => f.write_str(command),
             LineSite::CodeBlock => f.write_str("code block"),
             LineSite::InlineCode => f.write_str("inline code"),
             LineSite::Comment => f.write_str("comment"),
@@ -169,6 +179,18 @@ struct LinePattern {
 /// The line carriers, tried in order: the first pattern that matches the line before the hit
 /// decides its site. (Markdown table rows are recognised before any of these.)
 const LINE_PATTERNS: &[LinePattern] = &[
+    LinePattern {
+        carriers: &[],
+        regex: gcloud::PATTERN,
+        site: |captures| match gcloud::command(captures) {
+            Some((command, verb)) => LineSite::GoogleRegistryCommand { command, verb },
+            None => LineSite::Command {
+                tool: "gcloud".into(),
+                verb: lossy(&captures[2]),
+            },
+        },
+        registry_field: RegistryField::WhenValueEnds,
+    },
     LinePattern {
         carriers: &[],
         regex: r#"--pod-infra-container-image(?:=|\s+)["']?$"#,
