@@ -141,6 +141,49 @@ fn url_and_file_paths_name_folders() {
 }
 
 #[test]
+fn paths_that_commands_take_name_folders() {
+    for (path, text) in [
+        ("a.sh", "cd k8s.gcr.io/images/k8s-staging-dns\n"),
+        ("a.sh", "ls -la k8s.gcr.io/\n"),
+        ("a.sh", "find k8s.gcr.io -name images.yaml\n"),
+        (
+            "a.sh",
+            "make check && cat k8s.gcr.io/images/k8s-staging-foo/promoter\n",
+        ),
+        ("a.md", "```console\n$ cd k8s.gcr.io/images\n```\n"),
+        ("a.md", "Run `pushd k8s.gcr.io/images` first.\n"),
+        ("Dockerfile", "RUN cp -r k8s.gcr.io/manifests /src\n"),
+        ("ci.yaml", "script:\n  - git add k8s.gcr.io/images\n"),
+    ] {
+        let verdict = with_hit(path, text, &[], base_rule("URL or file path"));
+        assert_eq!(
+            verdict.map(|verdict| verdict.rule),
+            Some(Rule::LegacyMention),
+            "{text}"
+        );
+    }
+    for (path, text) in [
+        ("a.sh", "docker pull k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "cd /src && docker pull k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "docker cp k8s.gcr.io/x:/a /b\n"),
+        ("a.yaml", "image: k8s.gcr.io/pause\n"),
+        (
+            "a.md",
+            "```console\n$ kubectl run p --image=k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        ("a.sh", "echo k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "source = \"k8s.gcr.io/pause:3.9\"\n"),
+        ("Makefile", "cat: k8s.gcr.io/pause:3.9\n"),
+    ] {
+        assert_eq!(
+            with_hit(path, text, &[], base_rule("URL or file path")),
+            None,
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn proxy_paths_name_the_proxy() {
     let verdict = with_hit(
         "a.yaml",

@@ -7,6 +7,7 @@
 use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
+use crate::detect::text::LineSite;
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 
@@ -122,8 +123,13 @@ fn mirror_key(cx: &Hit<'_>) -> Option<Verdict> {
     Some(Verdict::none(Rule::MirrorKey, message).with_note(note))
 }
 
+/// The host as a segment of a URL path or a file path (`…/tree/main/k8s.gcr.io`,
+/// `k8s.gcr.io/images/k8s-staging-dns/images.yaml`), or at the start of a path that a command
+/// takes (`cd k8s.gcr.io/images`, `ls k8s.gcr.io/`), names a folder.
 fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
-    (cx.hit.position == Position::PathSegment).then(|| {
+    let path_argument = cx.hit.position == Position::Registry
+        && matches!(cx.text.site, Some(LineSite::PathCommand { .. }));
+    (cx.hit.position == Position::PathSegment || path_argument).then(|| {
         Verdict::none(
             Rule::LegacyMention,
             format!(

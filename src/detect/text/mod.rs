@@ -67,6 +67,11 @@ pub enum LineSite {
         command: String,
         verb: GcrVerb,
     },
+    /// A command whose arguments are file paths (`cd`, `ls`, `cat`, `cp`…): the host at the
+    /// start of one is a folder.
+    PathCommand {
+        command: String,
+    },
     /// A container tool's command (`docker pull`, `crictl pull`, `kubectl set`).
     Command {
         tool: String,
@@ -110,6 +115,7 @@ impl fmt::Display for LineSite {
             LineSite::RuntimeKey { key: name } | LineSite::Assignment { name } => f.write_str(name),
             LineSite::Command { tool, verb } => write!(f, "{tool} {verb}"),
             LineSite::GoogleRegistryCommand { command, .. } => f.write_str(command),
+            LineSite::PathCommand { command } => f.write_str(command),
             LineSite::CodeBlock => f.write_str("code block"),
             LineSite::InlineCode => f.write_str("inline code"),
             LineSite::Comment => f.write_str("comment"),
@@ -190,6 +196,29 @@ const LINE_PATTERNS: &[LinePattern] = &[
             },
         },
         registry_field: RegistryField::WhenValueEnds,
+    },
+    LinePattern {
+        // Where scripts are written; in program source `source = "k8s.gcr.io"` is a value.
+        carriers: &[
+            Carrier::Shell,
+            Carrier::Makefile,
+            Carrier::Dockerfile,
+            Carrier::Markdown,
+            Carrier::Yaml,
+            Carrier::GoTemplate,
+            Carrier::Text,
+        ],
+        // A command that takes file paths, where a command starts (a line, a prompt, a list
+        // item, after `;`, `&&`, `|`, `(`, a backtick, `RUN`, `sudo`…), and the hit at the
+        // start of one of its arguments: `cd k8s.gcr.io/images/k8s-staging-dns`.
+        regex: r#"(?:^\s*(?:-\s+)?(?:[$#%>]\s+)?|[;&|({`:]\s*|\$\(\s*|\bRUN\s+|\b(?:sudo|then|do|else|time)\s+)(cd|ls|cat|cp|mv|rm|mkdir|rmdir|find|tree|pushd|source|\.|less|more|head|tail|stat|touch|du|chmod|chown|git\s+(?:add|rm|mv|diff|log))(?:\s+[^\s|;&`=:][^\s|;&`]*)*?\s+["']?$"#,
+        site: |captures| LineSite::PathCommand {
+            command: lossy(&captures[1])
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        registry_field: RegistryField::Never,
     },
     LinePattern {
         carriers: &[],
