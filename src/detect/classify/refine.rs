@@ -158,11 +158,12 @@ fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
 /// rewritten.
 fn template_comparison(cx: &Hit<'_>, verdict: &mut Verdict) {
     if cx.text.template_comparison && verdict.is_fixable() {
-        verdict.withhold(
-            "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders",
-        );
+        verdict.withhold(TEMPLATE_COMPARISON);
     }
 }
+
+/// Why a host a template compares against gets no fix.
+pub(super) const TEMPLATE_COMPARISON: &str = "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders";
 
 /// A packaged chart is never rewritten.
 fn packaged_chart(cx: &Hit<'_>, verdict: &mut Verdict) {

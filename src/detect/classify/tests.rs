@@ -460,6 +460,19 @@ fn template_comparisons_withhold_the_fix() {
         |cx| refinement("template comparison")(cx, &mut verdict),
     );
     assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    // The bare host a template compares with gets no fix from the base rule, and says why.
+    let verdict = with_hit(
+        "chart/templates/x.tpl",
+        "{{ if eq .Values.registry \"k8s.gcr.io\" }}\n",
+        &[],
+        base_rule("template comparison"),
+    )
+    .unwrap();
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert_eq!(
+        verdict.note.as_deref(),
+        Some(super::refine::TEMPLATE_COMPARISON)
+    );
 }
 
 #[test]

@@ -209,6 +209,7 @@ fn template_comparison(cx: &Hit<'_>) -> Option<Verdict> {
             cx.hit.form.rule(),
             format!("the template compares with {}", cx.describe()),
         )
+        .with_note(super::refine::TEMPLATE_COMPARISON)
     })
 }
 

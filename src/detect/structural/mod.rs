@@ -142,7 +142,7 @@ impl Detector {
                         "kustomize images[].name keeps the name the base uses ({}); newName redirects it",
                         finding.matched
                     );
-                    finding.note = None;
+                    finding.note = Some("no fix needed: kustomize matches images[].name against the name the base outside this tree uses, so it stays, and newName already redirects it".into());
                 }
                 kustomize::NameFix::SwapWithBase => {}
             }
