@@ -145,6 +145,8 @@ fn paths_that_commands_take_name_folders() {
     for (path, text) in [
         ("a.sh", "cd k8s.gcr.io/images/k8s-staging-dns\n"),
         ("a.sh", "ls -la k8s.gcr.io/\n"),
+        ("a.sh", "cd -P k8s.gcr.io\n"),
+        ("a.sh", ". k8s.gcr.io/env.sh\n"),
         ("a.sh", "find k8s.gcr.io -name images.yaml\n"),
         (
             "a.sh",
@@ -174,6 +176,7 @@ fn paths_that_commands_take_name_folders() {
         ("a.sh", "echo k8s.gcr.io/pause:3.9\n"),
         ("a.sh", "source = \"k8s.gcr.io/pause:3.9\"\n"),
         ("Makefile", "cat: k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "source hack/pull.sh k8s.gcr.io/pause:3.9\n"),
     ] {
         assert_eq!(
             with_hit(path, text, &[], base_rule("URL or file path")),

@@ -210,10 +210,15 @@ const LINE_PATTERNS: &[LinePattern] = &[
         ],
         // A command that takes file paths, where a command starts (a line, a prompt, a list
         // item, after `;`, `&&`, `|`, `(`, a backtick, `RUN`, `sudo`…), and the hit at the
-        // start of one of its arguments: `cd k8s.gcr.io/images/k8s-staging-dns`.
-        regex: r#"(?:^\s*(?:-\s+)?(?:[$#%>]\s+)?|[;&|({`:]\s*|\$\(\s*|\bRUN\s+|\b(?:sudo|then|do|else|time)\s+)(cd|ls|cat|cp|mv|rm|mkdir|rmdir|find|tree|pushd|source|\.|less|more|head|tail|stat|touch|du|chmod|chown|git\s+(?:add|rm|mv|diff|log))(?:\s+[^\s|;&`=:][^\s|;&`]*)*?\s+["']?$"#,
+        // start of one of its arguments (`cd k8s.gcr.io/images/k8s-staging-dns`); `cd`,
+        // `pushd`, `source` and `.` take one path, before the arguments of what they run.
+        regex: r#"(?:^\s*(?:-\s+)?(?:[$#%>]\s+)?|[;&|({`:]\s*|\$\(\s*|\bRUN\s+|\b(?:sudo|then|do|else|time)\s+)(?:(cd|pushd|source|\.)(?:\s+-\S+)*|(ls|cat|cp|mv|rm|mkdir|rmdir|find|tree|less|more|head|tail|stat|touch|du|chmod|chown|git\s+(?:add|rm|mv|diff|log))(?:\s+[^\s|;&`=:][^\s|;&`]*)*?)\s+["']?$"#,
         site: |captures| LineSite::PathCommand {
-            command: lossy(&captures[1])
+            command: captures
+                .get(1)
+                .or_else(|| captures.get(2))
+                .map(|command| lossy(command.as_bytes()))
+                .unwrap_or_default()
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" "),
