@@ -73,7 +73,11 @@ fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
 /// History is never rewritten: a patch records a change as it was made, release notes what
 /// was released.
 fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
-    let record = (cx.text.in_patch.then_some(History::Patch)).or(cx.source.origin.history);
+    let record = cx
+        .text
+        .in_patch
+        .then_some(History::Patch)
+        .or(cx.source.origin.history);
     if let Some(record) = record.filter(|_| verdict.is_fixable()) {
         verdict.withhold(record.note());
     }
