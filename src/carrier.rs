@@ -59,6 +59,8 @@ pub enum Carrier {
     /// Go, Python, Java, JavaScript, Rust, C and friends: code often names the old host on
     /// purpose, so its fixes are unsafe.
     ProgramSource,
+    /// A patch (`*.diff`, `*.patch`): the record of a change, which is history.
+    Patch,
     /// Anything else that is text.
     Text,
 }
@@ -138,6 +140,7 @@ impl Carrier {
             "toml" => Carrier::Toml,
             "service" | "socket" | "timer" | "conf" | "ini" | "cfg" => Carrier::Ini,
             "env" => Carrier::Env,
+            "diff" | "patch" => Carrier::Patch,
             "tf" | "tfvars" | "hcl" => Carrier::Terraform,
             "go" | "py" | "pyi" | "java" | "kt" | "kts" | "scala" | "groovy" | "js" | "jsx"
             | "mjs" | "cjs" | "ts" | "tsx" | "mts" | "cts" | "rs" | "c" | "h" | "cc" | "cpp"
@@ -200,6 +203,7 @@ impl Carrier {
             Carrier::Env => "env",
             Carrier::Terraform => "terraform",
             Carrier::ProgramSource => "source",
+            Carrier::Patch => "patch",
             Carrier::Text => "text",
             _ => "yaml",
         }
@@ -257,6 +261,8 @@ mod tests {
         );
         assert_eq!(Carrier::of("kubeadm-flags.env", None), Carrier::Env);
         assert_eq!(Carrier::of("README", None), Carrier::Text);
+        assert_eq!(Carrier::of("hack/fix-registry.patch", None), Carrier::Patch);
+        assert_eq!(Carrier::of("0001-move.DIFF", None), Carrier::Patch);
         assert_eq!(
             Carrier::of("base/kustomization.yml", None),
             Carrier::Kustomization

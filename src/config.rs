@@ -28,18 +28,27 @@ use crate::rules::{Rule, Severity};
 /// The file names searched for, in order of preference within one directory.
 pub const CONFIG_FILE_NAMES: &[&str] = &["regshift.toml", ".regshift.toml"];
 
-/// History, vendored and generated trees: rewriting them falsifies history or is reverted by
-/// the next regeneration. Matched case-insensitively.
-pub const DEFAULT_EXCLUDES: &[&str] = &[
+/// Files that record history: changelogs, release notes, news. Rewriting them falsifies what
+/// was released, so they are excluded by default, and one scanned anyway (named on the command
+/// line, or with the default excludes replaced) is reported without fixes. Matched
+/// case-insensitively. A `releases/` folder holds notes only in Markdown: manifests released
+/// from it are not history, nor is a Helm chart's `templates/NOTES.txt`.
+pub const HISTORY_FILES: &[&str] = &[
     "CHANGELOG*",
+    "CHANGELOG/",
+    "CHANGES",
+    "CHANGES*.md",
+    "CHANGES*.txt",
+    "CHANGES*.rst",
     "HISTORY*",
     "NEWS*",
     "RELEASE*NOTES*",
-    "CHANGELOG/",
-    "vendor/",
-    "third_party/",
-    "node_modules/",
+    "*-NOTES.md",
+    "**/releases/**/*.md",
 ];
+
+/// Vendored and generated trees: rewriting them is reverted by the next update.
+pub const VENDORED_TREES: &[&str] = &["vendor/", "third_party/", "node_modules/"];
 
 /// Errors name the file as every other path is named: relative to the current directory.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +105,8 @@ pub struct Config {
     pub base: PathBuf,
     pub fail_on: Option<Severity>,
     excluder: Excluder,
+    /// [`HISTORY_FILES`], always.
+    history: Excluder,
     ignore: Vec<Rule>,
     per_path_ignore: Vec<(GlobMatcher, Vec<Rule>)>,
     /// Registry moves beyond the built-in k8s.gcr.io one.
@@ -176,8 +187,17 @@ impl Config {
 
         let defaults_replaced = raw.exclude.is_some();
         let mut excluder = Excluder::default();
+        let history_files: Vec<String> = HISTORY_FILES.iter().map(|s| s.to_string()).collect();
+        let mut history = Excluder::default();
+        history
+            .add(base, &history_files, true)
+            .map_err(|e| invalid(format!("exclude: {e}")))?;
         if !defaults_replaced {
-            let owned: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
+            let owned: Vec<String> = HISTORY_FILES
+                .iter()
+                .chain(VENDORED_TREES)
+                .map(|s| s.to_string())
+                .collect();
             excluder
                 .add(base, &owned, true)
                 .map_err(|e| invalid(format!("exclude: {e}")))?;
@@ -207,9 +227,16 @@ impl Config {
             base: base.to_path_buf(),
             fail_on,
             excluder,
+            history,
             ignore,
             per_path_ignore,
         })
+    }
+
+    /// Whether the file at absolute `path` records history ([`HISTORY_FILES`], whether or not
+    /// the excludes were replaced): it is reported without fixes.
+    pub fn is_history(&self, path: &Path) -> bool {
+        self.history.is_excluded(path, false, true)
     }
 
     /// Whether an absolute `path` is excluded. With `check_parents`, an excluded ancestor
@@ -478,6 +505,45 @@ mod tests {
         .unwrap();
         assert!(!replaced.is_excluded(Path::new("/repo/CHANGELOG.md"), false, false));
         assert!(replaced.is_excluded(Path::new("/repo/generated"), true, false));
+        assert!(replaced.is_history(Path::new("/repo/CHANGELOG.md")));
+    }
+
+    #[test]
+    fn release_notes_in_their_common_spellings_are_history() {
+        let base = Path::new("/repo");
+        let config = Config::defaults(base, &[], base).unwrap();
+        for history in [
+            "CHANGES.md",
+            "changes",
+            "CHANGES-1.2.txt",
+            "docs/1.18-NOTES.md",
+            "release-notes/v1.2.md",
+            "docs/release-notes/2024/v1.2.md",
+            "releases/v1.0.md",
+            "docs/releases/release-1.18/README.md",
+            "CHANGELOG/CHANGELOG-1.27.md",
+            "History.md",
+        ] {
+            let path = base.join(history);
+            assert!(config.is_history(&path), "{history}");
+            assert!(config.is_excluded(&path, false, true), "{history}");
+        }
+        for other in [
+            "charts/web/templates/NOTES.txt",
+            "releases/deploy.yaml",
+            "releases/v1.0/manifests/app.yaml",
+            "pkg/diff/changes.go",
+            "docs/NOTES.md",
+            "vendor/x/app.yaml",
+        ] {
+            assert!(!config.is_history(&base.join(other)), "{other}");
+        }
+        for other in ["charts/web/templates/NOTES.txt", "releases/deploy.yaml"] {
+            assert!(
+                !config.is_excluded(&base.join(other), false, true),
+                "{other}"
+            );
+        }
     }
 
     #[test]

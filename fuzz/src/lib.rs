@@ -148,7 +148,7 @@ pub fn source_file(name: Name, bytes: &[u8]) -> SourceFile {
                 packaged: Some(Packaged {
                     dependency_prefix: Some("dep".into()),
                 }),
-                kustomization: None,
+                ..Origin::default()
             },
         ),
     };

@@ -58,11 +58,15 @@ pub(super) fn unused_suppressions(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for marker in &suppressions.markers {
-        let message = if !marker.unknown_rules.is_empty() {
-            format!(
+        let (message, note) = if !marker.unknown_rules.is_empty() {
+            let message = format!(
                 "`{}` names unknown rules: {}",
                 marker.scope.spelling(),
                 marker.unknown_rules.join(", ")
+            );
+            (
+                message,
+                "no automatic fix: correct the rule list (`regshift explain --list` names every rule), or remove the comment",
             )
         } else if !marker.used {
             let target = match marker.scope {
@@ -70,7 +74,11 @@ pub(super) fn unused_suppressions(
                 suppress::Scope::NextLine => "on the next line",
                 suppress::Scope::File => "in this file",
             };
-            format!("`{}` suppresses nothing {target}", marker.scope.spelling())
+            let message = format!("`{}` suppresses nothing {target}", marker.scope.spelling());
+            (
+                message,
+                "no automatic fix: remove the comment; one that hides nothing now may hide a real finding later",
+            )
         } else {
             continue;
         };
@@ -82,7 +90,7 @@ pub(super) fn unused_suppressions(
             matched,
             context: format!("{} comment", source.carrier.label()),
             message,
-            note: None,
+            note: Some(note.to_string()),
             fix: None,
             location: Default::default(),
             excerpt: Default::default(),

@@ -17,7 +17,7 @@ use crate::detect::{Detection, Detector, RuleFilter};
 use crate::fix::FixLevel;
 use crate::layout::archive::{self, Package};
 use crate::layout::{chart, kustomize};
-use crate::origin::{Origin, Packaged};
+use crate::origin::{History, Origin, Packaged};
 use crate::path::RepoPath;
 use crate::report::{FileReport, FileStatus};
 use crate::settings::Settings;
@@ -142,6 +142,10 @@ impl Engine {
             SourceFile::with_carrier(file.display.clone(), bytes, carrier).with_origin(Origin {
                 packaged: None,
                 kustomization,
+                history: self
+                    .config(file)
+                    .is_history(&file.path)
+                    .then_some(History::Notes),
             });
         let detection = self
             .detector(file)
@@ -199,6 +203,7 @@ impl Engine {
                     dependency_prefix: member.dependency_prefix,
                 }),
                 kustomization: None,
+                history: None,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
             let detection = detector.detect_unlocated(&source, &filter);

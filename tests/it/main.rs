@@ -15,6 +15,7 @@ mod cli;
 mod external_tools;
 mod filesystem;
 mod hooks;
+mod notes;
 mod properties;
 mod readme;
 mod render;

@@ -763,6 +763,11 @@ fn check_spans(doc: &Doc) -> Result<(), TestCaseError> {
             "{finding:?}"
         );
         prop_assert_eq!(&doc.text[range.clone()], finding.matched.as_str());
+        // Every finding without a fix says why (issue 15).
+        prop_assert!(
+            finding.fix.is_some() || finding.note.as_deref().is_some_and(|note| !note.is_empty()),
+            "a finding without a fix and without a note: {finding:?}"
+        );
         if finding.rule == Rule::UnusedSuppression {
             prop_assert!(finding.matched.starts_with("regshift:ignore"));
             continue;

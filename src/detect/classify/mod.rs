@@ -9,9 +9,11 @@
 //!    form that is only reported, a URL, an image, a registry field, a mention) gives its rule,
 //!    message and default fix;
 //! 2. the **refinements** ([`refine`]): an ordered list of named adjustments, each of which
-//!    may withhold or downgrade the fix or add a note (program source, the destination already
-//!    on the line, a name matched against references, a kubelet flag, a template comparison, a packaged chart, kubeadm's
-//!    `--image-repository`, a configured move);
+//!    may withhold or downgrade the fix or add a note (history: a patch or release notes; a
+//!    gcloud command that works only against Google's registries; program source, the
+//!    destination already on the line, a name matched against references, a kubelet flag, a
+//!    template comparison, a packaged chart, kubeadm's `--image-repository`, a configured
+//!    move);
 //! 3. the finding, with its one edit when a fix remains.
 //!
 //! Each named rule and refinement is a small function, testable alone.

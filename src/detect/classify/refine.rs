@@ -8,7 +8,7 @@ use crate::detect::names::matches_references;
 use crate::detect::text::LineSite;
 use crate::detect::yaml::{Place, YamlSite};
 use crate::finding::Applicability;
-use crate::origin::Packaged;
+use crate::origin::{History, Packaged};
 use crate::source::SourceFile;
 
 /// A named refinement of the base verdict.
@@ -24,6 +24,14 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     Refinement {
         name: "form note",
         apply: form_note,
+    },
+    Refinement {
+        name: "history",
+        apply: history,
+    },
+    Refinement {
+        name: "Google-only registry command",
+        apply: google_registry_command,
     },
     Refinement {
         name: "program source",
@@ -65,6 +73,33 @@ fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
     if let Some(note) = form_fix_note(verdict.rule).filter(|_| verdict.is_fixable()) {
         verdict.note.get_or_insert_with(|| note.to_string());
     }
+}
+
+/// History is never rewritten: a patch records a change as it was made, release notes what
+/// was released.
+fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let record = cx
+        .text
+        .in_patch
+        .then_some(History::Patch)
+        .or(cx.source.origin.history);
+    if let Some(record) = record.filter(|_| verdict.is_fixable()) {
+        verdict.withhold(record.note());
+    }
+}
+
+/// `gcloud container images list-tags k8s.gcr.io/pause` works only against Google's
+/// registries: rewritten, it fails. The note names what does the same on the destination.
+fn google_registry_command(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let Some(LineSite::GoogleRegistryCommand { command, verb }) = &cx.text.site else {
+        return;
+    };
+    if !matches!(cx.hit.form, HostForm::Builtin(_)) || !cx.hit.form.is_moved() {
+        return;
+    }
+    let rest = &cx.source.bytes[cx.hit.range.end..cx.hit.reference.end.max(cx.hit.range.end)];
+    let image = format!("{}{}", cx.destination(), String::from_utf8_lossy(rest));
+    verdict.withhold(&verb.note(command, &image));
 }
 
 /// Program source often names the old host on purpose: a safe fix becomes unsafe.
@@ -148,11 +183,12 @@ fn is_cri_dockerd_command(source: &SourceFile, offset: usize) -> bool {
 /// rewritten.
 fn template_comparison(cx: &Hit<'_>, verdict: &mut Verdict) {
     if cx.text.template_comparison && verdict.is_fixable() {
-        verdict.withhold(
-            "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders",
-        );
+        verdict.withhold(TEMPLATE_COMPARISON);
     }
 }
+
+/// Why a host a template compares against gets no fix.
+pub(super) const TEMPLATE_COMPARISON: &str = "no automatic fix: the template compares against (or strips) this host, so rewriting it changes what renders";
 
 /// A packaged chart is never rewritten.
 fn packaged_chart(cx: &Hit<'_>, verdict: &mut Verdict) {

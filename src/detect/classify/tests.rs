@@ -4,9 +4,9 @@ use super::refine::REFINEMENTS;
 use super::verdict::BASE_RULES;
 use super::*;
 use crate::detect::hosts::HostScanner;
-use crate::detect::text::{TextAnalyzer, TextLayout};
+use crate::detect::text::{GcrVerb, LineSite, TextAnalyzer, TextLayout};
 use crate::detect::yaml;
-use crate::origin::{Origin, Packaged};
+use crate::origin::{History, Origin, Packaged};
 use crate::path::RepoPath;
 
 /// Run `check` on the first hit of `text` in a file named `path`, as detection sees it.
@@ -80,6 +80,8 @@ fn the_pipeline_in_order() {
         refinements,
         [
             "form note",
+            "history",
+            "Google-only registry command",
             "program source",
             "destination already on the line",
             "matched names",
@@ -171,6 +173,52 @@ fn url_and_file_paths_name_folders() {
         ),
         None
     );
+}
+
+#[test]
+fn paths_that_commands_take_name_folders() {
+    for (path, text) in [
+        ("a.sh", "cd k8s.gcr.io/images/k8s-staging-dns\n"),
+        ("a.sh", "ls -la k8s.gcr.io/\n"),
+        ("a.sh", "cd -P k8s.gcr.io\n"),
+        ("a.sh", ". k8s.gcr.io/env.sh\n"),
+        ("a.sh", "find k8s.gcr.io -name images.yaml\n"),
+        (
+            "a.sh",
+            "make check && cat k8s.gcr.io/images/k8s-staging-foo/promoter\n",
+        ),
+        ("a.md", "```console\n$ cd k8s.gcr.io/images\n```\n"),
+        ("a.md", "Run `pushd k8s.gcr.io/images` first.\n"),
+        ("Dockerfile", "RUN cp -r k8s.gcr.io/manifests /src\n"),
+        ("ci.yaml", "script:\n  - git add k8s.gcr.io/images\n"),
+    ] {
+        let verdict = with_hit(path, text, &[], base_rule("URL or file path"));
+        assert_eq!(
+            verdict.map(|verdict| verdict.rule),
+            Some(Rule::LegacyMention),
+            "{text}"
+        );
+    }
+    for (path, text) in [
+        ("a.sh", "docker pull k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "cd /src && docker pull k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "docker cp k8s.gcr.io/x:/a /b\n"),
+        ("a.yaml", "image: k8s.gcr.io/pause\n"),
+        (
+            "a.md",
+            "```console\n$ kubectl run p --image=k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        ("a.sh", "echo k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "source = \"k8s.gcr.io/pause:3.9\"\n"),
+        ("Makefile", "cat: k8s.gcr.io/pause:3.9\n"),
+        ("a.sh", "source hack/pull.sh k8s.gcr.io/pause:3.9\n"),
+    ] {
+        assert_eq!(
+            with_hit(path, text, &[], base_rule("URL or file path")),
+            None,
+            "{text}"
+        );
+    }
 }
 
 #[test]
@@ -379,6 +427,111 @@ fn quoted_values_in_code_and_mentions() {
 }
 
 #[test]
+fn patches_are_history() {
+    let note = Some(History::Patch.note().to_string());
+    for (path, text) in [
+        ("fix.patch", "-image: k8s.gcr.io/pause:3.9\n"),
+        ("a.md", "```diff\n-image: k8s.gcr.io/pause:3.9\n```\n"),
+        ("a.md", "~~~ patch\n+image: k8s.gcr.io/pause:3.9\n~~~\n"),
+        (
+            "a.md",
+            "```diff title=\"x\"\n image: k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        ("a.md", "```{.diff}\n image: k8s.gcr.io/pause:3.9\n```\n"),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+        assert_eq!(verdict.note, note, "{text}");
+    }
+    for text in [
+        "```yaml\nimage: k8s.gcr.io/pause:3.9\n```\n",
+        "```difference\nimage: k8s.gcr.io/pause:3.9\n```\n",
+        "```diff\n```\nimage: k8s.gcr.io/pause:3.9\n",
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit("a.md", text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
+}
+
+#[test]
+fn release_notes_are_history() {
+    let source = SourceFile::new(
+        RepoPath::new("docs/1.18-NOTES.md"),
+        b"- The pause image is k8s.gcr.io/pause:3.2\n".to_vec(),
+    )
+    .with_origin(Origin {
+        history: Some(History::Notes),
+        ..Origin::default()
+    });
+    let mut verdict = safe(Rule::LegacyHost);
+    with_source(source, &[], |cx| refinement("history")(cx, &mut verdict));
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert_eq!(verdict.note, Some(History::Notes.note().to_string()));
+}
+
+#[test]
+fn google_only_registry_commands_name_the_equivalent() {
+    for (text, verb, equivalent) in [
+        (
+            "gcloud container images list-tags k8s.gcr.io/pause --limit=5\n",
+            GcrVerb::ListTags,
+            "crane ls registry.k8s.io/pause`",
+        ),
+        (
+            "gcloud artifacts docker tags list us-central1-docker.pkg.dev/k8s-artifacts-prod/images/pause\n",
+            GcrVerb::ListTags,
+            "crane ls registry.k8s.io/pause`",
+        ),
+        (
+            "gcloud container images list --repository=k8s.gcr.io\n",
+            GcrVerb::ListImages,
+            "crane ls registry.k8s.io/<image>`",
+        ),
+        (
+            "gcloud beta container images describe k8s.gcr.io/pause:3.9 --format=json\n",
+            GcrVerb::Describe,
+            "crane manifest registry.k8s.io/pause:3.9`",
+        ),
+        (
+            "gcloud container images add-tag gcr.io/google-containers/pause:3.1 gcr.io/x/pause:3.1\n",
+            GcrVerb::Write,
+            "image promoter",
+        ),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        let site = with_hit("a.sh", text, &[], |cx| {
+            refinement("Google-only registry command")(cx, &mut verdict);
+            cx.text.site.clone()
+        });
+        assert!(
+            matches!(site, Some(LineSite::GoogleRegistryCommand { verb: found, .. }) if found == verb),
+            "{text}: {site:?}"
+        );
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+        let note = verdict.note.unwrap();
+        assert!(note.contains(equivalent), "{text}: {note}");
+    }
+    // Other gcloud commands, and images pulled on a later command of the line, keep their fix.
+    for text in [
+        "gcloud auth configure-docker && docker pull k8s.gcr.io/pause:3.9\n",
+        "gcloud container images list-tags gcr.io/x/y | docker pull k8s.gcr.io/pause:3.9\n",
+        "gcloud container clusters create c --image=k8s.gcr.io/pause:3.9\n",
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit("a.sh", text, &[], |cx| {
+            refinement("Google-only registry command")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
+}
+
+#[test]
 fn program_source_makes_safe_fixes_unsafe() {
     let mut verdict = safe(Rule::LegacyHost);
     with_hit("a.go", "x := \"k8s.gcr.io/pause:3.9\"\n", &[], |cx| {
@@ -434,6 +587,19 @@ fn template_comparisons_withhold_the_fix() {
         |cx| refinement("template comparison")(cx, &mut verdict),
     );
     assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    // The bare host a template compares with gets no fix from the base rule, and says why.
+    let verdict = with_hit(
+        "chart/templates/x.tpl",
+        "{{ if eq .Values.registry \"k8s.gcr.io\" }}\n",
+        &[],
+        base_rule("template comparison"),
+    )
+    .unwrap();
+    assert_eq!(verdict.applicability, Applicability::DisplayOnly);
+    assert_eq!(
+        verdict.note.as_deref(),
+        Some(super::refine::TEMPLATE_COMPARISON)
+    );
 }
 
 #[test]
@@ -447,6 +613,7 @@ fn packaged_charts_are_never_rewritten() {
             dependency_prefix: Some("dep".into()),
         }),
         kustomization: None,
+        history: None,
     });
     let mut verdict = safe(Rule::LegacyHost);
     with_source(source, &[], |cx| {

@@ -10,6 +10,7 @@ use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::detect::names::holds_registry;
 use crate::detect::yaml::ImageKey;
+use crate::detect::text::LineSite;
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 
@@ -153,8 +154,13 @@ fn mirror_key(cx: &Hit<'_>) -> Option<Verdict> {
     Some(Verdict::none(Rule::MirrorKey, message).with_note(note))
 }
 
+/// The host as a segment of a URL path or a file path (`…/tree/main/k8s.gcr.io`,
+/// `k8s.gcr.io/images/k8s-staging-dns/images.yaml`), or at the start of a path that a command
+/// takes (`cd k8s.gcr.io/images`, `ls k8s.gcr.io/`), names a folder.
 fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
-    (cx.hit.position == Position::PathSegment).then(|| {
+    let path_argument = cx.hit.position == Position::Registry
+        && matches!(cx.text.site, Some(LineSite::PathCommand { .. }));
+    (cx.hit.position == Position::PathSegment || path_argument).then(|| {
         Verdict::none(
             Rule::LegacyMention,
             format!(
@@ -234,6 +240,7 @@ fn template_comparison(cx: &Hit<'_>) -> Option<Verdict> {
             cx.hit.form.rule(),
             format!("the template compares with {}", cx.describe()),
         )
+        .with_note(super::refine::TEMPLATE_COMPARISON)
     })
 }
 

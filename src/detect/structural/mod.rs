@@ -67,6 +67,9 @@ impl Detector {
                 if let Some(packaged) = &source.origin.packaged {
                     finding.fix = None;
                     finding.note = Some(packaged_note(packaged, source, None));
+                } else if let Some(history) = source.origin.history {
+                    finding.fix = None;
+                    finding.note = Some(history.note().to_string());
                 }
                 findings.push(finding);
             }
@@ -139,7 +142,7 @@ impl Detector {
                         "kustomize images[].name keeps the name the base uses ({}); newName redirects it",
                         finding.matched
                     );
-                    finding.note = None;
+                    finding.note = Some("no fix needed: kustomize matches images[].name against the name the base outside this tree uses, so it stays, and newName already redirects it".into());
                 }
                 kustomize::NameFix::SwapWithBase => {}
             }

@@ -27,7 +27,7 @@ pub(super) fn site_in_prose(
 }
 
 /// Whether `offset` lies in one of `code_blocks` (sorted, disjoint).
-fn in_code_block(code_blocks: &[Range<usize>], offset: usize) -> bool {
+pub(super) fn in_code_block(code_blocks: &[Range<usize>], offset: usize) -> bool {
     code_blocks
         .binary_search_by(|block| {
             if block.end <= offset {
@@ -41,10 +41,34 @@ fn in_code_block(code_blocks: &[Range<usize>], offset: usize) -> bool {
         .is_ok()
 }
 
-/// Byte ranges of fenced code blocks (``` or ~~~), fence lines included.
-pub(super) fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
-    let mut blocks = Vec::new();
-    let mut open: Option<(usize, u8, usize)> = None;
+/// The fenced code blocks of a Markdown file.
+#[derive(Debug, Default)]
+pub(super) struct FencedBlocks {
+    /// Byte ranges of every fenced block (``` or ~~~), fence lines included.
+    pub all: Vec<Range<usize>>,
+    /// Those whose info string says the block is a patch (`diff`, `patch`): history.
+    pub patches: Vec<Range<usize>>,
+}
+
+/// The language an info string names is a patch: ```` ```diff ````, ```` ~~~patch ````,
+/// ```` ```diff title="fix.diff" ````, ```` ```{.diff} ````.
+fn is_patch_info(info: &[u8]) -> bool {
+    let info = info.trim_ascii();
+    let info = info.strip_prefix(b"{").unwrap_or(info);
+    let info = info.strip_prefix(b".").unwrap_or(info);
+    let language = info
+        .split(|byte| byte.is_ascii_whitespace() || matches!(byte, b',' | b'{' | b'}' | b'='))
+        .next()
+        .unwrap_or_default();
+    ["diff", "patch", "udiff"]
+        .iter()
+        .any(|name| language.eq_ignore_ascii_case(name.as_bytes()))
+}
+
+/// The fenced code blocks (``` or ~~~), fence lines included, and which of them are patches.
+pub(super) fn fenced_code_blocks(source: &SourceFile) -> FencedBlocks {
+    let mut blocks = FencedBlocks::default();
+    let mut open: Option<(usize, u8, usize, bool)> = None;
     let mut next = Some(source.line_range(0));
     while let Some(range) = next {
         next = source.next_line(&range);
@@ -62,22 +86,34 @@ pub(super) fn fenced_code_blocks(source: &SourceFile) -> Vec<Range<usize>> {
             continue;
         }
         match open {
-            None => open = Some((range.start, fence_char, fence_len)),
-            Some((start, open_char, open_len))
+            None => {
+                let patch = is_patch_info(&trimmed[fence_len..]);
+                open = Some((range.start, fence_char, fence_len, patch));
+            }
+            Some((start, open_char, open_len, patch))
                 if open_char == fence_char
                     && fence_len >= open_len
                     && trimmed[fence_len..].trim_ascii().is_empty() =>
             {
-                blocks.push(start..range.end);
+                blocks.push(start..range.end, patch);
                 open = None;
             }
             Some(_) => {}
         }
     }
-    if let Some((start, ..)) = open {
-        blocks.push(start..source.bytes.len());
+    if let Some((start, _, _, patch)) = open {
+        blocks.push(start..source.bytes.len(), patch);
     }
     blocks
+}
+
+impl FencedBlocks {
+    fn push(&mut self, range: Range<usize>, patch: bool) {
+        if patch {
+            self.patches.push(range.clone());
+        }
+        self.all.push(range);
+    }
 }
 
 /// In a Markdown table row whose cell holds just the hit's reference (or its bare host, with

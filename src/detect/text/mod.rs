@@ -6,9 +6,12 @@
 //! These are heuristics on the line around the hit. They classify hits; they never create or
 //! drop one. The YAML layer refines them with real structure where it can.
 
+mod gcloud;
 mod markdown;
 mod mirror;
 mod template;
+
+pub use gcloud::GcrVerb;
 
 use std::fmt;
 use std::ops::Range;
@@ -58,6 +61,17 @@ pub enum LineSite {
     Assignment {
         name: String,
     },
+    /// A gcloud command that works only against Google's registries (`gcloud container
+    /// images list-tags`), as written, and what it does.
+    GoogleRegistryCommand {
+        command: String,
+        verb: GcrVerb,
+    },
+    /// A command whose arguments are file paths (`cd`, `ls`, `cat`, `cp`…): the host at the
+    /// start of one is a folder.
+    PathCommand {
+        command: String,
+    },
     /// A container tool's command (`docker pull`, `crictl pull`, `kubectl set`).
     Command {
         tool: String,
@@ -100,6 +114,8 @@ impl fmt::Display for LineSite {
             LineSite::Arg { name } => write!(f, "ARG {name}"),
             LineSite::RuntimeKey { key: name } | LineSite::Assignment { name } => f.write_str(name),
             LineSite::Command { tool, verb } => write!(f, "{tool} {verb}"),
+            LineSite::GoogleRegistryCommand { command, .. } => f.write_str(command),
+            LineSite::PathCommand { command } => f.write_str(command),
             LineSite::CodeBlock => f.write_str("code block"),
             LineSite::InlineCode => f.write_str("inline code"),
             LineSite::Comment => f.write_str("comment"),
@@ -116,6 +132,9 @@ const IMAGE_REPOSITORY_FLAG: &str = "--image-repository";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextSite {
     pub in_comment: bool,
+    /// In a patch (a `*.diff` or `*.patch` file, a fenced `diff` or `patch` block in
+    /// Markdown): a record of a change, which is history.
+    pub in_patch: bool,
     /// What carries the hit on its line, when a pattern or the Markdown layout says.
     pub site: Option<LineSite>,
     /// The bare host is the value of a registry-holding field or flag (`REGISTRY=k8s.gcr.io`,
@@ -170,6 +189,46 @@ struct LinePattern {
 /// The line carriers, tried in order: the first pattern that matches the line before the hit
 /// decides its site. (Markdown table rows are recognised before any of these.)
 const LINE_PATTERNS: &[LinePattern] = &[
+    LinePattern {
+        carriers: &[],
+        regex: gcloud::PATTERN,
+        site: |captures| match gcloud::command(captures) {
+            Some((command, verb)) => LineSite::GoogleRegistryCommand { command, verb },
+            None => LineSite::Command {
+                tool: "gcloud".into(),
+                verb: lossy(&captures[2]),
+            },
+        },
+        registry_field: RegistryField::WhenValueEnds,
+    },
+    LinePattern {
+        // Where scripts are written; in program source `source = "k8s.gcr.io"` is a value.
+        carriers: &[
+            Carrier::Shell,
+            Carrier::Makefile,
+            Carrier::Dockerfile,
+            Carrier::Markdown,
+            Carrier::Yaml,
+            Carrier::GoTemplate,
+            Carrier::Text,
+        ],
+        // A command that takes file paths, where a command starts (a line, a prompt, a list
+        // item, after `;`, `&&`, `|`, `(`, a backtick, `RUN`, `sudo`…), and the hit at the
+        // start of one of its arguments (`cd k8s.gcr.io/images/k8s-staging-dns`); `cd`,
+        // `pushd`, `source` and `.` take one path, before the arguments of what they run.
+        regex: r#"(?:^\s*(?:-\s+)?(?:[$#%>]\s+)?|[;&|({`:]\s*|\$\(\s*|\bRUN\s+|\b(?:sudo|then|do|else|time)\s+)(?:(cd|pushd|source|\.)(?:\s+-\S+)*|(ls|cat|cp|mv|rm|mkdir|rmdir|find|tree|less|more|head|tail|stat|touch|du|chmod|chown|git\s+(?:add|rm|mv|diff|log))(?:\s+[^\s|;&`=:][^\s|;&`]*)*?)\s+["']?$"#,
+        site: |captures| LineSite::PathCommand {
+            command: captures
+                .get(1)
+                .or_else(|| captures.get(2))
+                .map(|command| lossy(command.as_bytes()))
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        registry_field: RegistryField::Never,
+    },
     LinePattern {
         carriers: &[],
         regex: r#"--pod-infra-container-image(?:=|\s+)["']?$"#,
@@ -264,7 +323,7 @@ impl Default for TextAnalyzer {
 /// blocks and TOML table headers.
 #[derive(Debug, Default)]
 pub struct TextLayout {
-    code_blocks: Vec<Range<usize>>,
+    code_blocks: markdown::FencedBlocks,
     /// See [`mirror::table_headers`].
     headers: Vec<usize>,
 }
@@ -274,7 +333,7 @@ impl TextLayout {
         let code_blocks = if source.carrier == Carrier::Markdown {
             markdown::fenced_code_blocks(source)
         } else {
-            Vec::new()
+            markdown::FencedBlocks::default()
         };
         TextLayout {
             code_blocks,
@@ -319,13 +378,15 @@ impl TextAnalyzer {
             && is_whole_value(bytes, hit, line.end);
         if site.site.is_none() && source.carrier == Carrier::Markdown {
             site.site = Some(markdown::site_in_prose(
-                &layout.code_blocks,
+                &layout.code_blocks.all,
                 hit.range.start,
                 line_bytes,
                 line.start,
                 comment,
             ));
         }
+        site.in_patch = source.carrier == Carrier::Patch
+            || markdown::in_code_block(&layout.code_blocks.patches, hit.range.start);
         let mirror_table =
             mirror::mirror_table(&self.mirror_header, source, layout, hit.range.start);
         site.mirror_names_new_host = mirror_table.as_ref().is_some_and(|(header, table)| {
