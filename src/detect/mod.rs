@@ -205,15 +205,17 @@ impl Detector {
         occurrences: Occurrences,
     ) -> (Option<Scanned>, Occurrences) {
         let mut split_registry = false;
+        let moves = self.scanner.moves();
         let Scan {
             hits,
             marked,
+            names,
             occurrences,
         } = self
             .scanner
             .scan_occurrences(&source.bytes, occurrences, |token| {
-                split_registry =
-                    split_registry || structural::split::may_be_registry(&source.bytes, token);
+                split_registry = split_registry
+                    || structural::split::may_be_registry(&source.bytes, token, moves);
             });
         // The marker was seen in some case; only then look for it as written.
         let suppressions = if marked {
@@ -224,9 +226,10 @@ impl Detector {
         // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
         // see; only the parser decodes them.
         let may_hide_escapes = source.parses_as_yaml() && source.has_backslash();
-        // The host scan saw a host that may be a split pair's registry; only then search the
-        // file for the names a split repository starts with.
-        let split = split_registry && structural::may_split(source);
+        // The host scan saw a host that may be a split pair's registry (or a move's name
+        // needle: a name without its host); only then search the file for the names a split
+        // repository starts with.
+        let split = (split_registry || names) && structural::may_split(source, moves);
         if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
             return (None, occurrences);
         }

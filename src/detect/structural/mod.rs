@@ -5,6 +5,7 @@
 
 pub mod kubeadm;
 pub mod kustomize;
+pub mod moved;
 pub mod split;
 
 use std::ops::Range;
@@ -13,6 +14,7 @@ use memchr::memmem;
 
 use super::Detector;
 use super::classify::packaged_note;
+use super::hosts::Move;
 use super::yaml;
 use crate::finding::{Finding, Fix};
 use crate::rules::Rule;
@@ -44,9 +46,11 @@ impl Detector {
             .iter()
             .map(|finding| finding.range.clone())
             .collect();
+        let moves = self.scanner.moves();
         if split {
-            // A split pair holds no hit: its documents are those that name a legacy project.
-            for needle in split::needles() {
+            // A split pair holds no hit: its documents are those that name a legacy project
+            // (or a moved path, or a name without its host).
+            for needle in split_needles(moves) {
                 spans.extend(
                     memmem::find_iter(&source.bytes, needle.as_bytes())
                         .map(|at| at..at + needle.len()),
@@ -56,7 +60,7 @@ impl Detector {
         let documents = yaml::documents_holding(text, &spans);
         if split {
             for mut finding in
-                split::split_references(text, &documents, source.carrier.dialect().label)
+                split::split_references(text, &documents, source.carrier.dialect().label, moves)
             {
                 if findings
                     .iter()
@@ -149,9 +153,18 @@ impl Detector {
 
 /// Whether a YAML file may hold an image reference split across keys (`split.rs`), once the
 /// host scan saw a host that may be its registry: the repository names as written.
-pub(super) fn may_split(source: &SourceFile) -> bool {
+pub(super) fn may_split(source: &SourceFile, moves: &[Move]) -> bool {
     source.parses_as_yaml()
-        && split::needles()
+        && split_needles(moves)
             .iter()
             .any(|needle| memmem::find(&source.bytes, needle.as_bytes()).is_some())
+}
+
+/// The names a split repository (or a name without its host) starts with, as written.
+fn split_needles(moves: &[Move]) -> Vec<String> {
+    split::needles()
+        .into_iter()
+        .map(str::to_string)
+        .chain(moves.iter().flat_map(Move::name_needles))
+        .collect()
 }
