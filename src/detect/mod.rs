@@ -181,8 +181,21 @@ impl Detector {
             hits,
             mut suppressions,
             split,
+            dockerfile_names,
         } = scanned;
         let mut findings = self.classify_hits(source, &hits, split, &mut detection);
+        if dockerfile_names && let Ok(text) = std::str::from_utf8(&source.bytes) {
+            let label = source.carrier.label();
+            let moves = self.scanner.moves();
+            for finding in structural::moved::dockerfile_findings(text, label, moves) {
+                if !findings
+                    .iter()
+                    .any(|other| other.range.start == finding.range.start)
+                {
+                    findings.push(finding);
+                }
+            }
+        }
         findings.retain(|finding| filter.allows(finding.rule));
         let before = findings.len();
         findings.retain(|finding| {
@@ -230,13 +243,21 @@ impl Detector {
         // needle: a name without its host); only then search the file for the names a split
         // repository starts with.
         let split = (split_registry || names) && structural::may_split(source, moves);
-        if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
+        // A Dockerfile's `FROM` may name a moved image without its host.
+        let dockerfile_names = names && source.carrier == crate::carrier::Carrier::Dockerfile;
+        if hits.is_empty()
+            && suppressions.markers.is_empty()
+            && !may_hide_escapes
+            && !split
+            && !dockerfile_names
+        {
             return (None, occurrences);
         }
         let scanned = Scanned {
             hits,
             suppressions,
             split,
+            dockerfile_names,
         };
         (Some(scanned), occurrences)
     }
@@ -296,6 +317,8 @@ struct Scanned {
     suppressions: Suppressions,
     /// The file may hold an image reference split across keys.
     split: bool,
+    /// The file is a Dockerfile that may name a moved image without its host.
+    dockerfile_names: bool,
 }
 
 #[cfg(test)]

@@ -113,12 +113,13 @@ impl Move {
     /// What a file must hold (as written) for a name of this move to stand without its host:
     /// a split pair's repository or a Docker Hub name (`structural/moved.rs`). A namespace
     /// gives `bitnami/`; Docker Hub's official images and all of Docker Hub, whose names
-    /// may be one word (`redis`), give the key that holds them, `image`. A whole registry
+    /// may be one word (`redis`), give the words that hold them, `image` and `from`. A whole
+    /// registry
     /// other than Docker Hub gives none: its names always spell its host.
     pub fn name_needles(&self) -> Vec<String> {
         match self.path.first() {
             Some(first) if !self.moves_official_images() => vec![format!("{first}/")],
-            _ if self.is_docker_hub() => vec!["image".to_string()],
+            _ if self.is_docker_hub() => vec!["image".to_string(), "from".to_string()],
             _ => Vec::new(),
         }
     }

@@ -198,7 +198,21 @@ pub fn bare_name_finding(
     moves: &[Move],
 ) -> Option<Finding> {
     let name = value.as_str()?.trim();
-    let first = name.split('/').next()?;
+    let raw = value.range();
+    let start = raw.start + text.get(raw.clone())?.find(name)?;
+    name_finding(text, start, name, format!("{label}: {key_path}"), moves)
+}
+
+/// The finding for the name `name` at `start` of `text`, if a move of Docker Hub moves it.
+fn name_finding(
+    text: &str,
+    start: usize,
+    name: &str,
+    context: String,
+    moves: &[Move],
+) -> Option<Finding> {
+    // The first component, without the tag of a one-component name (`redis:7`).
+    let first = ImageRef::parse(name).name.split('/').next()?;
     if is_registry_component(first) {
         return None;
     }
@@ -207,8 +221,6 @@ pub fn bare_name_finding(
         prefix_len,
         replacement,
     } = name_move(None, name, moves)?;
-    let raw = value.range();
-    let start = raw.start + text.get(raw.clone())?.find(name)?;
     let form = HostForm::Move(index);
     let applicability = form_applicability(form, moves);
     let moved = &moves[index];
@@ -217,7 +229,7 @@ pub fn bare_name_finding(
     Some(Finding {
         rule: form.rule(),
         reference: name.to_string(),
-        context: format!("{label}: {key_path}"),
+        context,
         message: format!(
             "image {name} is pulled from {} (a Docker Hub name without a host)",
             describe(form, &moved.from(), moves)
@@ -234,6 +246,46 @@ pub fn bare_name_finding(
         excerpt: Default::default(),
         fix_excerpt: None,
     })
+}
+
+/// Docker Hub names without a host in a Dockerfile's `FROM` lines (`FROM bitnami/redis:7 AS
+/// base`): flags (`--platform=…`) are skipped; a stage named by an earlier `AS`, `scratch`
+/// and names built from variables are not images to move.
+pub fn dockerfile_findings(text: &str, label: &str, moves: &[Move]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut stages: Vec<String> = vec!["scratch".into()];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        let mut words = line.split_ascii_whitespace();
+        if !words
+            .next()
+            .is_some_and(|word| word.eq_ignore_ascii_case("FROM"))
+        {
+            continue;
+        }
+        let Some(name) = words.find(|word| !word.starts_with("--")) else {
+            continue;
+        };
+        let is_stage = stages.iter().any(|stage| stage.eq_ignore_ascii_case(name));
+        if let (Some(keyword), Some(stage)) = (words.next(), words.next())
+            && keyword.eq_ignore_ascii_case("AS")
+        {
+            stages.push(stage.to_string());
+        }
+        if is_stage || name.contains('$') {
+            continue;
+        }
+        // The name is a word of the line: its first occurrence after `FROM` (and its flags).
+        let keyword_end = line.len() - line.trim_start().len() + "FROM".len();
+        let Some(at) = line[keyword_end..].find(name).map(|at| keyword_end + at) else {
+            continue;
+        };
+        let context = format!("{label}: FROM");
+        findings.extend(name_finding(text, line_start + at, name, context, moves));
+    }
+    findings
 }
 
 /// Whether a mapping's key, or the mapping, says a `repository` in it names an image: an
@@ -307,6 +359,31 @@ mod tests {
         assert_eq!(
             moved(None, "bitnami/redis", &all).as_deref(),
             Some("mirror.example.com/bitnami/redis")
+        );
+    }
+
+    #[test]
+    fn dockerfile_names_without_a_host() {
+        let moves = hub(&["library"], "mirror.example.com/hub");
+        let text = "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nFROM build AS test\nfrom scratch\nFROM ${BASE}\nFROM redis:7\nFROM quay.io/x/redis\n";
+        let findings = dockerfile_findings(text, "Dockerfile", &moves);
+        let fixed: Vec<String> = findings
+            .iter()
+            .map(|finding| {
+                let edit = &finding.fix.as_ref().unwrap().edits()[0];
+                format!(
+                    "{}{}",
+                    edit.replacement,
+                    &finding.reference[edit.range.len()..]
+                )
+            })
+            .collect();
+        assert_eq!(
+            fixed,
+            [
+                "mirror.example.com/hub/golang:1.22",
+                "mirror.example.com/hub/redis:7"
+            ]
         );
     }
 
