@@ -118,9 +118,13 @@ impl Walk<'_> {
                 if let Some(finding) = self.pair(node, key, path) {
                     findings.push(finding);
                 }
+                // `image` beside `registry` is a split pair's repository (`pair`), on that
+                // registry: never a name without a host.
+                let split = node.get("registry").is_some();
                 for (name, value) in entries {
                     path.push(name.as_str().unwrap_or("?").to_string());
                     if !self.moves.is_empty()
+                        && !split
                         && moved::is_image_value(path, self.label == "kustomization")
                         && let Some(finding) = moved::bare_name_finding(
                             self.text,
@@ -365,6 +369,42 @@ mod tests {
         ] {
             assert!(!at(text, host), "{text}");
         }
+    }
+
+    #[test]
+    fn moved_pairs_and_names_without_a_host() {
+        let moves = [Move {
+            host: "docker.io".into(),
+            path: vec!["bitnami".into()],
+            to: "ghcr.io/acme/bitnami".into(),
+            safe: true,
+        }];
+        let fixed = |text: &str| {
+            let findings = split_references(text, &documents(text), "values", &moves);
+            String::from_utf8(
+                apply_fixes(text.as_bytes(), &findings, FixLevel::SafeOnly)
+                    .unwrap()
+                    .output,
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            fixed(
+                "a:\n  registry: docker.io\n  image: bitnami/kubectl:1\nb:\n  registry: quay.io\n  image: bitnami/kubectl:1\nc:\n  image: bitnami/kubectl:1\nd: {repository: bitnami/redis, tag: \"7\"}\ne: {repository: bitnami/redis}\n"
+            ),
+            "a:\n  registry: ghcr.io\n  image: acme/bitnami/kubectl:1\nb:\n  registry: quay.io\n  image: bitnami/kubectl:1\nc:\n  image: ghcr.io/acme/bitnami/kubectl:1\nd: {repository: ghcr.io/acme/bitnami/redis, tag: \"7\"}\ne: {repository: bitnami/redis}\n"
+        );
+        let global = "global:\n  imageRegistry: docker.io\nimage:\n  registry: docker.io\n  repository: bitnami/redis\n";
+        let findings = split_references(global, &documents(global), "values", &moves);
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].fix.is_none());
+        assert!(
+            findings[0]
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("global.imageRegistry")
+        );
     }
 
     #[test]
