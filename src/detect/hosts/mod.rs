@@ -98,8 +98,13 @@ impl Move {
                 .all(|(moved, component)| component.eq_ignore_ascii_case(moved))
     }
 
-    /// `to` as a registry host and the path under it (empty for a whole registry).
-    pub fn destination_parts(&self) -> (&str, &str) {
+    /// What a split pair's `registry` and the start of its `repository` become: `to` as a
+    /// registry host and the path under it, or, for a whole-registry move (whose registry
+    /// value alone is a hit, swapped whole), all of `to` and no path.
+    pub fn registry_and_path(&self) -> (&str, &str) {
+        if self.path.is_empty() {
+            return (&self.to, "");
+        }
         self.to.split_once('/').unwrap_or((&self.to, ""))
     }
 
@@ -463,7 +468,7 @@ fn classify_move(
 
 /// `docker.io/redis`: one path segment after the host at `at`, and no other (an official
 /// image, whose `library/` Docker Hub implies).
-fn official_image_follows(bytes: &[u8], at: usize) -> bool {
+pub fn official_image_follows(bytes: &[u8], at: usize) -> bool {
     path_segment_after(bytes, at).is_some_and(|segment| {
         slash_len(bytes, segment.end) == 0
             && !matches!(bytes.get(segment.end), Some(b'$' | b'{' | b'('))

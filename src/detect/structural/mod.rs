@@ -62,15 +62,29 @@ impl Detector {
             for mut finding in
                 split::split_references(text, &documents, source.carrier.dialect().label, moves)
             {
-                if findings
-                    .iter()
-                    .any(|other| other.range.start == finding.range.start)
-                {
-                    continue;
-                }
                 if let Some(packaged) = &source.origin.packaged {
                     finding.fix = None;
                     finding.note = Some(packaged_note(packaged, source, None));
+                }
+                // A moved pair is more exact than the swap of its registry value alone (all
+                // of Docker Hub before an official image): it takes that finding's place.
+                if let Some(other) = findings
+                    .iter_mut()
+                    .find(|other| other.range.start == finding.range.start)
+                {
+                    // Only where the swap was fixed as the form says: a refinement that
+                    // withheld or downgraded it stands.
+                    let same_class = |fix: &Option<Fix>| fix.as_ref().map(|fix| fix.applicability);
+                    if other.rule == Rule::RegistryMove
+                        && finding.rule == Rule::RegistryMove
+                        && other.range == finding.range
+                        && other.fix.is_some()
+                        && (finding.fix.is_none()
+                            || same_class(&finding.fix) == same_class(&other.fix))
+                    {
+                        *other = finding;
+                    }
+                    continue;
                 }
                 findings.push(finding);
             }

@@ -26,7 +26,8 @@ pub struct NameMove {
 
 /// How `name` moves when it stands on `registry` (a host, the `registry` of a split pair),
 /// or, with `None`, when it has no host and so is on Docker Hub. With a host, only moves
-/// with a path count: a whole-registry move rewrites the `registry` value itself.
+/// with a path count: a whole-registry move rewrites the `registry` value itself (but for
+/// Docker Hub's official images, which need `library/` in the repository).
 ///
 /// The replacement writes what the name's normalised form implies: `redis` under a move of
 /// all of Docker Hub becomes `<to>/library/redis`.
@@ -36,9 +37,16 @@ pub fn name_move(registry: Option<&str>, name: &str, moves: &[Move]) -> Option<N
         let (normalized, implicit) = match registry {
             None if moved.is_docker_hub() => docker_hub_path(path_name)?,
             None => return None,
-            Some(host) if !moved.host_matches(host.as_bytes()) || moved.path.is_empty() => {
-                return None;
+            Some(host) if !moved.host_matches(host.as_bytes()) => return None,
+            // All of Docker Hub: the registry value is a host hit of its own, rewritten alone,
+            // except before an official image, whose `library/` only Docker Hub implies.
+            Some(_) if moved.is_docker_hub() && moved.path.is_empty() => {
+                match docker_hub_path(path_name)? {
+                    official @ (_, true) => official,
+                    _ => return None,
+                }
             }
+            Some(_) if moved.path.is_empty() => return None,
             Some(_) if moved.is_docker_hub() => docker_hub_path(path_name)?,
             Some(_) => (path_name.split('/').collect(), false),
         };
@@ -54,7 +62,7 @@ pub fn name_move(registry: Option<&str>, name: &str, moves: &[Move]) -> Option<N
             .sum();
         let target = match registry {
             None => moved.to.as_str(),
-            Some(_) => moved.destination_parts().1,
+            Some(_) => moved.registry_and_path().1,
         };
         let implied = &normalized[moved.path.len()..offset + covered];
         let parts: Vec<&str> = std::iter::once(target)
@@ -108,7 +116,7 @@ pub fn pair_finding(site: &PairSite<'_>, moves: &[Move]) -> Option<Finding> {
     let mut edits = Vec::new();
     let range = match &site.registry {
         Some((value, range)) => {
-            let (host, _) = moved.destination_parts();
+            let (host, _) = moved.registry_and_path();
             if *value != host {
                 edits.push(edit(site.text, range.clone(), host));
             }
@@ -127,12 +135,12 @@ pub fn pair_finding(site: &PairSite<'_>, moves: &[Move]) -> Option<Finding> {
         Some((value, _)) => (
             format!(
                 "image is pulled from {} (registry and repository are split)",
-                describe(form, &format!("{value}/{}", moved.path.join("/")), moves)
+                describe(form, &registry_and_path(value, moved), moves)
             ),
             format!(
                 "the fix rewrites both keys: `{}` becomes {} and `{}` becomes {new_repository}",
                 site.registry_path,
-                moved.destination_parts().0,
+                moved.registry_and_path().0,
                 site.repository_path
             ),
         ),
@@ -151,7 +159,7 @@ pub fn pair_finding(site: &PairSite<'_>, moves: &[Move]) -> Option<Finding> {
     if let Some(global) = site.global_registry {
         applicability = Applicability::DisplayOnly;
         note = format!(
-            "no automatic fix: global.imageRegistry ({global}) overrides this registry in charts that follow the common image helper, so rewriting the pair would not change what renders; move global.imageRegistry by hand (or empty it), then run the fix"
+            "no automatic fix: global.imageRegistry ({global}) overrides this registry in charts that follow the common image helper, so rewriting this pair alone would not change what renders; empty global.imageRegistry and run the fix again, or set it and this repository by hand"
         );
     }
     let matched = site.text[range.clone()].to_string();
@@ -173,6 +181,14 @@ pub fn pair_finding(site: &PairSite<'_>, moves: &[Move]) -> Option<Finding> {
         excerpt: Default::default(),
         fix_excerpt: None,
     })
+}
+
+/// `docker.io/bitnami`: the registry as written and the move's path.
+fn registry_and_path(registry: &str, moved: &Move) -> String {
+    std::iter::once(registry)
+        .chain(moved.path.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn edit(text: &str, range: std::ops::Range<usize>, replacement: &str) -> Edit {
