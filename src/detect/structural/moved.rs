@@ -6,7 +6,8 @@
 //!
 //! A name without a host is an image only where the value is one: an `image` key's whole
 //! value, a `repository` beside a `tag`, `digest` or `registry` key (or under an `image` key),
-//! a kustomize `images[].name` or `newName`. Anything else (`github.com/bitnami/charts`, a
+//! a kustomize `images[].name` or `newName`, an `image` in Chart.yaml's
+//! `artifacthub.io/images`, a Dockerfile `FROM`. Anything else (`github.com/bitnami/charts`, a
 //! file path, prose) is never read as a name.
 
 use crate::detect::classify::{describe, form_applicability};
@@ -264,6 +265,41 @@ fn name_finding(
     })
 }
 
+/// Names without a host in Chart.yaml's `artifacthub.io/images` (YAML in a literal block,
+/// `- image: bitnami/redis:7` on each entry's line): a literal block's lines are its text
+/// as written, so each value's bytes stand in the file as they read.
+pub fn annotation_findings(text: &str, block: &Node, label: &str, moves: &[Move]) -> Vec<Finding> {
+    if !block.is_literal_block() {
+        return Vec::new();
+    }
+    let raw = block.range();
+    let Some(raw_text) = text.get(raw.clone()) else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    let mut offset = raw.start;
+    for line in raw_text.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        let entry = line.trim_start().trim_start_matches('-').trim_start();
+        let Some(value) = entry.strip_prefix("image:") else {
+            continue;
+        };
+        let name = value.trim().trim_matches(['"', '\'']);
+        let value_at = line.len() - value.len();
+        let Some(at) = line[value_at..]
+            .find(name)
+            .filter(|_| !name.is_empty())
+            .map(|at| value_at + at)
+        else {
+            continue;
+        };
+        let context = format!("{label}: annotations[\"artifacthub.io/images\"] image");
+        findings.extend(name_finding(text, line_start + at, name, context, moves));
+    }
+    findings
+}
+
 /// Docker Hub names without a host in a Dockerfile's `FROM` lines (`FROM bitnami/redis:7 AS
 /// base`): flags (`--platform=…`) are skipped; a stage named by an earlier `AS`, `scratch`
 /// and names built from variables are not images to move.
@@ -375,6 +411,27 @@ mod tests {
         assert_eq!(
             moved(None, "bitnami/redis", &all).as_deref(),
             Some("mirror.example.com/bitnami/redis")
+        );
+    }
+
+    #[test]
+    fn annotations_and_unsafe_moves() {
+        use crate::detect::yaml::documents;
+        let mut moves = hub(&["bitnami"], "registry.example.com/bitnami");
+        moves[0].safe = false;
+        let text = "annotations:\n  artifacthub.io/images: |\n    - name: redis\n      image: bitnami/redis:7\n    - name: shell\n      image: \"docker.io/bitnami/os-shell:12\"\n";
+        let root = &documents(text)[0];
+        let block = root
+            .get("annotations")
+            .and_then(|annotations| annotations.get("artifacthub.io/images"))
+            .unwrap();
+        let findings = annotation_findings(text, block, "chart", &moves);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].matched, "bitnami");
+        assert_eq!(&text[findings[0].range.clone()], "bitnami");
+        assert_eq!(
+            findings[0].fix.as_ref().unwrap().applicability,
+            Applicability::Unsafe
         );
     }
 

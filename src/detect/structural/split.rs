@@ -136,6 +136,16 @@ impl Walk<'_> {
                     {
                         findings.push(finding);
                     }
+                    if !self.moves.is_empty()
+                        && self.label == "chart"
+                        && path.len() == 2
+                        && path[0] == "annotations"
+                        && path[1] == "artifacthub.io/images"
+                    {
+                        findings.extend(moved::annotation_findings(
+                            self.text, value, self.label, self.moves,
+                        ));
+                    }
                     self.visit(value, name.as_str(), path, findings);
                     path.pop();
                 }
