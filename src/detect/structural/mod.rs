@@ -59,9 +59,7 @@ impl Detector {
         }
         let documents = yaml::documents_holding(text, &spans);
         if split {
-            for mut finding in
-                split::split_references(text, &documents, source.carrier.dialect().label, moves)
-            {
+            for mut finding in split::split_references(text, &documents, source.carrier, moves) {
                 if let Some(packaged) = &source.origin.packaged {
                     finding.fix = None;
                     finding.note = Some(packaged_note(packaged, source, None));

@@ -9,6 +9,7 @@
 //! reference: one definition of every host form, Artifact Registry hosts included.
 
 use super::moved;
+use crate::carrier::Carrier;
 use crate::detect::classify::{describe, form_applicability, form_fix_note};
 use crate::detect::hosts::{self, HostForm, Move};
 use crate::detect::yaml::Node;
@@ -70,12 +71,12 @@ pub fn may_be_registry(bytes: &[u8], token: std::ops::Range<usize>, moves: &[Mov
 
 /// Findings for every mapping whose `registry` and `repository` (or `image`) together name a
 /// legacy form with a project prefix, or a moved registry path (`moved.rs`), and for every
-/// image value without a host that a move of Docker Hub moves. `label` prefixes contexts
-/// ("values", "yaml").
+/// image value without a host that a move of Docker Hub moves, in a file of `carrier` (whose
+/// label prefixes contexts: "values", "yaml").
 pub fn split_references(
     text: &str,
     documents: &[Node],
-    label: &str,
+    carrier: Carrier,
     moves: &[Move],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -88,7 +89,8 @@ pub fn split_references(
             .filter(|registry| !registry.is_empty());
         let walk = Walk {
             text,
-            label,
+            carrier,
+            label: carrier.dialect().label,
             moves,
             global_registry,
         };
@@ -100,6 +102,7 @@ pub fn split_references(
 /// What every mapping of one document is read with.
 struct Walk<'a> {
     text: &'a str,
+    carrier: Carrier,
     label: &'a str,
     moves: &'a [Move],
     global_registry: Option<&'a str>,
@@ -125,7 +128,7 @@ impl Walk<'_> {
                     path.push(name.as_str().unwrap_or("?").to_string());
                     if !self.moves.is_empty()
                         && !split
-                        && moved::is_image_value(path, self.label == "kustomization")
+                        && moved::is_image_value(path, self.carrier == Carrier::Kustomization)
                         && let Some(finding) = moved::bare_name_finding(
                             self.text,
                             value,
@@ -137,7 +140,7 @@ impl Walk<'_> {
                         findings.push(finding);
                     }
                     if !self.moves.is_empty()
-                        && self.label == "chart"
+                        && self.carrier == Carrier::ChartYaml
                         && path.len() == 2
                         && path[0] == "annotations"
                         && path[1] == "artifacthub.io/images"
@@ -314,7 +317,7 @@ mod tests {
     use crate::rules::Rule;
 
     fn fixed(text: &str, level: FixLevel) -> String {
-        let findings = split_references(text, &documents(text), "values", &[]);
+        let findings = split_references(text, &documents(text), Carrier::HelmValues, &[]);
         String::from_utf8(
             apply_fixes(text.as_bytes(), &findings, level)
                 .unwrap()
@@ -326,7 +329,7 @@ mod tests {
     #[test]
     fn backends_split_across_registry_and_repository() {
         let text = "controller:\n  image:\n    registry: us.gcr.io\n    repository: \"k8s-artifacts-prod/ingress-nginx/controller\"\n    tag: v0.34.1\n";
-        let findings = split_references(text, &documents(text), "values", &[]);
+        let findings = split_references(text, &documents(text), Carrier::HelmValues, &[]);
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].rule, Rule::LegacyBackend);
         assert_eq!(findings[0].context, "values: controller.image.registry");
@@ -390,7 +393,7 @@ mod tests {
             safe: true,
         }];
         let fixed = |text: &str| {
-            let findings = split_references(text, &documents(text), "values", &moves);
+            let findings = split_references(text, &documents(text), Carrier::HelmValues, &moves);
             String::from_utf8(
                 apply_fixes(text.as_bytes(), &findings, FixLevel::SafeOnly)
                     .unwrap()
@@ -405,7 +408,7 @@ mod tests {
             "a:\n  registry: ghcr.io\n  image: acme/bitnami/kubectl:1\nb:\n  registry: quay.io\n  image: bitnami/kubectl:1\nc:\n  image: ghcr.io/acme/bitnami/kubectl:1\nd: {repository: ghcr.io/acme/bitnami/redis, tag: \"7\"}\ne: {repository: bitnami/redis}\n"
         );
         let global = "global:\n  imageRegistry: docker.io\nimage:\n  registry: docker.io\n  repository: bitnami/redis\n";
-        let findings = split_references(global, &documents(global), "values", &moves);
+        let findings = split_references(global, &documents(global), Carrier::HelmValues, &moves);
         assert_eq!(findings.len(), 1);
         assert!(findings[0].fix.is_none());
         assert!(
@@ -425,7 +428,7 @@ mod tests {
             "registry: gcr.io\nrepository: google-samples/hello\n",
         ] {
             assert!(
-                split_references(text, &documents(text), "yaml", &[]).is_empty(),
+                split_references(text, &documents(text), Carrier::Yaml, &[]).is_empty(),
                 "{text}"
             );
         }
