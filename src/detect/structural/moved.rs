@@ -492,5 +492,18 @@ mod tests {
             None
         );
         assert_eq!(moved(Some("quay.io"), "bitnami/redis", &same_path), None);
+        // Another registry: its names are as written, no `library/` implied.
+        let quay = [Move {
+            host: "quay.io".into(),
+            path: vec!["oldorg".into()],
+            to: "quay.io/neworg".into(),
+            safe: true,
+        }];
+        assert_eq!(
+            moved(Some("Quay.io"), "oldorg/tool", &quay).as_deref(),
+            Some("neworg/tool")
+        );
+        assert_eq!(moved(Some("quay.io"), "tool", &quay), None);
+        assert_eq!(moved(None, "oldorg/tool", &quay), None);
     }
 }
