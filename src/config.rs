@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::detect::RuleFilter;
 use crate::detect::hosts::{HostForm, HostScanner, Move};
+use crate::image_ref;
 use crate::path::RepoPath;
 use crate::rules::{Rule, Severity};
 
@@ -281,6 +282,13 @@ fn parse_move(raw: &RawMove) -> Result<Move, String> {
             raw.from
         ));
     }
+    // Docker Hub answers to several names: a move of any of them is a move of all
+    // (`Move::host_matches`), found by the needle every spelling contains.
+    let host = if image_ref::is_docker_hub_host(host.as_bytes()) {
+        image_ref::DOCKER_HUB.to_string()
+    } else {
+        host
+    };
     let path: Vec<String> = parts.map(str::to_string).collect();
     if path.iter().any(|segment| {
         segment.is_empty()
@@ -294,7 +302,13 @@ fn parse_move(raw: &RawMove) -> Result<Move, String> {
         ));
     }
     let to = raw.to.trim().trim_end_matches('/').to_string();
-    if to.is_empty() || to.chars().any(char::is_whitespace) {
+    // A `to` without a host would be a Docker Hub name, which a move of Docker Hub may
+    // match again.
+    let to_host = to.split('/').next().unwrap_or_default();
+    if to.is_empty()
+        || to.chars().any(char::is_whitespace)
+        || !image_ref::is_registry_component(to_host)
+    {
         return Err(format!("`to = \"{}\"` is not a registry", raw.to));
     }
     let lower_to = to.to_ascii_lowercase();
@@ -552,7 +566,16 @@ mod tests {
         assert_eq!(config.moves[0].host, "registry.old.example.com");
         assert_eq!(config.moves[0].path, ["team"]);
         assert!(!config.moves[0].safe);
+        let hub = load(
+            "[[move]]\nfrom = \"Index.Docker.io/bitnami\"\nto = \"registry.example.com/bitnami\"\n",
+        )
+        .unwrap();
+        assert_eq!(hub.moves[0].host, "docker.io");
         for (text, message) in [
+            (
+                "[[move]]\nfrom = \"docker.io/bitnami\"\nto = \"registry-1.docker.io/bitnami/x\"\n",
+                "would be moved again by move[0]",
+            ),
             (
                 "[[move]]\nfrom = \"not a host\"\nto = \"x.example\"\n",
                 "does not start with a registry host",

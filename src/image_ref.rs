@@ -2,6 +2,62 @@
 //! parser for names, tags and digests (kustomize's name keys, the mirroring plan, `crane
 //! copy` destinations). Finding a reference's extent in a file is the host scan's job
 //! (`detect/hosts.rs`); this takes a reference already found.
+//!
+//! Docker Hub's names are normalised as docker's reference library does
+//! (distribution/reference, `ParseNormalizedNamed`): a name whose first component is no host
+//! (no `.` or `:`, not `localhost`) is on `docker.io`, a one-component name on Docker Hub is
+//! an official image under `library/`, and `index.docker.io` is `docker.io`. regshift also
+//! counts `registry-1.docker.io`, the endpoint both names resolve to, as Docker Hub.
+
+/// Docker Hub's canonical host.
+pub const DOCKER_HUB: &str = "docker.io";
+
+/// Every spelling of Docker Hub's host.
+pub const DOCKER_HUB_HOSTS: &[&str] = &["docker.io", "index.docker.io", "registry-1.docker.io"];
+
+/// The namespace of Docker Hub's official images: `redis` is `docker.io/library/redis`.
+pub const OFFICIAL_NAMESPACE: &str = "library";
+
+/// Whether `host` is Docker Hub, in any spelling (ignoring ASCII case).
+pub fn is_docker_hub_host(host: &[u8]) -> bool {
+    DOCKER_HUB_HOSTS
+        .iter()
+        .any(|known| host.eq_ignore_ascii_case(known.as_bytes()))
+}
+
+/// Whether a name's first component is a registry host, by docker's rule: it holds a `.` or
+/// a `:`, is `localhost`, or has an uppercase letter (repository names are lowercase).
+pub fn is_registry_component(component: &str) -> bool {
+    component.contains(['.', ':'])
+        || component == "localhost"
+        || component.bytes().any(|byte| byte.is_ascii_uppercase())
+}
+
+/// The path of a name without a registry host, on Docker Hub, as components: `bitnami/redis`
+/// is `[bitnami, redis]`, `redis` is `[library, redis]` (the official namespace implied).
+/// `None` when the name starts with a host, or is not a plain name (empty components,
+/// templates, variables, spaces).
+pub fn docker_hub_path(name: &str) -> Option<(Vec<&str>, bool)> {
+    let components: Vec<&str> = name.split('/').collect();
+    let plain = components.iter().all(|component| {
+        !component.is_empty()
+            && component
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-'))
+    });
+    if !plain || is_registry_component(components[0]) {
+        return None;
+    }
+    match components.as_slice() {
+        [_] => Some((
+            std::iter::once(OFFICIAL_NAMESPACE)
+                .chain(components)
+                .collect(),
+            true,
+        )),
+        _ => Some((components, false)),
+    }
+}
 
 /// A parsed image reference, borrowing from the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +137,78 @@ mod tests {
             ("localhost:5000/a/b", None)
         );
         assert!(!port_only.is_pinned());
+    }
+
+    /// The fully qualified name, as docker resolves it (what a move of Docker Hub matches): `bitnami/redis:7` is
+    /// `docker.io/bitnami/redis`, `redis` is `docker.io/library/redis`, and
+    /// `index.docker.io/bitnami/redis` and `registry-1.docker.io/bitnami/redis` are
+    /// `docker.io/bitnami/redis`. Other names keep their host (lowercased).
+    fn normalized_name(image: &ImageRef<'_>) -> String {
+        if let Some((path, _)) = docker_hub_path(image.name) {
+            return format!("{DOCKER_HUB}/{}", path.join("/"));
+        }
+        match image.name.split_once('/') {
+            Some((host, path)) if is_docker_hub_host(host.as_bytes()) => {
+                match docker_hub_path(path) {
+                    Some((path, _)) => format!("{DOCKER_HUB}/{}", path.join("/")),
+                    None => format!("{DOCKER_HUB}/{path}"),
+                }
+            }
+            _ => image.match_key(),
+        }
+    }
+
+    #[test]
+    fn docker_hub_names_are_normalised() {
+        for (reference, normalized) in [
+            ("bitnami/redis:7.2", "docker.io/bitnami/redis"),
+            ("docker.io/bitnami/redis", "docker.io/bitnami/redis"),
+            ("index.docker.io/bitnami/redis:7", "docker.io/bitnami/redis"),
+            (
+                "Registry-1.Docker.IO/bitnami/redis",
+                "docker.io/bitnami/redis",
+            ),
+            ("redis", "docker.io/library/redis"),
+            ("redis:7@sha256:abc", "docker.io/library/redis"),
+            ("docker.io/redis", "docker.io/library/redis"),
+            ("library/redis", "docker.io/library/redis"),
+            ("quay.io/bitnami/redis", "quay.io/bitnami/redis"),
+            ("localhost/redis", "localhost/redis"),
+            ("localhost:5000/redis", "localhost:5000/redis"),
+        ] {
+            assert_eq!(
+                normalized_name(&ImageRef::parse(reference)),
+                normalized,
+                "{reference}"
+            );
+        }
+    }
+
+    #[test]
+    fn docker_hub_paths_only_without_a_host() {
+        assert_eq!(
+            docker_hub_path("bitnami/redis"),
+            Some((vec!["bitnami", "redis"], false))
+        );
+        assert_eq!(
+            docker_hub_path("redis"),
+            Some((vec!["library", "redis"], true))
+        );
+        for name in [
+            "quay.io/x/y",
+            "localhost/x",
+            "host:5000/x",
+            "Bitnami/x",
+            "a//b",
+            "{{ .Values.x }}/y",
+            "$REPO/y",
+            "",
+        ] {
+            assert_eq!(docker_hub_path(name), None, "{name}");
+        }
+        assert!(is_docker_hub_host(b"INDEX.docker.io"));
+        assert!(!is_docker_hub_host(b"docker.com"));
+        assert!(!is_docker_hub_host(b"mirror.docker.io.example.com"));
     }
 
     #[test]

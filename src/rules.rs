@@ -252,8 +252,8 @@ catalog! {
         fix_class: FixClass::Configured,
         doc: RuleDoc {
             why: "The configuration says this registry (or registry path) has moved: a company leaving a retired internal registry, an image project that changed its namespace. References to it keep working only as long as the old location does.",
-            fix: "As the [[move]] entry says: safe or unsafe. The matched host and path become the move's `to`; everything after them stays. Every guard of the built-in rules applies: whole-token matching, proxy paths, URL and file paths, program source, lines that already name the destination, mirror keys and policies.",
-            example: "[[move]] from = \"registry.old.example.com\" to = \"registry.example.com\"\nimage: registry.old.example.com/team/app:1.2  ->  image: registry.example.com/team/app:1.2",
+            fix: "As the [[move]] entry says: safe or unsafe. The matched host and path become the move's `to`; everything after them stays. Every guard of the built-in rules applies: whole-token matching, proxy paths, URL and file paths, program source, lines that already name the destination, mirror keys and policies. Split Helm values get the destination's host in `registry` and its path in `repository` (no fix under a non-empty global.imageRegistry, which overrides them); kustomize images[].name is rewritten with an in-tree base or kept with a newName. A move of Docker Hub matches docker.io, index.docker.io and registry-1.docker.io, and names without a host (bitnami/redis, redis for docker.io/library) where the value is an image (an image key, a split repository, a kustomize name, a Dockerfile FROM); those get their full name.",
+            example: "[[move]] from = \"registry.old.example.com\" to = \"registry.example.com\"\nimage: registry.old.example.com/team/app:1.2  ->  image: registry.example.com/team/app:1.2\n[[move]] from = \"docker.io/bitnami\" to = \"registry.example.com/bitnami\"\nimage: bitnami/redis:7  ->  image: registry.example.com/bitnami/redis:7",
         },
         host: None,
     },

@@ -181,8 +181,21 @@ impl Detector {
             hits,
             mut suppressions,
             split,
+            dockerfile_names,
         } = scanned;
         let mut findings = self.classify_hits(source, &hits, split, &mut detection);
+        if dockerfile_names && let Ok(text) = std::str::from_utf8(&source.bytes) {
+            let label = source.carrier.label();
+            let moves = self.scanner.moves();
+            for finding in structural::moved::dockerfile_findings(text, label, moves) {
+                if !findings
+                    .iter()
+                    .any(|other| other.range.start == finding.range.start)
+                {
+                    findings.push(finding);
+                }
+            }
+        }
         findings.retain(|finding| filter.allows(finding.rule));
         let before = findings.len();
         findings.retain(|finding| {
@@ -205,15 +218,17 @@ impl Detector {
         occurrences: Occurrences,
     ) -> (Option<Scanned>, Occurrences) {
         let mut split_registry = false;
+        let moves = self.scanner.moves();
         let Scan {
             hits,
             marked,
+            names,
             occurrences,
         } = self
             .scanner
             .scan_occurrences(&source.bytes, occurrences, |token| {
-                split_registry =
-                    split_registry || structural::split::may_be_registry(&source.bytes, token);
+                split_registry = split_registry
+                    || structural::split::may_be_registry(&source.bytes, token, moves);
             });
         // The marker was seen in some case; only then look for it as written.
         let suppressions = if marked {
@@ -224,16 +239,25 @@ impl Detector {
         // A double-quoted YAML scalar can spell the host with escapes the text layer cannot
         // see; only the parser decodes them.
         let may_hide_escapes = source.parses_as_yaml() && source.has_backslash();
-        // The host scan saw a host that may be a split pair's registry; only then search the
-        // file for the names a split repository starts with.
-        let split = split_registry && structural::may_split(source);
-        if hits.is_empty() && suppressions.markers.is_empty() && !may_hide_escapes && !split {
+        // The host scan saw a host that may be a split pair's registry (or a move's name
+        // needle: a name without its host); only then search the file for the names a split
+        // repository starts with.
+        let split = (split_registry || names) && structural::may_split(source, moves);
+        // A Dockerfile's `FROM` may name a moved image without its host.
+        let dockerfile_names = names && source.carrier == crate::carrier::Carrier::Dockerfile;
+        if hits.is_empty()
+            && suppressions.markers.is_empty()
+            && !may_hide_escapes
+            && !split
+            && !dockerfile_names
+        {
             return (None, occurrences);
         }
         let scanned = Scanned {
             hits,
             suppressions,
             split,
+            dockerfile_names,
         };
         (Some(scanned), occurrences)
     }
@@ -293,6 +317,8 @@ struct Scanned {
     suppressions: Suppressions,
     /// The file may hold an image reference split across keys.
     split: bool,
+    /// The file is a Dockerfile that may name a moved image without its host.
+    dockerfile_names: bool,
 }
 
 #[cfg(test)]

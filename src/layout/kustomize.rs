@@ -13,6 +13,7 @@ use memchr::memmem;
 use crate::carrier::KUSTOMIZATION_NAMES;
 use crate::detect::hosts::{HostScanner, NEW_HOST, Position, Shape};
 use crate::detect::structural::kustomize::normalize;
+use crate::detect::structural::moved::name_move;
 use crate::detect::yaml::{self, Node};
 use crate::origin::KustomizeBases as Bases;
 use crate::source::MAX_FILE_SIZE;
@@ -164,7 +165,9 @@ fn read(path: &Path) -> Option<String> {
     fs::read_to_string(path).ok()
 }
 
-/// Image names on the legacy host and on registry.k8s.io, as kustomize compares them.
+/// Image names on the legacy host and on registry.k8s.io (and on each move's source and
+/// destination, with a move's Docker Hub names written without a host), as kustomize
+/// compares them.
 fn collect_images(text: &str, scanner: &HostScanner, bases: &mut Bases) {
     for hit in scanner.scan(text.as_bytes()) {
         if hit.position == Position::Registry && hit.shape == Shape::Image {
@@ -172,8 +175,29 @@ fn collect_images(text: &str, scanner: &HostScanner, bases: &mut Bases) {
             bases.in_tree_images.insert(normalize(&reference));
         }
     }
+    let moves = scanner.moves();
+    if moves.iter().any(|moved| moved.is_docker_hub()) {
+        for line in text.lines() {
+            let line = line.trim_start().trim_start_matches("- ").trim_start();
+            let Some(value) = line.strip_prefix("image:") else {
+                continue;
+            };
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            if name_move(None, value, moves).is_some() {
+                bases.in_tree_images.insert(normalize(value));
+            }
+        }
+    }
+    for destination in std::iter::once(NEW_HOST).chain(moves.iter().map(|moved| moved.to.as_str()))
+    {
+        collect_named(text, destination, bases);
+    }
+}
+
+/// Image names that start with `destination/`.
+fn collect_named(text: &str, destination: &str, bases: &mut Bases) {
     let bytes = text.as_bytes();
-    let needle = format!("{NEW_HOST}/");
+    let needle = format!("{destination}/");
     for at in memmem::find_iter(bytes, needle.as_bytes()) {
         let end = at
             + bytes[at..]

@@ -123,6 +123,26 @@ impl<'a> Hit<'a> {
         self.hit.form.destination(self.moves).unwrap_or(NEW_HOST)
     }
 
+    /// What the fix writes: the destination, and for a move of all of Docker Hub before a
+    /// one-component name (`docker.io/redis`, an official image) the `library` namespace that
+    /// Docker Hub implies and no other registry does.
+    fn replacement(&self) -> String {
+        let destination = self.destination();
+        let official = match self.hit.form {
+            HostForm::Move(index) => self.moves.get(index).is_some_and(|moved| {
+                moved.is_docker_hub()
+                    && moved.path.is_empty()
+                    && super::hosts::official_image_follows(&self.source.bytes, self.hit.range.end)
+            }),
+            HostForm::Builtin(_) => false,
+        };
+        if official {
+            format!("{destination}/{}", crate::image_ref::OFFICIAL_NAMESPACE)
+        } else {
+            destination.to_string()
+        }
+    }
+
     /// The bare host is the value of a field that holds a registry: a registry variable or
     /// flag, a template literal, or a data value that is exactly the host whatever its key
     /// (`value: k8s.gcr.io` in an env list, a variable's `default: k8s.gcr.io`, `KEY=k8s.gcr.io`
@@ -235,7 +255,7 @@ pub(crate) fn classify(
             let swap = Edit {
                 range: hit.range.clone(),
                 original: cx.matched.clone(),
-                replacement: cx.destination().to_string(),
+                replacement: cx.replacement(),
             };
             Fix::new(vec![swap], verdict.applicability).ok()
         })

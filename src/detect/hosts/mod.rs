@@ -16,6 +16,7 @@ use memchr::memmem;
 mod reference;
 
 use super::gate::CaselessSearch;
+use crate::image_ref;
 use crate::rules::{HOST_PATTERNS, Rule, Segment, Treatment, host_needles};
 use reference::{left_position, names_a_file, reference_shape, url_shape};
 
@@ -73,6 +74,61 @@ pub struct Move {
 }
 
 impl Move {
+    /// Whether the host token `token` is this move's host: the same host ignoring ASCII case,
+    /// or any spelling of Docker Hub for a move of Docker Hub (`config.rs` stores Docker Hub
+    /// as `docker.io`).
+    pub fn host_matches(&self, token: &[u8]) -> bool {
+        token.eq_ignore_ascii_case(self.host.as_bytes())
+            || (self.is_docker_hub() && image_ref::is_docker_hub_host(token))
+    }
+
+    /// Whether this moves (part of) Docker Hub, where names need no host.
+    pub fn is_docker_hub(&self) -> bool {
+        self.host == image_ref::DOCKER_HUB
+    }
+
+    /// Whether a name's path on this move's registry (its components, normalised: Docker
+    /// Hub's official images under `library`) starts with the move's path and goes on.
+    pub fn moves_path(&self, components: &[&str]) -> bool {
+        components.len() > self.path.len()
+            && self
+                .path
+                .iter()
+                .zip(components)
+                .all(|(moved, component)| component.eq_ignore_ascii_case(moved))
+    }
+
+    /// What a split pair's `registry` and the start of its `repository` become: `to` as a
+    /// registry host and the path under it, or, for a whole-registry move (whose registry
+    /// value alone is a hit, swapped whole), all of `to` and no path.
+    pub fn registry_and_path(&self) -> (&str, &str) {
+        if self.path.is_empty() {
+            return (&self.to, "");
+        }
+        self.to.split_once('/').unwrap_or((&self.to, ""))
+    }
+
+    /// A move of Docker Hub's official images (`docker.io/library`): `docker.io/redis` is
+    /// `docker.io/library/redis`, so its host alone stands for the move's `from`.
+    fn moves_official_images(&self) -> bool {
+        self.is_docker_hub()
+            && matches!(self.path.as_slice(), [namespace] if namespace == image_ref::OFFICIAL_NAMESPACE)
+    }
+
+    /// What a file must hold (as written) for a name of this move to stand without its host:
+    /// a split pair's repository or a Docker Hub name (`structural/moved.rs`). A namespace
+    /// gives `bitnami/`; Docker Hub's official images and all of Docker Hub, whose names
+    /// may be one word (`redis`), give the words that hold them, `image` and `from`. A whole
+    /// registry
+    /// other than Docker Hub gives none: its names always spell its host.
+    pub fn name_needles(&self) -> Vec<String> {
+        match self.path.first() {
+            Some(first) if !self.moves_official_images() => vec![format!("{first}/")],
+            _ if self.is_docker_hub() => vec!["image".to_string(), "from".to_string()],
+            _ => Vec::new(),
+        }
+    }
+
     /// `from` as written in the configuration.
     pub fn from(&self) -> String {
         std::iter::once(self.host.as_str())
@@ -122,8 +178,10 @@ pub struct HostScanner {
     /// The needles, searched ignoring case in lowercase blocks (SIMD substring search; a
     /// case-insensitive automaton falls back to a slow rare-byte prefilter).
     needles: CaselessSearch,
-    /// How many of `needles` are host needles; the rest are markers ([`Self::with_markers`]).
+    /// How many of `needles` are host needles; markers ([`Self::with_markers`]) follow.
     host_needles: usize,
+    /// Where the moves' name needles ([`Move::name_needles`]) start, after the markers.
+    name_needles: usize,
     moves: Vec<Move>,
 }
 
@@ -155,10 +213,17 @@ impl HostScanner {
             .chain(moves.iter().map(|moved| moved.host.as_bytes()))
             .collect();
         let host_needles = hosts.len();
-        let needles = CaselessSearch::new(hosts.into_iter().chain(markers.iter().copied()));
+        let names: Vec<String> = moves.iter().flat_map(Move::name_needles).collect();
+        let needles = CaselessSearch::new(
+            hosts
+                .into_iter()
+                .chain(markers.iter().copied())
+                .chain(names.iter().map(String::as_bytes)),
+        );
         HostScanner {
             needles,
             host_needles,
+            name_needles: host_needles + markers.len(),
             moves,
         }
     }
@@ -275,8 +340,13 @@ impl HostScanner {
         // Matches inside a run already examined belong to that run's token.
         let mut resume_at = 0;
         let mut marked = false;
+        let mut names = false;
         // Leftmost first; at one start, the first needle wins.
         for &(start, index, end) in &occurrences.0 {
+            if index >= self.name_needles {
+                names = true;
+                continue;
+            }
             if index >= self.host_needles {
                 marked = true;
                 continue;
@@ -296,6 +366,7 @@ impl HostScanner {
         Scan {
             hits,
             marked,
+            names,
             occurrences,
         }
     }
@@ -318,6 +389,9 @@ pub struct Scan {
     pub hits: Vec<HostHit>,
     /// Whether a marker appears (ignoring ASCII case).
     pub marked: bool,
+    /// Whether a move's name needle appears ([`Move::name_needles`]): a name of the move may
+    /// stand without its host.
+    pub names: bool,
     /// Where every needle stands, for a scan of the same buffer after edits.
     pub occurrences: Occurrences,
 }
@@ -378,13 +452,26 @@ fn classify_move(
 ) -> Option<(HostForm, Range<usize>)> {
     let text = &bytes[token.clone()];
     moves.iter().enumerate().find_map(|(index, moved)| {
-        if !text.eq_ignore_ascii_case(moved.host.as_bytes()) {
+        if !moved.host_matches(text) {
             return None;
         }
         let end = segments_after(bytes, token.end, moved.path.len(), |at, name| {
             name.eq_ignore_ascii_case(moved.path[at].as_bytes())
+        })
+        .or_else(|| {
+            (moved.moves_official_images() && official_image_follows(bytes, token.end))
+                .then_some(token.end)
         })?;
         Some((HostForm::Move(index), token.start..end))
+    })
+}
+
+/// `docker.io/redis`: one path segment after the host at `at`, and no other (an official
+/// image, whose `library/` Docker Hub implies).
+pub fn official_image_follows(bytes: &[u8], at: usize) -> bool {
+    path_segment_after(bytes, at).is_some_and(|segment| {
+        slash_len(bytes, segment.end) == 0
+            && !matches!(bytes.get(segment.end), Some(b'$' | b'{' | b'('))
     })
 }
 

@@ -263,6 +263,45 @@ fn port_after_host() {
 }
 
 #[test]
+fn docker_hub_moves_match_every_spelling_of_the_host() {
+    let moves = |from_path: &[&str]| {
+        vec![Move {
+            host: "docker.io".into(),
+            path: from_path
+                .iter()
+                .map(|segment| segment.to_string())
+                .collect(),
+            to: "registry.example.com/hub".into(),
+            safe: true,
+        }]
+    };
+    let scanner = HostScanner::with_moves(moves(&["bitnami"]));
+    let text = "a: docker.io/bitnami/redis:7\nb: index.docker.io/bitnami/redis\nc: Registry-1.Docker.io/bitnami/x\nd: docker.io/bitnamix/y\ne: mirror.docker.io.example.com/bitnami/z\n";
+    let matched: Vec<&str> = scanner
+        .scan(text.as_bytes())
+        .iter()
+        .map(|hit| &text[hit.range.clone()])
+        .collect();
+    assert_eq!(
+        matched,
+        [
+            "docker.io/bitnami",
+            "index.docker.io/bitnami",
+            "Registry-1.Docker.io/bitnami"
+        ]
+    );
+    // `docker.io/redis` is `docker.io/library/redis`: the host stands for the move's `from`.
+    let official = HostScanner::with_moves(moves(&["library"]));
+    let text = "a: docker.io/redis:7\nb: docker.io/library/redis\nc: docker.io/bitnami/redis\n";
+    let matched: Vec<&str> = official
+        .scan(text.as_bytes())
+        .iter()
+        .map(|hit| &text[hit.range.clone()])
+        .collect();
+    assert_eq!(matched, ["docker.io", "docker.io/library"]);
+}
+
+#[test]
 fn new_host_token() {
     assert!(contains_new_host(b"from k8s.gcr.io to registry.k8s.io."));
     assert!(contains_new_host(b"\"registry.k8s.io/pause\""));

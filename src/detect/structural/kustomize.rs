@@ -9,8 +9,12 @@
 //! - It is not (a remote base, a base outside the scanned paths): `name` stays, and
 //!   `newName: registry.k8s.io/<path>` is inserted right after it, at its indentation, unless
 //!   the entry has a `newName` already.
+//!
+//! Configured moves get the same handling, with their own destination; a Docker Hub name
+//! without a host (`bitnami/redis`) under a move of Docker Hub moves to its full name.
 
-use crate::detect::hosts::{HostForm, HostHit, HostScanner, NEW_HOST};
+use super::moved::name_move;
+use crate::detect::hosts::HostScanner;
 use crate::detect::yaml::Node;
 use crate::finding::Edit;
 use crate::image_ref::ImageRef;
@@ -57,13 +61,9 @@ pub fn image_names(
 fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) -> Option<ImageName> {
     let (key, value) = entry.entry("name")?;
     let name = value.as_str()?;
-    // A built-in form that the fix moves (a configured move's names are left as they are).
-    let hit: HostHit = scanner.scan(name.as_bytes()).into_iter().find(|hit| {
-        hit.range.start == 0 && matches!(hit.form, HostForm::Builtin(_)) && hit.form.is_moved()
-    })?;
+    let new_name = new_name(name, scanner)?;
     let raw = value.range();
     let hit_start = raw.start + text[raw.clone()].find(name)?;
-    let new_name = format!("{NEW_HOST}{}", &name[hit.range.end..]);
     let fix = if bases.in_tree_images.contains(&normalize(name))
         || bases.in_tree_images.contains(&normalize(&new_name))
     {
@@ -74,6 +74,26 @@ fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) ->
         NameFix::Insert(vec![insert_new_name(text, entry, key, value, &new_name)])
     };
     Some(ImageName { hit_start, fix })
+}
+
+/// The name `name` moves to: a form the fix moves at its start, with its destination, or a
+/// Docker Hub name without a host that a configured move moves (`moved.rs`).
+fn new_name(name: &str, scanner: &HostScanner) -> Option<String> {
+    let moves = scanner.moves();
+    let hit = scanner
+        .scan(name.as_bytes())
+        .into_iter()
+        .find(|hit| hit.range.start == 0 && hit.form.is_moved());
+    if let Some(hit) = hit {
+        let destination = hit.form.destination(moves)?;
+        return Some(format!("{destination}{}", &name[hit.range.end..]));
+    }
+    let moved = name_move(None, name, moves)?;
+    Some(format!(
+        "{}{}",
+        moved.replacement,
+        &name[moved.prefix_len..]
+    ))
 }
 
 /// `newName: <new>` after the `name` entry: on its own line at the key's indentation in a
@@ -148,6 +168,45 @@ mod tests {
             panic!();
         };
         assert_eq!(edits[0].replacement, ", newName: registry.k8s.io/pause");
+    }
+
+    #[test]
+    fn moved_names_get_the_same_handling() {
+        use crate::detect::hosts::Move;
+        let scanner = HostScanner::with_moves(vec![Move {
+            host: "docker.io".into(),
+            path: vec!["bitnami".into()],
+            to: "registry.example.com/bitnami".into(),
+            safe: true,
+        }]);
+        let text = "images:\n- name: index.docker.io/bitnami/redis\n- name: bitnami/kubectl\n- name: docker.io/library/redis\n";
+        let bases = Bases::default();
+        let fixes: Vec<NameFix> = image_names(text, &documents(text), &bases, &scanner)
+            .into_iter()
+            .map(|name| name.fix)
+            .collect();
+        let inserted: Vec<&str> = fixes
+            .iter()
+            .map(|fix| match fix {
+                NameFix::Insert(edits) => edits[0].replacement.as_str(),
+                _ => panic!("{fixes:?}"),
+            })
+            .collect();
+        assert_eq!(
+            inserted,
+            [
+                "\n  newName: registry.example.com/bitnami/redis",
+                "\n  newName: registry.example.com/bitnami/kubectl"
+            ]
+        );
+        let bases = Bases {
+            in_tree_images: ["registry.example.com/bitnami/kubectl".to_string()].into(),
+        };
+        let fixes: Vec<NameFix> = image_names(text, &documents(text), &bases, &scanner)
+            .into_iter()
+            .map(|name| name.fix)
+            .collect();
+        assert_eq!(fixes[1], NameFix::SwapWithBase);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod kubeadm;
 pub mod kustomize;
+pub mod moved;
 pub mod split;
 
 use std::ops::Range;
@@ -13,6 +14,7 @@ use memchr::memmem;
 
 use super::Detector;
 use super::classify::packaged_note;
+use super::hosts::Move;
 use super::yaml;
 use crate::finding::{Finding, Fix};
 use crate::rules::Rule;
@@ -44,9 +46,11 @@ impl Detector {
             .iter()
             .map(|finding| finding.range.clone())
             .collect();
+        let moves = self.scanner.moves();
         if split {
-            // A split pair holds no hit: its documents are those that name a legacy project.
-            for needle in split::needles() {
+            // A split pair holds no hit: its documents are those that name a legacy project
+            // (or a moved path, or a name without its host).
+            for needle in split_needles(moves) {
                 spans.extend(
                     memmem::find_iter(&source.bytes, needle.as_bytes())
                         .map(|at| at..at + needle.len()),
@@ -55,21 +59,33 @@ impl Detector {
         }
         let documents = yaml::documents_holding(text, &spans);
         if split {
-            for mut finding in
-                split::split_references(text, &documents, source.carrier.dialect().label)
-            {
-                if findings
-                    .iter()
-                    .any(|other| other.range.start == finding.range.start)
-                {
-                    continue;
-                }
+            for mut finding in split::split_references(text, &documents, source.carrier, moves) {
                 if let Some(packaged) = &source.origin.packaged {
                     finding.fix = None;
                     finding.note = Some(packaged_note(packaged, source, None));
                 } else if let Some(history) = source.origin.history {
                     finding.fix = None;
                     finding.note = Some(history.note().to_string());
+                }
+                // A moved pair is more exact than the swap of its registry value alone (all
+                // of Docker Hub before an official image): it takes that finding's place.
+                if let Some(other) = findings
+                    .iter_mut()
+                    .find(|other| other.range.start == finding.range.start)
+                {
+                    // Only where the swap was fixed as the form says: a refinement that
+                    // withheld or downgraded it stands.
+                    let same_class = |fix: &Option<Fix>| fix.as_ref().map(|fix| fix.applicability);
+                    if other.rule == Rule::RegistryMove
+                        && finding.rule == Rule::RegistryMove
+                        && other.range == finding.range
+                        && other.fix.is_some()
+                        && (finding.fix.is_none()
+                            || same_class(&finding.fix) == same_class(&other.fix))
+                    {
+                        *other = finding;
+                    }
+                    continue;
                 }
                 findings.push(finding);
             }
@@ -152,9 +168,18 @@ impl Detector {
 
 /// Whether a YAML file may hold an image reference split across keys (`split.rs`), once the
 /// host scan saw a host that may be its registry: the repository names as written.
-pub(super) fn may_split(source: &SourceFile) -> bool {
+pub(super) fn may_split(source: &SourceFile, moves: &[Move]) -> bool {
     source.parses_as_yaml()
-        && split::needles()
+        && split_needles(moves)
             .iter()
             .any(|needle| memmem::find(&source.bytes, needle.as_bytes()).is_some())
+}
+
+/// The names a split repository (or a name without its host) starts with, as written.
+fn split_needles(moves: &[Move]) -> Vec<String> {
+    split::needles()
+        .into_iter()
+        .map(str::to_string)
+        .chain(moves.iter().flat_map(Move::name_needles))
+        .collect()
 }

@@ -81,6 +81,17 @@ impl Node {
         }
     }
 
+    /// Whether this is a literal block scalar (`|`): its lines are its text as written.
+    pub fn is_literal_block(&self) -> bool {
+        matches!(
+            self,
+            Node::Scalar {
+                style: ScalarStyle::Literal,
+                ..
+            }
+        )
+    }
+
     pub fn items(&self) -> &[Node] {
         match self {
             Node::Sequence { items, .. } => items,
