@@ -335,10 +335,11 @@ class Tally:
     both_kept: int = 0
     other: int = 0  # maintainers deleted, moved or changed the line otherwise: not scored
     later: int = 0  # regshift-only lines the maintainers migrated in a later commit (at HEAD)
+    gone: int = 0  # regshift-only lines whose file the maintainers deleted later (at HEAD)
 
     def add(self, other: "Tally") -> None:
         for name in ("scored", "both", "regshift_only", "maintainers_only", "both_kept", "other",
-                     "later"):
+                     "later", "gone"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def precision(self) -> float | None:
@@ -348,6 +349,13 @@ class Tally:
     def eventual_precision(self) -> float | None:
         """Precision counting a rewrite the maintainers made later (at HEAD) as agreed."""
         rewrites = self.both + self.regshift_only
+        return 100.0 * (self.both + self.later) / rewrites if rewrites else None
+
+    def settled_precision(self) -> float | None:
+        """Precision by what the maintainers did in the end: a rewrite they made later counts
+        as agreed, and a line whose file they deleted later (no verdict either way) is left
+        out."""
+        rewrites = self.both + self.regshift_only - self.gone
         return 100.0 * (self.both + self.later) / rewrites if rewrites else None
 
     def recall(self) -> float | None:
@@ -480,6 +488,8 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             what_later = later.of(rel, before[i])
             if we_rewrote and what_later in ("line migrated at HEAD", "reference migrated at HEAD"):
                 tally.later += 1
+            if we_rewrote and what_later == "file gone at HEAD":
+                tally.gone += 1
             ours_no = to_ours[i] + 1 if i in to_ours else None
             findings = fixed.findings.get(rel, {}).get(ours_no, []) if ours_no else []
             result.disagreements.append({
@@ -554,13 +564,14 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def tally_row(label: str, split: str, tally: Tally) -> list[str]:
-    return [label, split, tally.scored, tally.both, tally.regshift_only, tally.later,
+    return [label, split, tally.scored, tally.both, tally.regshift_only, tally.later, tally.gone,
             tally.maintainers_only, tally.both_kept, tally.other, pct(tally.precision()),
-            pct(tally.eventual_precision()), pct(tally.recall())]
+            pct(tally.eventual_precision()), pct(tally.settled_precision()), pct(tally.recall())]
 
 
 MAIN_HEADER = ["repository", "split", "scored", "both-rewrote", "regshift-only", "(later)",
-               "maintainers-only", "both-kept", "unscored", "precision%", "(later)%", "recall%"]
+               "(gone)", "maintainers-only", "both-kept", "unscored", "precision%", "(later)%",
+               "settled%", "recall%"]
 
 
 def render(results: list[Result]) -> str:
