@@ -438,6 +438,19 @@ fn patches_are_history() {
             "```diff title=\"x\"\n image: k8s.gcr.io/pause:3.9\n```\n",
         ),
         ("a.md", "```{.diff}\n image: k8s.gcr.io/pause:3.9\n```\n"),
+        // No info string, but the block's first line starts a patch.
+        (
+            "a.md",
+            "```\ndiff --git a/x.yaml b/x.yaml\n-image: k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        (
+            "a.md",
+            "```yaml\n\n--- a/x.yaml\n+++ b/x.yaml\n-image: k8s.gcr.io/pause:3.9\n```\n",
+        ),
+        (
+            "a.md",
+            "```\n@@ -1,2 +1,2 @@\n-image: k8s.gcr.io/pause:3.9\n```\n",
+        ),
     ] {
         let mut verdict = safe(Rule::LegacyHost);
         with_hit(path, text, &[], |cx| {
@@ -450,6 +463,9 @@ fn patches_are_history() {
         "```yaml\nimage: k8s.gcr.io/pause:3.9\n```\n",
         "```difference\nimage: k8s.gcr.io/pause:3.9\n```\n",
         "```diff\n```\nimage: k8s.gcr.io/pause:3.9\n",
+        // A patch header further down is not the block's first line: a shell session.
+        "```\n$ kubectl get pods\nimage: k8s.gcr.io/pause:3.9\n--- a/x\n```\n",
+        "```\n```\n--- a/x\nimage: k8s.gcr.io/pause:3.9\n",
     ] {
         let mut verdict = safe(Rule::LegacyHost);
         with_hit("a.md", text, &[], |cx| {

@@ -9,8 +9,8 @@ use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::detect::names::holds_registry;
-use crate::detect::yaml::ImageKey;
 use crate::detect::text::LineSite;
+use crate::detect::yaml::ImageKey;
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 

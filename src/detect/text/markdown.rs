@@ -65,15 +65,33 @@ fn is_patch_info(info: &[u8]) -> bool {
         .any(|name| language.eq_ignore_ascii_case(name.as_bytes()))
 }
 
-/// The fenced code blocks (``` or ~~~), fence lines included, and which of them are patches.
+/// A block's first line starts a patch whatever its info string says: `diff --git a/x b/x`,
+/// `--- a/x`, `Index: x`, `@@ -1,3 +1,3 @@` (what `git diff`, `diff -u` and `svn diff` print).
+fn starts_a_patch(line: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    [&b"diff --git "[..], b"--- a/", b"Index: ", b"@@ -"]
+        .iter()
+        .any(|start| line.starts_with(start))
+}
+
+/// The fenced code blocks (``` or ~~~), fence lines included, and which of them are patches:
+/// by their info string, or by their first line when the info string names no patch.
 pub(super) fn fenced_code_blocks(source: &SourceFile) -> FencedBlocks {
     let mut blocks = FencedBlocks::default();
     let mut open: Option<(usize, u8, usize, bool)> = None;
+    // Right after a fence opens: its first non-blank line may still say it is a patch.
+    let mut sniffing = false;
     let mut next = Some(source.line_range(0));
     while let Some(range) = next {
         next = source.next_line(&range);
         let line = &source.bytes[range.clone()];
         let trimmed = line.trim_ascii_start();
+        if sniffing && !trimmed.is_empty() {
+            sniffing = false;
+            if let Some((_, _, _, patch)) = &mut open {
+                *patch |= starts_a_patch(trimmed);
+            }
+        }
         let fence_char = match trimmed.first() {
             Some(&byte @ (b'`' | b'~')) => byte,
             _ => continue,
@@ -88,6 +106,7 @@ pub(super) fn fenced_code_blocks(source: &SourceFile) -> FencedBlocks {
         match open {
             None => {
                 let patch = is_patch_info(&trimmed[fence_len..]);
+                sniffing = !patch;
                 open = Some((range.start, fence_char, fence_len, patch));
             }
             Some((start, open_char, open_len, patch))
