@@ -278,7 +278,10 @@ impl Detector {
             let text_site = self.text.analyze(source, hit, &layout);
             let yaml_site = structure
                 .as_ref()
-                .and_then(|structure| structure.sites[index].as_ref());
+                .and_then(|structure| structure.sites[index].as_ref())
+                // An unquoted template action read as a flow mapping: its "key" is the
+                // action's text, classified from the line instead.
+                .filter(|site| !(text_site.template_action && site.place == yaml::Place::Key));
             findings.extend(classify::classify(
                 source,
                 hit,

@@ -146,6 +146,10 @@ pub struct TextSite {
     /// Inside a template action that compares or strips (`eq`, `hasPrefix`, `trimPrefix` …):
     /// rewriting the literal would change what renders.
     pub template_comparison: bool,
+    /// Inside a `{{ … }}` action on a line of a template or a YAML file: text the template
+    /// engine reads. Unquoted in YAML, the parser takes the action for a flow mapping, whose
+    /// keys mean nothing.
+    pub template_action: bool,
     /// In a TOML mirror table (`[plugins."…".registry.mirrors."k8s.gcr.io"]` and the lines
     /// below it), in a `.toml` file or TOML embedded in YAML or Markdown, or in a containerd
     /// `certs.d/k8s.gcr.io/` namespace: a mirror keyed by the host.
@@ -401,10 +405,13 @@ impl TextAnalyzer {
         if site.mirror && site.site.is_none() {
             site.site = Some(LineSite::Mirror);
         }
-        if source.carrier == Carrier::GoTemplate {
+        // Templated YAML outside a chart's templates/ (clusterloader2 configs, generated
+        // manifests) holds actions too.
+        if source.carrier == Carrier::GoTemplate || source.parses_as_yaml() {
             let start = hit.range.start - line.start;
             let end = (hit.range.end - line.start).min(line_bytes.len());
             if let Some(action) = template::template_action(line_bytes, start, end) {
+                site.template_action = true;
                 site.template_comparison = template::compares_or_strips(&line_bytes[action]);
                 site.template_literal = start > 0 && matches!(line_bytes[start - 1], b'"' | b'`');
             }
