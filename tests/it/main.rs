@@ -14,6 +14,7 @@ mod architecture;
 mod cli;
 mod external_tools;
 mod filesystem;
+mod git_index;
 mod hooks;
 mod properties;
 mod readme;

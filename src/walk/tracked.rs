@@ -1,0 +1,280 @@
+//! Files git tracks that the walk's gitignore rules skipped (issue 15).
+//!
+//! git applies ignore rules to untracked files only, and repositories do commit files their
+//! own patterns match (a chart's `values.yaml` under a `.gitignore` that lists it). The walk
+//! stays `ignore`'s streamed walk, which cannot say what a gitignore rule skipped; instead it
+//! records a hash of every file it hands on ([`Seen`]) and the repositories it passes
+//! (`.git` entries). Afterwards each repository's index ([`super::git_index`]) names the tracked
+//! files under the scanned folders, and those the walk did not hand on are checked against
+//! everything the walk applies except gitignore rules: `.ignore` files, the configured and
+//! default excludes, version-control folders, regshift's own files, symlinks (never followed,
+//! also as a parent folder) and files that are gone. What passes is a file the walk skipped
+//! because of `.gitignore`, `.git/info/exclude` or the global gitignore alone, and is scanned
+//! like any found file.
+//!
+//! A file belongs to the innermost repository that holds it (a submodule's files to the
+//! submodule's index); a repository the walk never entered (a nested clone the parent ignores)
+//! is not read. An index that is missing or cannot be read changes nothing: the run falls back
+//! to the gitignore rules, as before, and says nothing (a fresh `git init` has no index).
+
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use ignore::gitignore::Gitignore;
+
+use super::git_index;
+use super::{Candidate, Root, VCS_DIRS};
+use crate::path::RepoPath;
+
+/// What the walk handed on, as 64-bit FNV-1a hashes of the paths' bytes: hashing a path costs
+/// less than keeping it, and a collision (odds near 1 in 10^10 for 100,000 files) only leaves
+/// a tracked file skipped, as it was before.
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    sorted: Vec<u64>,
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(FNV_PRIME)
+    })
+}
+
+/// The hash [`Seen`] keeps for a path the walk found.
+pub(super) fn path_hash(path: &Path) -> u64 {
+    fnv(FNV_OFFSET, path.as_os_str().as_encoded_bytes())
+}
+
+/// The hash of `work_tree/name`, built without building the path. The walk's paths and the
+/// work trees are plain (no `.`, `..` or doubled separators), so the bytes agree.
+fn tracked_hash(work_tree: &[u8], name: &[u8]) -> u64 {
+    let hash = fnv(FNV_OFFSET, work_tree);
+    let hash = if work_tree.ends_with(b"/") {
+        hash
+    } else {
+        fnv(hash, b"/")
+    };
+    fnv(hash, name)
+}
+
+impl Seen {
+    pub(super) fn new(mut hashes: Vec<u64>) -> Seen {
+        hashes.sort_unstable();
+        Seen { sorted: hashes }
+    }
+
+    fn contains(&self, hash: u64) -> bool {
+        self.sorted.binary_search(&hash).is_ok()
+    }
+}
+
+/// The git folder a `.git` entry names: the folder itself, or a `.git` file's `gitdir:` line
+/// (linked work trees and submodules), relative to the file's folder.
+fn git_dir(dot_git: &Path) -> Option<PathBuf> {
+    let metadata = std::fs::metadata(dot_git).ok()?;
+    if metadata.is_dir() {
+        return Some(dot_git.to_path_buf());
+    }
+    // A `.git` file is one short line; a large one is not a `.git` file.
+    if !metadata.is_file() || metadata.len() > 4096 {
+        return None;
+    }
+    let text = std::fs::read_to_string(dot_git).ok()?;
+    let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+    let folder = dot_git.parent()?;
+    Some(crate::path::normalize(&folder.join(target)))
+}
+
+/// The index of the repository whose work tree is `work_tree`, if it has a `.git`.
+fn index_at(work_tree: &Path) -> Option<PathBuf> {
+    git_dir(&work_tree.join(".git")).map(|git_dir| git_dir.join("index"))
+}
+
+/// The work tree that holds `folder`: the nearest folder upward, itself included, with `.git`.
+fn enclosing_work_tree(folder: &Path) -> Option<&Path> {
+    folder
+        .ancestors()
+        .find(|dir| std::fs::symlink_metadata(dir.join(".git")).is_ok())
+}
+
+/// The folders a walk scanned, and the repositories around and inside them.
+pub(super) struct Scope<'a> {
+    pub roots: &'a [Root],
+    pub directory_roots: &'a [usize],
+    pub cwd: &'a Path,
+}
+
+/// Every tracked file under the scanned folders that the walk did not hand on and that only
+/// gitignore rules kept from it, sorted by path. `nested` are the work trees the walk passed
+/// (folders with a `.git` entry).
+pub(super) fn skipped_tracked_files(
+    scope: &Scope<'_>,
+    seen: &Seen,
+    nested: Vec<PathBuf>,
+) -> Vec<Candidate> {
+    let mut work_trees: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let around = scope
+        .directory_roots
+        .iter()
+        .filter_map(|&index| enclosing_work_tree(&scope.roots[index].absolute))
+        .map(Path::to_path_buf);
+    for work_tree in around.chain(nested) {
+        if !work_trees.contains_key(&work_tree)
+            && let Some(index) = index_at(&work_tree)
+        {
+            work_trees.insert(work_tree, index);
+        }
+    }
+    let mut filter = Filter::new(scope);
+    let mut found = Vec::new();
+    for (work_tree, index) in &work_trees {
+        // A missing or unreadable index: the gitignore rules stand, as without git.
+        let Ok(tracked) = git_index::read_index(index) else {
+            continue;
+        };
+        let unseen = tracked.iter().filter(|name| {
+            !seen.contains(tracked_hash(work_tree.as_os_str().as_encoded_bytes(), name))
+        });
+        for name in unseen {
+            let path = work_tree.join(path_from_bytes(name));
+            if innermost_work_tree(&work_trees, &path) == Some(work_tree.as_path())
+                && let Some(candidate) = filter.candidate(path)
+            {
+                found.push(candidate);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found.dedup_by(|a, b| a.path == b.path);
+    found
+}
+
+#[cfg(unix)]
+fn path_from_bytes(name: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(OsStr::from_bytes(name))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(name: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(name).replace('/', "\\"))
+}
+
+fn innermost_work_tree<'a>(
+    work_trees: &'a BTreeMap<PathBuf, PathBuf>,
+    path: &Path,
+) -> Option<&'a Path> {
+    path.ancestors()
+        .skip(1)
+        .find_map(|dir| work_trees.get_key_value(dir).map(|(key, _)| key.as_path()))
+}
+
+/// What the walk applies to a path apart from gitignore rules, with the folders' `.ignore`
+/// files and symlink checks remembered.
+struct Filter<'a> {
+    scope: &'a Scope<'a>,
+    ignore_files: HashMap<PathBuf, Option<Gitignore>>,
+    plain_folders: HashMap<PathBuf, bool>,
+}
+
+impl<'a> Filter<'a> {
+    fn new(scope: &'a Scope<'a>) -> Filter<'a> {
+        Filter {
+            scope,
+            ignore_files: HashMap::new(),
+            plain_folders: HashMap::new(),
+        }
+    }
+
+    /// `path` as a found file, if the walk would take it but for gitignore rules.
+    fn candidate(&mut self, path: PathBuf) -> Option<Candidate> {
+        let (root_path, root_index, relative) = self.owning_root(&path)?;
+        let name = path.file_name()?;
+        if crate::config::CONFIG_FILE_NAMES
+            .iter()
+            .any(|config| name == *config)
+            || crate::fix::write::is_temporary(name)
+        {
+            return None;
+        }
+        let config = &self.scope.roots[root_index].config;
+        let folders: Vec<PathBuf> = relative
+            .ancestors()
+            .skip(1)
+            .filter(|folder| !folder.as_os_str().is_empty())
+            .map(|folder| root_path.join(folder))
+            .collect();
+        for folder in folders.iter().rev() {
+            if folder
+                .file_name()
+                .is_some_and(|name| VCS_DIRS.iter().any(|vcs| name == *vcs))
+                || config.is_excluded(folder, true, false)
+                || self.ignored_by_ignore_files(folder, true)
+                || !self.is_plain_folder(folder)
+            {
+                return None;
+            }
+        }
+        if config.is_excluded(&path, false, false) || self.ignored_by_ignore_files(&path, false) {
+            return None;
+        }
+        // The walk does not follow symlinks, and a tracked file may be gone.
+        if !std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_file()) {
+            return None;
+        }
+        Some(Candidate {
+            display: RepoPath::from_path(&path, self.scope.cwd),
+            path,
+            root: root_index,
+            explicit: false,
+        })
+    }
+
+    /// The innermost scanned folder that holds `path`, and `path` below it.
+    fn owning_root<'p>(&self, path: &'p Path) -> Option<(&'a Path, usize, &'p Path)> {
+        let roots = self.scope.roots;
+        self.scope
+            .directory_roots
+            .iter()
+            .filter_map(|&index| {
+                let root = roots[index].absolute.as_path();
+                crate::path::strip_dir(path, root).map(|relative| (root, index, relative))
+            })
+            .max_by_key(|(root, _, _)| root.as_os_str().len())
+    }
+
+    /// Whether the nearest `.ignore` file with a rule for `path` (in its folder or any folder
+    /// above, as the walk reads them) ignores it.
+    fn ignored_by_ignore_files(&mut self, path: &Path, is_dir: bool) -> bool {
+        for folder in path.ancestors().skip(1) {
+            let matcher = self
+                .ignore_files
+                .entry(folder.to_path_buf())
+                .or_insert_with(|| {
+                    let file = folder.join(".ignore");
+                    file.is_file().then(|| Gitignore::new(&file).0)
+                });
+            if let Some(matcher) = matcher {
+                let verdict = matcher.matched(path, is_dir);
+                if !verdict.is_none() {
+                    return verdict.is_ignore();
+                }
+            }
+        }
+        false
+    }
+
+    /// A real folder, not a symlink to one (the walk would not enter it).
+    fn is_plain_folder(&mut self, folder: &Path) -> bool {
+        *self
+            .plain_folders
+            .entry(folder.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::symlink_metadata(folder).is_ok_and(|meta| meta.file_type().is_dir())
+            })
+    }
+}
