@@ -15,6 +15,7 @@ mod cli;
 mod external_tools;
 mod filesystem;
 mod git_index;
+mod git_tracked;
 mod hooks;
 mod properties;
 mod readme;
