@@ -80,7 +80,12 @@ pub fn read_index(path: &Path) -> Result<TrackedPaths, IndexError> {
     };
     let index = parse(&read(path)?)?;
     let Some(link) = &index.link else {
-        return Ok(tracked(index.entries.iter()));
+        return Ok(tracked(
+            index
+                .entries
+                .iter()
+                .map(|entry| (entry.mode, index.name(entry))),
+        ));
     };
     let shared_name = format!("sharedindex.{}", hex(&link.shared));
     let shared_path = path.parent().unwrap_or(Path::new("")).join(shared_name);
@@ -97,22 +102,27 @@ pub fn read_index(path: &Path) -> Result<TrackedPaths, IndexError> {
         .iter()
         .zip(&deleted)
         .filter(|(_, deleted)| !**deleted)
-        .map(|(entry, _)| entry);
+        .map(|(entry, _)| (entry.mode, shared.name(entry)));
     // Entries of the split index with an empty name replace a shared entry's stat data and
     // object name, not its path; the others are added.
-    let added = index.entries.iter().filter(|entry| !entry.name.is_empty());
-    let mut merged: Vec<&Entry> = kept.chain(added).collect();
-    merged.sort_by(|a, b| a.name.cmp(&b.name));
+    let added = index
+        .entries
+        .iter()
+        .map(|entry| (entry.mode, index.name(entry)))
+        .filter(|(_, name)| !name.is_empty());
+    let mut merged: Vec<(u32, &[u8])> = kept.chain(added).collect();
+    merged.sort_by(|a, b| a.1.cmp(b.1));
     Ok(tracked(merged.into_iter()))
 }
 
-fn tracked<'a>(entries: impl Iterator<Item = &'a Entry>) -> TrackedPaths {
+/// The paths of the entries that name files, from `(mode, path)` pairs in index order.
+fn tracked<'a>(entries: impl Iterator<Item = (u32, &'a [u8])>) -> TrackedPaths {
     let mut paths = TrackedPaths::default();
-    for entry in entries {
-        let kind = entry.mode & 0o170_000;
+    for (mode, name) in entries {
+        let kind = mode & 0o170_000;
         // 0o160000: a submodule; 0o040000: a sparse index's folder.
-        if kind != 0o160_000 && kind != 0o040_000 && !entry.name.is_empty() {
-            paths.push(&entry.name);
+        if kind != 0o160_000 && kind != 0o040_000 && !name.is_empty() {
+            paths.push(name);
         }
     }
     paths
@@ -122,10 +132,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// An entry's mode and where its path lies in [`Index::names`].
 #[derive(Debug)]
 struct Entry {
     mode: u32,
-    name: Vec<u8>,
+    name: std::ops::Range<usize>,
 }
 
 /// A split index's `link` extension: the shared index's name and the deletion bitmap.
@@ -138,7 +149,15 @@ struct Link {
 #[derive(Debug)]
 struct Index {
     entries: Vec<Entry>,
+    /// Every entry's path, one after the other.
+    names: Vec<u8>,
     link: Option<Link>,
+}
+
+impl Index {
+    fn name(&self, entry: &Entry) -> &[u8] {
+        &self.names[entry.name.clone()]
+    }
 }
 
 /// Object names are SHA-1 (20 bytes) or SHA-256 (32): the index does not say which, but only
@@ -218,7 +237,8 @@ fn parse_with_hash(bytes: &[u8], hash_len: usize) -> Result<Index, IndexError> {
     let count = reader.u32()? as usize;
     // Never trust a count to size an allocation: an entry takes at least 40 bytes.
     let mut entries = Vec::with_capacity(count.min(bytes.len() / STAT_BYTES));
-    let mut previous: Vec<u8> = Vec::new();
+    let mut names = Vec::new();
+    let mut previous = 0..0;
     for _ in 0..count {
         let start = reader.at;
         let stat = reader.take(STAT_BYTES)?;
@@ -236,7 +256,8 @@ fn parse_with_hash(bytes: &[u8], hash_len: usize) -> Result<Index, IndexError> {
             }
             reader.u16()?;
         }
-        let name = if version == 4 {
+        let name_start = names.len();
+        if version == 4 {
             let strip = reader.varint()?;
             let kept = previous
                 .len()
@@ -244,28 +265,33 @@ fn parse_with_hash(bytes: &[u8], hash_len: usize) -> Result<Index, IndexError> {
                 .ok_or(IndexError::Malformed(
                     "prefix longer than the previous path",
                 ))?;
-            previous.truncate(kept);
-            previous.extend_from_slice(reader.until_nul()?);
-            previous.clone()
+            names.extend_from_within(previous.start..previous.start + kept);
+            names.extend_from_slice(reader.until_nul()?);
         } else {
-            let name = reader.until_nul()?.to_vec();
+            names.extend_from_slice(reader.until_nul()?);
             // One to eight NULs pad the entry to a multiple of eight bytes.
-            let fixed = reader.at - 1 - name.len() - start;
-            let padded = (fixed + name.len() + 8) & !7;
+            let name_length = names.len() - name_start;
+            let fixed = reader.at - 1 - name_length - start;
+            let padded = (fixed + name_length + 8) & !7;
             let padding = reader.take(start + padded - reader.at)?;
             if padding.iter().any(|&byte| byte != 0) {
                 return Err(IndexError::Malformed("entry padding is not NUL"));
             }
-            name
-        };
+        }
+        let name = name_start..names.len();
         let stated = usize::from(flags & NAME_LENGTH_MASK);
         if stated != usize::from(NAME_LENGTH_MASK) && stated != name.len() {
             return Err(IndexError::Malformed("path length differs from its flags"));
         }
+        previous = name.clone();
         entries.push(Entry { mode, name });
     }
     let link = parse_extensions(&mut reader, hash_len)?;
-    Ok(Index { entries, link })
+    Ok(Index {
+        entries,
+        names,
+        link,
+    })
 }
 
 /// The extensions after the entries, up to the trailing checksum; only `link` is kept.
