@@ -12,7 +12,8 @@
 //! Kept: every entry that names a file or a symlink, at any merge stage, including entries
 //! marked skip-worktree or intent-to-add (whether such a file is there is the work tree's to
 //! say). Left out: submodules (gitlinks) and a sparse index's directory entries, which name
-//! folders, not files.
+//! folders, not files, and paths git never writes (absolute, or with an empty, `.` or `..`
+//! component), which only a crafted index holds.
 
 use std::path::Path;
 
@@ -121,11 +122,20 @@ fn tracked<'a>(entries: impl Iterator<Item = (u32, &'a [u8])>) -> TrackedPaths {
     for (mode, name) in entries {
         let kind = mode & 0o170_000;
         // 0o160000: a submodule; 0o040000: a sparse index's folder.
-        if kind != 0o160_000 && kind != 0o040_000 && !name.is_empty() {
+        if kind != 0o160_000 && kind != 0o040_000 && is_plain(name) {
             paths.push(name);
         }
     }
     paths
+}
+
+/// A relative path of normal components, as git writes every path: a crafted index could
+/// otherwise name a file outside the work tree (`../x`, `/etc/x`).
+fn is_plain(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name
+            .split(|&byte| byte == b'/')
+            .all(|part| !part.is_empty() && part != b"." && part != b"..")
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -282,3 +282,30 @@ fn truncated_and_corrupt_indexes_give_errors_not_panics() {
         }
     }
 }
+
+/// git never writes a path with a `..` component; a crafted index that does must not name a
+/// file outside the work tree.
+#[test]
+fn paths_git_never_writes_are_left_out() {
+    let dir = TempDir::new().unwrap();
+    repository(dir.path(), &[]);
+    write(&dir.path().join("xx/escape.yaml"), "a: b\n");
+    git(dir.path(), &["add", "xx/escape.yaml"]);
+    let index = dir.path().join(".git/index");
+    let bytes = fs::read(&index).unwrap();
+    let at = bytes
+        .windows(b"xx/escape.yaml".len())
+        .position(|window| window == b"xx/escape.yaml")
+        .unwrap();
+    for crafted in [&b".."[..], b"./", b"/x"] {
+        let mut changed = bytes.clone();
+        changed[at..at + 2].copy_from_slice(crafted);
+        fs::write(&index, &changed).unwrap();
+        let paths = read(dir.path());
+        assert!(
+            paths.iter().all(|path| !path.contains("escape")),
+            "{paths:?}"
+        );
+        assert!(paths.contains(&"deploy/a.yaml".to_string()));
+    }
+}

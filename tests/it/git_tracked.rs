@@ -311,3 +311,32 @@ fn a_linked_work_tree_reads_the_index_its_git_file_names() {
     assert_eq!(code, 1);
     assert_eq!(finding_paths(&report), ["chart/values.yaml"]);
 }
+
+/// `.git/info/exclude` and the global gitignore are gitignore rules too: tracked files they
+/// match are scanned, untracked ones are not.
+#[test]
+fn info_exclude_and_the_global_gitignore_skip_untracked_files_only() {
+    let dir = TempDir::new().unwrap();
+    let repo = dir.path().join("repo");
+    repository(
+        &repo,
+        &[("chart/Chart.yaml", CHART), ("chart/values.yaml", VALUES)],
+        &[("generated/tracked.yaml", POD)],
+    );
+    write(&repo.join(".git/info/exclude"), "generated/\n");
+    write(&repo.join("generated/untracked.yaml"), POD);
+    write(&repo.join("scratch/values.yaml"), VALUES);
+    let home = dir.path().join("home");
+    write(&home.join(".config/git/ignore"), "values.yaml\n");
+    let output = regshift(&repo)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert_eq!(
+        finding_paths(&parse_json(&output.stdout)),
+        ["chart/values.yaml", "generated/tracked.yaml"]
+    );
+}
