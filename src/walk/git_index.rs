@@ -15,48 +15,31 @@
 //! folders, not files, and paths git never writes (absolute, or with an empty, `.` or `..`
 //! component), which only a crafted index holds.
 
+use std::ops::Range;
 use std::path::Path;
 
 /// The paths of an index's file entries, in the index's order (sorted by bytes), without
 /// duplicates (the stages of a conflicted path are one path).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct TrackedPaths {
+    /// The index's paths, one after the other (those left out too: no copy is made).
     names: Vec<u8>,
-    ends: Vec<usize>,
+    /// Where each kept path lies in `names`.
+    kept: Vec<Range<usize>>,
 }
 
 impl TrackedPaths {
     /// Each tracked path, relative to the work tree, `/`-separated, as the raw bytes git keeps.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        let starts = std::iter::once(0).chain(self.ends.iter().copied());
-        starts
-            .zip(self.ends.iter().copied())
-            .map(|(start, end)| &self.names[start..end])
+        self.kept.iter().map(|range| &self.names[range.clone()])
     }
 
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.kept.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    fn push(&mut self, name: &[u8]) {
-        let last_start = self
-            .ends
-            .len()
-            .checked_sub(2)
-            .map_or(0, |index| self.ends[index]);
-        if self
-            .ends
-            .last()
-            .is_some_and(|&end| &self.names[last_start..end] == name)
-        {
-            return;
-        }
-        self.names.extend_from_slice(name);
-        self.ends.push(self.names.len());
+        self.kept.is_empty()
     }
 }
 
@@ -81,12 +64,17 @@ pub fn read_index(path: &Path) -> Result<TrackedPaths, IndexError> {
     };
     let index = parse(&read(path)?)?;
     let Some(link) = &index.link else {
-        return Ok(tracked(
+        let kept = tracked(
+            &index.names,
             index
                 .entries
                 .iter()
-                .map(|entry| (entry.mode, index.name(entry))),
-        ));
+                .map(|entry| (entry.mode, entry.name.clone())),
+        );
+        return Ok(TrackedPaths {
+            names: index.names,
+            kept,
+        });
     };
     let shared_name = format!("sharedindex.{}", hex(&link.shared));
     let shared_path = path.parent().unwrap_or(Path::new("")).join(shared_name);
@@ -113,20 +101,33 @@ pub fn read_index(path: &Path) -> Result<TrackedPaths, IndexError> {
         .filter(|(_, name)| !name.is_empty());
     let mut merged: Vec<(u32, &[u8])> = kept.chain(added).collect();
     merged.sort_by(|a, b| a.1.cmp(b.1));
-    Ok(tracked(merged.into_iter()))
+    let mut names = Vec::new();
+    let mut entries = Vec::with_capacity(merged.len());
+    for (mode, name) in merged {
+        entries.push((mode, names.len()..names.len() + name.len()));
+        names.extend_from_slice(name);
+    }
+    let kept = tracked(&names, entries.into_iter());
+    Ok(TrackedPaths { names, kept })
 }
 
-/// The paths of the entries that name files, from `(mode, path)` pairs in index order.
-fn tracked<'a>(entries: impl Iterator<Item = (u32, &'a [u8])>) -> TrackedPaths {
-    let mut paths = TrackedPaths::default();
-    for (mode, name) in entries {
+/// Where the paths of the entries that name files lie in `names`, from `(mode, path range)`
+/// pairs in index order, each path once.
+fn tracked(names: &[u8], entries: impl Iterator<Item = (u32, Range<usize>)>) -> Vec<Range<usize>> {
+    let mut kept: Vec<Range<usize>> = Vec::new();
+    for (mode, range) in entries {
         let kind = mode & 0o170_000;
+        let name = &names[range.clone()];
         // 0o160000: a submodule; 0o040000: a sparse index's folder.
-        if kind != 0o160_000 && kind != 0o040_000 && is_plain(name) {
-            paths.push(name);
+        if kind == 0o160_000 || kind == 0o040_000 || !is_plain(name) {
+            continue;
         }
+        if kept.last().is_some_and(|last| &names[last.clone()] == name) {
+            continue;
+        }
+        kept.push(range);
     }
-    paths
+    kept
 }
 
 /// A relative path of normal components, as git writes every path: a crafted index could

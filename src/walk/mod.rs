@@ -222,39 +222,45 @@ pub fn visit<F, S>(
         .iter()
         .map(|&index| (roots[index].absolute.clone(), index))
         .collect();
-    let seen = Mutex::new(Vec::new());
-    builder.build_parallel().run(|| {
-        let owners = &owners;
-        let mut hashes = Share::new(&seen);
-        let mut sink = make_sink();
-        Box::new(move |entry| {
-            match entry {
-                Ok(entry) => {
-                    // Symlinks are not followed: `file_type` is the link's own type.
-                    if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                        return WalkState::Continue;
-                    }
-                    hashes.local.push(tracked::path_hash(entry.path()));
-                    let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
-                    sink(Ok(Candidate {
-                        display: RepoPath::from_path(entry.path(), cwd),
-                        path: entry.into_path(),
-                        root,
-                        explicit: false,
-                    }));
-                }
-                Err(error) => sink(Err(walk_error(&error, cwd))),
-            }
-            WalkState::Continue
-        })
-    });
     let scope = tracked::Scope {
         roots,
         directory_roots,
         cwd,
     };
+    let seen = Mutex::new(Vec::new());
+    let indexes = std::thread::scope(|threads| {
+        let indexes = threads.spawn(|| tracked::read_enclosing(&scope));
+        builder.build_parallel().run(|| {
+            let owners = &owners;
+            let mut hashes = Share::new(&seen);
+            let mut sink = make_sink();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        // Symlinks are not followed: `file_type` is the link's own type.
+                        if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                            return WalkState::Continue;
+                        }
+                        hashes.local.push(tracked::path_hash(entry.path()));
+                        let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
+                        sink(Ok(Candidate {
+                            display: RepoPath::from_path(entry.path(), cwd),
+                            path: entry.into_path(),
+                            root,
+                            explicit: false,
+                        }));
+                    }
+                    Err(error) => sink(Err(walk_error(&error, cwd))),
+                }
+                WalkState::Continue
+            })
+        });
+        // A panic while reading an index is a bug, not a reason to lose the scan.
+        indexes.join().unwrap_or_default()
+    });
     let seen = tracked::Seen::new(lock(&seen).split_off(0));
-    let skipped = tracked::skipped_tracked_files(&scope, &seen, lock(&work_trees).split_off(0));
+    let nested = lock(&work_trees).split_off(0);
+    let skipped = tracked::skipped_tracked_files(&scope, &seen, indexes, nested);
     hand_over(&skipped, threads, &make_sink);
 }
 

@@ -4,8 +4,9 @@
 //! own patterns match (a chart's `values.yaml` under a `.gitignore` that lists it). The walk
 //! stays `ignore`'s streamed walk, which cannot say what a gitignore rule skipped; instead it
 //! records a hash of every file it hands on ([`Seen`]) and the repositories it passes
-//! (`.git` entries). Afterwards each repository's index ([`super::git_index`]) names the tracked
-//! files under the scanned folders, and those the walk did not hand on are checked against
+//! (`.git` entries), while another thread reads the indexes ([`super::git_index`]) of the
+//! repositories that hold the scanned folders. Afterwards each index names the tracked files
+//! under the scanned folders, and those the walk did not hand on are checked against
 //! everything the walk applies except gitignore rules: `.ignore` files, the configured and
 //! default excludes, version-control folders, regshift's own files, symlinks (never followed,
 //! also as a parent folder) and files that are gone. What passes is a file the walk skipped
@@ -23,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::gitignore::Gitignore;
 
-use super::git_index;
+use super::git_index::{self, TrackedPaths};
 use super::{Candidate, Root, VCS_DIRS};
 use crate::path::RepoPath;
 
@@ -121,42 +122,63 @@ pub(super) struct Scope<'a> {
     pub cwd: &'a Path,
 }
 
-/// Every tracked file under the scanned folders that the walk did not hand on and that only
-/// gitignore rules kept from it, sorted by path. `nested` are the work trees the walk passed
-/// (folders with a `.git` entry).
-pub(super) fn skipped_tracked_files(
-    scope: &Scope<'_>,
-    seen: &Seen,
-    nested: Vec<PathBuf>,
-) -> Vec<Candidate> {
-    let mut work_trees: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+/// Each repository's work tree and the paths its index tracks (`None`: the index cannot be
+/// read, and the gitignore rules stand, as without git).
+pub(super) type Indexes = BTreeMap<PathBuf, Option<TrackedPaths>>;
+
+/// The indexes of the repositories that hold the scanned folders. A large index takes
+/// milliseconds to read, so the walk runs meanwhile.
+pub(super) fn read_enclosing(scope: &Scope<'_>) -> Indexes {
     let around = scope
         .directory_roots
         .iter()
         .filter_map(|&index| enclosing_work_tree(&scope.roots[index].absolute))
         .map(Path::to_path_buf);
-    for work_tree in around.chain(nested) {
-        if !work_trees.contains_key(&work_tree)
+    let mut indexes = Indexes::new();
+    add_indexes(&mut indexes, around);
+    indexes
+}
+
+fn add_indexes(indexes: &mut Indexes, work_trees: impl Iterator<Item = PathBuf>) {
+    for work_tree in work_trees {
+        if !indexes.contains_key(&work_tree)
             && let Some(index) = index_at(&work_tree)
         {
-            work_trees.insert(work_tree, index);
+            indexes.insert(work_tree, git_index::read_index(&index).ok());
         }
     }
+}
+
+/// Every tracked file under the scanned folders that the walk did not hand on and that only
+/// gitignore rules kept from it, sorted by path. `indexes` come from [`read_enclosing`];
+/// `nested` are the work trees the walk passed (folders with a `.git` entry).
+pub(super) fn skipped_tracked_files(
+    scope: &Scope<'_>,
+    seen: &Seen,
+    mut indexes: Indexes,
+    nested: Vec<PathBuf>,
+) -> Vec<Candidate> {
+    add_indexes(&mut indexes, nested.into_iter());
     let mut filter = Filter::new(scope);
     let mut found = Vec::new();
-    for (work_tree, index) in &work_trees {
-        // A missing or unreadable index: the gitignore rules stand, as without git.
-        let Ok(tracked) = git_index::read_index(index) else {
+    for (work_tree, tracked) in &indexes {
+        let Some(tracked) = tracked else {
             continue;
         };
+        let prefixes = scanned_prefixes(scope, work_tree);
         let mut buffer = Vec::new();
         let work_tree_bytes = work_tree.as_os_str().as_encoded_bytes();
         let unseen = tracked
             .iter()
+            .filter(|name| {
+                prefixes
+                    .as_ref()
+                    .is_none_or(|prefixes| prefixes.iter().any(|prefix| name.starts_with(prefix)))
+            })
             .filter(|name| !seen.contains(tracked_hash(&mut buffer, work_tree_bytes, name)));
         for name in unseen {
             let path = work_tree.join(path_from_bytes(name));
-            if innermost_work_tree(&work_trees, &path) == Some(work_tree.as_path())
+            if innermost_work_tree(&indexes, &path) == Some(work_tree.as_path())
                 && let Some(candidate) = filter.candidate(path)
             {
                 found.push(candidate);
@@ -166,6 +188,25 @@ pub(super) fn skipped_tracked_files(
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found.dedup_by(|a, b| a.path == b.path);
     found
+}
+
+/// Where the scanned folders lie in `work_tree`, as index path prefixes (`chart/`): `None` when
+/// one of them holds the whole work tree. Scanning one folder of a large repository then
+/// costs a byte comparison per index entry outside it.
+fn scanned_prefixes(scope: &Scope<'_>, work_tree: &Path) -> Option<Vec<Vec<u8>>> {
+    let mut prefixes = Vec::new();
+    for &index in scope.directory_roots {
+        let root = &scope.roots[index].absolute;
+        if crate::path::strip_dir(work_tree, root).is_some() {
+            return None;
+        }
+        if let Some(below) = crate::path::strip_dir(root, work_tree) {
+            let mut prefix = below.as_os_str().as_encoded_bytes().to_vec();
+            prefix.push(b'/');
+            prefixes.push(prefix);
+        }
+    }
+    Some(prefixes)
 }
 
 #[cfg(unix)]
@@ -179,10 +220,7 @@ fn path_from_bytes(name: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(name).replace('/', "\\"))
 }
 
-fn innermost_work_tree<'a>(
-    work_trees: &'a BTreeMap<PathBuf, PathBuf>,
-    path: &Path,
-) -> Option<&'a Path> {
+fn innermost_work_tree<'a>(work_trees: &'a Indexes, path: &Path) -> Option<&'a Path> {
     path.ancestors()
         .skip(1)
         .find_map(|dir| work_trees.get_key_value(dir).map(|(key, _)| key.as_path()))

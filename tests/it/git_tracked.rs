@@ -227,6 +227,10 @@ fn subfolders_dot_dot_paths_and_overlapping_paths_find_a_tracked_ignored_file_on
         assert_eq!(code, 1, "{args:?}");
         assert_eq!(finding_paths(&report), expected, "{args:?} in {cwd:?}");
     }
+    // A folder beside the chart: the chart's tracked file is outside the scan.
+    fs::create_dir_all(dir.path().join("docs")).unwrap();
+    let (report, code) = check_json(dir.path(), &["docs"]);
+    assert_eq!((finding_paths(&report).len(), code), (0, 0), "{report:#}");
 }
 
 #[test]
