@@ -36,7 +36,8 @@ pub(crate) mod source;
 pub(crate) mod walk;
 
 /// What the fuzz target and the property tests reach below the engine: detection on a buffer
-/// with a chosen carrier and origin, and the YAML reader and its oracle. Not a stable API.
+/// with a chosen carrier and origin, the YAML reader and its oracle, and the git index reader.
+/// Not a stable API.
 #[doc(hidden)]
 pub mod internals {
     pub use crate::carrier::{Carrier, ChartRole};
@@ -46,4 +47,5 @@ pub mod internals {
     pub use crate::detect::{Detection, Detector, RuleFilter};
     pub use crate::origin::{KustomizeBases, Origin, Packaged};
     pub use crate::source::SourceFile;
+    pub use crate::walk::git_index::{IndexError, TrackedPaths, read_index};
 }

@@ -19,7 +19,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::support::{
-    POD, TIMEOUT, git_command, parse_json, regshift, regshift_command, skipped, stderr_of,
+    POD, TIMEOUT, check_json, finding_paths, git_command, parse_json, regshift, regshift_command,
+    skipped, stderr_of,
 };
 
 /// The same pod with its host rewritten, as `fix` must leave it.
@@ -33,27 +34,6 @@ spec:
   - name: web
     image: registry.k8s.io/pause:3.1
 ";
-
-/// The JSON report of `regshift check --format json ARGS` in `dir`, and its exit code.
-fn check_json(dir: &Path, args: &[&str]) -> (Value, i32) {
-    let output = regshift(dir)
-        .arg("check")
-        .args(["--format", "json"])
-        .args(args)
-        .output()
-        .expect("regshift runs");
-    let code = output.status.code().expect("regshift exits normally");
-    (parse_json(&output.stdout), code)
-}
-
-fn finding_paths(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .expect("findings is an array")
-        .iter()
-        .map(|finding| finding["path"].as_str().expect("path").to_owned())
-        .collect()
-}
 
 fn has_ansi(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|pair| pair == b"\x1b[")

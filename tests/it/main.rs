@@ -14,6 +14,8 @@ mod architecture;
 mod cli;
 mod external_tools;
 mod filesystem;
+mod git_index;
+mod git_tracked;
 mod hooks;
 mod notes;
 mod properties;

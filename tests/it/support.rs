@@ -256,6 +256,28 @@ pub fn parse_json(stdout: &[u8]) -> Value {
         .unwrap_or_else(|error| panic!("not one JSON document ({error}):\n{text}"))
 }
 
+/// The JSON report of `regshift check --format json ARGS` in `dir`, and its exit code.
+pub fn check_json(dir: &Path, args: &[&str]) -> (Value, i32) {
+    let output = regshift(dir)
+        .arg("check")
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .expect("regshift runs");
+    let code = output.status.code().expect("regshift exits normally");
+    (parse_json(&output.stdout), code)
+}
+
+/// The path of every finding in a JSON report, in its order.
+pub fn finding_paths(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|finding| finding["path"].as_str().expect("path").to_owned())
+        .collect()
+}
+
 /// A process's standard error as text (invalid UTF-8 replaced).
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()

@@ -3,6 +3,10 @@
 //! folders are filtered by `.gitignore`, `.ignore` and the configured excludes. Symlinks found
 //! in the walk are not followed. The result is one sorted list, or, for a read-only run over
 //! folders that do not overlap, a stream of files handed to the walker threads' sinks.
+//!
+//! A file git tracks is scanned even when a gitignore rule matches it: git applies those rules
+//! to untracked files only ([`tracked`] finds them, from the repositories' indexes read by
+//! [`git_index`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -11,6 +15,9 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::config::Config;
 use crate::path::RepoPath;
+
+pub mod git_index;
+mod tracked;
 
 /// A scanned root: what the user typed, made absolute, with its configuration.
 #[derive(Debug, Clone)]
@@ -196,7 +203,9 @@ pub fn streamable_roots(roots: &[Root], cwd: &Path, force_exclude: bool) -> Opti
 }
 
 /// Walk the folders `directory_roots` in parallel and hand every file found (or error) to a
-/// sink of the walker thread that found it; `make_sink` makes one sink per thread.
+/// sink of the walker thread that found it; `make_sink` makes one sink per thread. After the
+/// walk, the tracked files that gitignore rules alone kept from it ([`tracked`]) are handed to
+/// sinks too, on as many threads.
 pub fn visit<F, S>(
     roots: &[Root],
     directory_roots: &[usize],
@@ -207,6 +216,63 @@ pub fn visit<F, S>(
     F: Fn() -> S + Sync,
     S: FnMut(Result<Candidate, WalkError>) + Send,
 {
+    let work_trees: Arc<Mutex<Vec<PathBuf>>> = Arc::default();
+    let builder = walk_builder(roots, directory_roots, threads, work_trees.clone());
+    let owners: Vec<(PathBuf, usize)> = directory_roots
+        .iter()
+        .map(|&index| (roots[index].absolute.clone(), index))
+        .collect();
+    let scope = tracked::Scope {
+        roots,
+        directory_roots,
+        cwd,
+    };
+    let seen = Mutex::new(Vec::new());
+    let indexes = std::thread::scope(|threads| {
+        let indexes = threads.spawn(|| tracked::read_enclosing(&scope));
+        builder.build_parallel().run(|| {
+            let owners = &owners;
+            let mut hashes = Share::new(&seen);
+            let mut sink = make_sink();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        // Symlinks are not followed: `file_type` is the link's own type.
+                        if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                            return WalkState::Continue;
+                        }
+                        hashes.local.push(tracked::path_hash(entry.path()));
+                        let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
+                        sink(Ok(Candidate {
+                            display: RepoPath::from_path(entry.path(), cwd),
+                            path: entry.into_path(),
+                            root,
+                            explicit: false,
+                        }));
+                    }
+                    Err(error) => sink(Err(walk_error(&error, cwd))),
+                }
+                WalkState::Continue
+            })
+        });
+        // A panic while reading an index is a bug, not a reason to lose the scan.
+        indexes.join().unwrap_or_default()
+    });
+    let seen = tracked::Seen::new(lock(&seen).split_off(0));
+    let nested = lock(&work_trees).split_off(0);
+    let skipped = tracked::skipped_tracked_files(&scope, &seen, indexes, nested);
+    hand_over(&skipped, threads, &make_sink);
+}
+
+/// `ignore`'s walker over the folders, with regshift's filters: version-control folders,
+/// regshift's own files and the configured excludes. It notes every folder that holds a
+/// `.git` (a repository's work tree) in `work_trees`.
+fn walk_builder(
+    roots: &[Root],
+    directory_roots: &[usize],
+    threads: usize,
+    work_trees: Arc<Mutex<Vec<PathBuf>>>,
+) -> WalkBuilder {
     let mut builder = WalkBuilder::new(&roots[directory_roots[0]].absolute);
     for &index in &directory_roots[1..] {
         builder.add(&roots[index].absolute);
@@ -231,6 +297,11 @@ pub fn visit<F, S>(
             if entry.depth() == 0 {
                 return true;
             }
+            if entry.file_name() == ".git"
+                && let Some(work_tree) = entry.path().parent()
+            {
+                lock(&work_trees).push(work_tree.to_path_buf());
+            }
             let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
             if is_dir && VCS_DIRS.iter().any(|name| entry.file_name() == *name) {
                 return false;
@@ -250,34 +321,36 @@ pub fn visit<F, S>(
                 None => true,
             }
         });
+    builder
+}
 
-    let owners: Vec<(PathBuf, usize)> = directory_roots
-        .iter()
-        .map(|&index| (roots[index].absolute.clone(), index))
-        .collect();
-    builder.build_parallel().run(|| {
-        let owners = &owners;
+/// Hand `files` to sinks after the walk, spread over up to `threads` threads (each with its
+/// own sink, as walker threads have), so a tree with many such files keeps its parallelism.
+fn hand_over<F, S>(files: &[Candidate], threads: usize, make_sink: &F)
+where
+    F: Fn() -> S + Sync,
+    S: FnMut(Result<Candidate, WalkError>) + Send,
+{
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
         let mut sink = make_sink();
-        Box::new(move |entry| {
-            match entry {
-                Ok(entry) => {
-                    // Symlinks are not followed: `file_type` is the link's own type.
-                    if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                        return WalkState::Continue;
-                    }
-                    let root = owning_root(owners, entry.path()).map_or(0, |(_, index)| *index);
-                    sink(Ok(Candidate {
-                        display: RepoPath::from_path(entry.path(), cwd),
-                        path: entry.into_path(),
-                        root,
-                        explicit: false,
-                    }));
-                }
-                Err(error) => sink(Err(walk_error(&error, cwd))),
+        while let Some(file) = files.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            sink(Ok(file.clone()));
+        }
+    };
+    match threads.clamp(1, files.len().max(1)) {
+        _ if files.is_empty() => {}
+        1 => work(),
+        workers => std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(work);
             }
-            WalkState::Continue
-        })
-    });
+        }),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// One walker thread's share of what a walk yields, added to the shared list when the thread's
