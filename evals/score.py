@@ -226,6 +226,14 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(before, dest, symlinks=True)
+        # A checkout, as users run regshift in: a repository whose index lists every file of
+        # the commit, so files that its own .gitignore matches are tracked (regshift scans
+        # tracked files whatever .gitignore says).
+        git_quiet = {"cwd": dest, "check": True, "stdout": subprocess.DEVNULL,
+                     "stderr": subprocess.DEVNULL}
+        subprocess.run(["git", "init", "-q"], **git_quiet)
+        subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.autocrlf=false",
+                        "add", "-A", "-f"], **git_quiet)
         proc = subprocess.run(
             [str(regshift), "fix", "--no-config", "--color", "never", "--format", "json", *extra,
              "."],
