@@ -40,6 +40,58 @@ pub enum History {
     /// A patch (a `*.diff` or `*.patch` file, a fenced `diff` block in Markdown): a change as
     /// it was made.
     Patch,
+    /// A published release: a file under a `releases/` folder whose path below it names a
+    /// version (`releases/csi-driver-v3.0.0/driver.yaml`, `releases/app-v1.4.2.yaml`). Users
+    /// apply it by its URL at that version; the next release carries the new host.
+    Release,
+}
+
+/// Whether `path` (slash-separated, relative) is a published release: below a `releases`
+/// folder, a folder or file name that holds a version of three numbers (`v3.0.0`,
+/// `csi-driver-v4.3.0`, `1.2.3`). A `releases/dev/` or an unversioned `release/` folder is
+/// maintained, not published.
+pub fn is_release_artifact(path: &str) -> bool {
+    let mut components = path.split('/');
+    if !components
+        .by_ref()
+        .any(|component| component.eq_ignore_ascii_case("releases"))
+    {
+        return false;
+    }
+    components.any(names_a_version)
+}
+
+/// A path component holding `MAJOR.MINOR.PATCH` as a token of its own: a run of digits and
+/// dots that is exactly three numbers, after the start, a separator or a `v` that starts a
+/// token (`v3.0.0`, `driver-v4.3.0`, `1.10.0`; not `av1.2.3`, `10.0.0.1` or `v1.2`).
+fn names_a_version(component: &str) -> bool {
+    let bytes = component.as_bytes();
+    let is_run = |byte: &u8| byte.is_ascii_digit() || *byte == b'.';
+    let mut start = 0;
+    while start < bytes.len() {
+        let length = bytes[start..]
+            .iter()
+            .take_while(|byte| is_run(byte))
+            .count();
+        if length == 0 {
+            start += 1;
+            continue;
+        }
+        // A file extension's dot is not part of the version (`app-v1.4.2.yaml`).
+        let run = component[start..start + length].trim_end_matches('.');
+        let numbers: Vec<&str> = run.split('.').collect();
+        let three_numbers = numbers.len() == 3 && numbers.iter().all(|number| !number.is_empty());
+        let token_start = match start.checked_sub(1).map(|index| bytes[index]) {
+            None => true,
+            Some(b'v' | b'V') => start < 2 || !bytes[start - 2].is_ascii_alphanumeric(),
+            Some(byte) => !byte.is_ascii_alphanumeric(),
+        };
+        if three_numbers && token_start {
+            return true;
+        }
+        start += length;
+    }
+    false
 }
 
 impl History {
@@ -52,6 +104,39 @@ impl History {
             History::Patch => {
                 "no automatic fix: a patch records history (a change as it was made); rewriting it falsifies the record and can stop it applying"
             }
+            History::Release => {
+                "no automatic fix: a published release records what was shipped at that version (users apply it by its URL); the next release carries registry.k8s.io"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_release_artifact;
+
+    #[test]
+    fn published_releases_are_versioned_paths_below_a_releases_folder() {
+        for path in [
+            "deploy/kubernetes/releases/csi-digitalocean-v3.0.0/driver.yaml",
+            "deploy/kubernetes/releases/csi-cloudscale-v3.4.0.yaml",
+            "releases/v1.2.3/install.yaml",
+            "Releases/1.10.0/app.yaml",
+            "releases/app_v2.0.1/x.json",
+        ] {
+            assert!(is_release_artifact(path), "{path}");
+        }
+        for path in [
+            "deploy/kubernetes/releases/csi-digitalocean-dev/driver.yaml",
+            "manifests/components/release/kustomization.yaml",
+            "deploy/v3.0.0/csi-nfs-node.yaml",
+            "releases/latest/install.yaml",
+            "releases/v1.2/install.yaml",
+            "v1.2.3/releases/install.yaml",
+            "releases/build-10.0.0.1/x.yaml",
+            "releases/av1.2.3/x.yaml",
+        ] {
+            assert!(!is_release_artifact(path), "{path}");
         }
     }
 }

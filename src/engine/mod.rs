@@ -142,10 +142,11 @@ impl Engine {
             SourceFile::with_carrier(file.display.clone(), bytes, carrier).with_origin(Origin {
                 packaged: None,
                 kustomization,
-                history: self
-                    .config(file)
-                    .is_history(&file.path)
-                    .then_some(History::Notes),
+                history: if self.config(file).is_history(&file.path) {
+                    Some(History::Notes)
+                } else {
+                    crate::origin::is_release_artifact(display).then_some(History::Release)
+                },
             });
         let detection = self
             .detector(file)
