@@ -188,13 +188,7 @@ fn a_tracked_file_deleted_from_the_work_tree_is_not_an_error() {
         &[("generated/gone.yaml", POD)],
     );
     fs::remove_file(dir.path().join("generated/gone.yaml")).unwrap();
-    let output = regshift(dir.path())
-        .args(["check", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(finding_paths(&parse_json(&output.stdout)), ["pod.yaml"]);
-    assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
+    assert_only_the_pod_is_reported(dir.path());
 }
 
 #[test]
@@ -255,13 +249,7 @@ fn a_corrupt_or_missing_index_falls_back_to_the_gitignore_rules() {
     cut.truncate(cut.len() / 2);
     for corrupt in [&b"DIRC\0\0\0\x02\xff\xff\xff\xff"[..], b"garbage", &cut] {
         fs::write(&index, corrupt).unwrap();
-        let output = regshift(dir.path())
-            .args(["check", "--format", "json"])
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(1));
-        assert_eq!(finding_paths(&parse_json(&output.stdout)), ["pod.yaml"]);
-        assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
+        assert_only_the_pod_is_reported(dir.path());
     }
     fs::remove_file(&index).unwrap();
     let (report, code) = check_json(dir.path(), &[]);
@@ -343,4 +331,15 @@ fn info_exclude_and_the_global_gitignore_skip_untracked_files_only() {
         finding_paths(&parse_json(&output.stdout)),
         ["chart/values.yaml", "generated/tracked.yaml"]
     );
+}
+
+/// `check` in `dir` reports `pod.yaml` alone and writes nothing to standard error.
+fn assert_only_the_pod_is_reported(dir: &std::path::Path) {
+    let output = regshift(dir)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(finding_paths(&parse_json(&output.stdout)), ["pod.yaml"]);
+    assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
 }
