@@ -47,6 +47,16 @@ pub enum Command {
     Images(ImagesArgs),
     /// Explain a rule: what it finds, why it matters, what its fix does
     Explain(ExplainArgs),
+    /// Run the language server (LSP 3.17 over stdio) for editors
+    Server(ServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Speak LSP over standard input and output (the only transport; accepted because many
+    /// editors pass it)
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]

@@ -158,7 +158,7 @@ impl Settings {
                 ScanOptions::from_scan(&args.scan, if args.diff { Mode::Diff } else { Mode::Fix })
             }
             Command::Images(args) => ScanOptions::from_images(args),
-            Command::Sweep(_) | Command::Explain(_) => return None,
+            Command::Sweep(_) | Command::Explain(_) | Command::Server(_) => return None,
         };
         Some(
             std::env::current_dir()
