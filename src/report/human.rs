@@ -150,7 +150,14 @@ impl HumanReporter {
                         plural(summary.files_fixed, "file", "files")
                     )
                 };
-                if summary.findings == 0 {
+                if summary.findings == 0 && summary.io_errors > 0 {
+                    // As for check: what could not be read is not clean.
+                    format!(
+                        "{fixed}; no legacy registry references remain in the {} scanned, but {} could not be scanned (see above).",
+                        plural(summary.files_scanned, "file", "files"),
+                        plural(summary.io_errors, "path", "paths")
+                    )
+                } else if summary.findings == 0 {
                     format!("{fixed}; no legacy registry references remain.")
                 } else {
                     format!(
