@@ -85,6 +85,13 @@ enum ReportTo {
     Stderr,
 }
 
+/// Where a reporter renders: a file or standard output opened for it, or the run's standard
+/// error.
+enum Destination {
+    Opened(Box<dyn Write>),
+    Stderr,
+}
+
 /// `check -` and `fix -`: one buffer from standard input. `check -` reports as for a file;
 /// `fix -` writes the fixed bytes (or the input unchanged) to standard output, byte for byte,
 /// and its report to standard error; `fix --diff -` prints the diff and no bytes.
@@ -134,24 +141,24 @@ fn render_reports(
         Some(images) => Box::new(ImagesReporter::new(images.clone())),
         None => reporter_for(settings.mode, settings.format, options),
     };
-    // Every file is created before anything is rendered into one. `None`: standard error.
+    // Every file is created before anything is rendered into one.
     let main_output = match (&settings.output, report_to) {
-        (None, ReportTo::Stderr) => None,
-        (output, _) => Some(open_output(output.as_deref())?),
+        (None, ReportTo::Stderr) => Destination::Stderr,
+        (output, _) => Destination::Opened(open_output(output.as_deref())?),
     };
-    let mut outputs: Vec<(Box<dyn Reporter>, Option<Box<dyn Write>>)> =
-        vec![(main_reporter, main_output)];
+    let mut outputs = vec![(main_reporter, main_output)];
     for (format, path) in &settings.reports {
         outputs.push((
             reporter_for(Mode::Check, *format, options),
-            Some(open_output(Some(path))?),
+            Destination::Opened(open_output(Some(path))?),
         ));
     }
     for (reporter, out) in &mut outputs {
-        match out {
-            Some(out) => render(reporter.as_mut(), out, reports, run)?,
-            None => render(reporter.as_mut(), stderr, reports, run)?,
-        }
+        let out: &mut dyn Write = match out {
+            Destination::Opened(out) => out,
+            Destination::Stderr => &mut *stderr,
+        };
+        render(reporter.as_mut(), out, reports, run)?;
     }
     if settings.mode == Mode::Diff {
         let mut summary = DiffSummaryReporter::new(settings.fix_level);

@@ -426,7 +426,7 @@ fn kubectl_create_output_is_fixed_through_stdin_with_only_the_host_changed() {
     assert_eq!(fixed, manifest.replace("k8s.gcr.io/", "registry.k8s.io/"));
     assert_ne!(fixed, manifest);
     // kubectl reads the fixed object back (client side) with the new image.
-    write(&dir.path().join("fixed.yaml"), &fixed);
+    write(&dir.path().join("fixed.yaml"), fixed);
     let image = kubectl(
         &binary,
         &[
