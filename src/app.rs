@@ -139,6 +139,12 @@ fn render_reports(
     // The main report (stdout or --output), then each --report, all from the same results.
     let main_reporter: Box<dyn Reporter> = match &settings.images {
         Some(images) => Box::new(ImagesReporter::new(images.clone())),
+        None if settings.stdin.is_some()
+            && settings.mode != Mode::Diff
+            && settings.format == Format::Human =>
+        {
+            Box::new(HumanReporter::new(options).for_stdin())
+        }
         None => reporter_for(settings.mode, settings.format, options),
     };
     // Every file is created before anything is rendered into one.
@@ -161,7 +167,7 @@ fn render_reports(
         render(reporter.as_mut(), out, reports, run)?;
     }
     if settings.mode == Mode::Diff {
-        let mut summary = DiffSummaryReporter::new(settings.fix_level);
+        let mut summary = DiffSummaryReporter::new(settings.fix_level, settings.stdin.is_some());
         render(&mut summary, stderr, reports, run)?;
     }
     Ok(())

@@ -69,6 +69,11 @@ fn check_reads_a_yaml_manifest_named_dash() {
     assert_eq!(exit_code(&output), 1);
     let stdout = std::str::from_utf8(&output.stdout).unwrap();
     assert!(stdout.contains(" --> -:8:12\n"), "{stdout}");
+    // `regshift fix` would fix the current directory: the hint reads standard input too.
+    assert!(
+        stdout.ends_with("1 fixable; run `regshift fix -`\n"),
+        "{stdout}"
+    );
     assert_eq!(stderr_of(&output), "");
 }
 
@@ -281,10 +286,9 @@ fn fix_diff_prints_the_diff_and_no_bytes() {
         std::str::from_utf8(&output.stdout).unwrap(),
         "--- a/deploy/web.yaml\n+++ b/deploy/web.yaml\n@@ -5,4 +5,4 @@\n spec:\n   containers:\n   - name: web\n-    image: k8s.gcr.io/pause:3.1\n+    image: registry.k8s.io/pause:3.1\n"
     );
-    assert!(
-        stderr_of(&output).starts_with("Would fix 1 finding in 1 file"),
-        "{}",
-        stderr_of(&output)
+    assert_eq!(
+        stderr_of(&output),
+        "Would fix 1 finding in 1 file; run `regshift fix -` to apply.\n"
     );
 }
 
