@@ -212,7 +212,8 @@ pub struct FixArgs {
 /// What to scan: shared by check, fix and images.
 #[derive(Debug, Args)]
 pub struct WalkArgs {
-    /// Files or folders to scan [default: .]
+    /// Files or folders to scan [default: .]; for `check` and `fix`, `-` alone reads one
+    /// buffer from standard input
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -262,6 +263,11 @@ pub struct ScanArgs {
     /// Lowest severity that makes the exit code 1 [default: warning]
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+
+    /// With `-`: the path standard input stands for (its configuration, excludes and file
+    /// type; it need not exist) [default: a YAML manifest shown as `-`]
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
