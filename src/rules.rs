@@ -174,6 +174,28 @@ catalog! {
             },
         }),
     },
+    PostFreezeTag => RuleSpec {
+        id: "post-freeze-tag",
+        severity: Severity::Error,
+        summary: "an image on k8s.gcr.io whose tag was published after the freeze: it never existed there",
+        fix_class: FixClass::Safe,
+        doc: RuleDoc {
+            why: "k8s.gcr.io froze on 2023-04-03: a tag published later (Kubernetes 1.27 and later, and the patches 1.24.13, 1.25.9, 1.26.4 and later) was never pushed there, nor to the {us,eu,asia}.gcr.io/k8s-artifacts-prod backends that froze with it. A reference to k8s.gcr.io resolves only because k8s.gcr.io redirects to registry.k8s.io: a mirror, a pull-through cache, an air-gapped copy or an allow-list of the old host never has the image, and it stops resolving when the redirect ends. The tags come from a table of facts (data/post-freeze-tags.tsv, with its source and cut-off): the core Kubernetes images (kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy, conformance) under the tag of every stable release published after the cut-off. An image or tag the table does not list (pre-releases, other images) stays legacy-host or legacy-backend.",
+            fix: "Safe: the same edit as legacy-host (or legacy-backend), which this rule replaces for the reference, under the same conditions: the host becomes registry.k8s.io, and path, tag and digest stay. A reference with a digest and no tag, a templated tag, and a tag in a key of its own (registry, repository and tag split across keys) stay legacy-host.",
+            example: "image: k8s.gcr.io/kube-apiserver:v1.27.2  ->  image: registry.k8s.io/kube-apiserver:v1.27.2\nimage: k8s.gcr.io/kube-apiserver:v1.26.3  (legacy-host: published before the freeze)",
+        },
+        // Not a host form of its own (no pattern names it): a legacy-host or legacy-backend
+        // finding becomes this rule, with the same rewrite, which `images` plans from.
+        host: Some(HostRule {
+            describe: "the frozen registry {host}",
+            canonical: None,
+            treatment: Treatment::Rewrite {
+                to: NEW_HOST,
+                note: None,
+                guaranteed: true,
+            },
+        }),
+    },
     LegacyBackend => RuleSpec {
         id: "legacy-backend",
         severity: Severity::Error,

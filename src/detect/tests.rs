@@ -500,3 +500,76 @@ fn block_scalar_edits_are_not_safe_when_a_document_failed() {
         detection.safe_edits
     );
 }
+
+/// Issue 17: a tag the table lists as published after the freeze, on k8s.gcr.io or a gcr.io
+/// backend that froze with it, is post-freeze-tag with legacy-host's fix; everything else
+/// keeps its rule.
+#[test]
+fn post_freeze_tags_replace_the_frozen_forms_for_the_tags_the_table_lists() {
+    let text = "\
+before: k8s.gcr.io/kube-apiserver:v1.26.3
+after: k8s.gcr.io/kube-apiserver:v1.27.2
+patch: K8S.GCR.IO/kube-proxy:v1.26.4
+digest: k8s.gcr.io/kube-apiserver@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+both: k8s.gcr.io/kube-scheduler:v1.28.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+prerelease: k8s.gcr.io/kube-apiserver:v1.28.0-rc.1
+unknown: k8s.gcr.io/pause:3.10
+subpath: k8s.gcr.io/kubernetes/kube-apiserver:v1.27.2
+templated: k8s.gcr.io/kube-apiserver:{{ .Values.tag }}
+backend: us.gcr.io/k8s-artifacts-prod/conformance:v1.30.0
+artifact-registry: us-central1-docker.pkg.dev/k8s-artifacts-prod/images/kube-proxy:v1.27.3
+project: gcr.io/google-containers/kube-apiserver:v1.27.2
+url: https://k8s.gcr.io/v2/kube-apiserver/manifests/v1.27.2
+";
+    assert_eq!(
+        findings("images.yaml", text),
+        [
+            "1:9 legacy-host safe k8s.gcr.io",
+            "2:8 post-freeze-tag safe k8s.gcr.io",
+            "3:8 post-freeze-tag safe K8S.GCR.IO",
+            "4:9 legacy-host safe k8s.gcr.io",
+            "5:7 post-freeze-tag safe k8s.gcr.io",
+            "6:13 legacy-host safe k8s.gcr.io",
+            "7:10 legacy-host safe k8s.gcr.io",
+            "8:10 legacy-host safe k8s.gcr.io",
+            "9:12 legacy-host safe k8s.gcr.io",
+            "10:10 post-freeze-tag safe us.gcr.io/k8s-artifacts-prod",
+            "11:20 legacy-backend safe us-central1-docker.pkg.dev/k8s-artifacts-prod/images",
+            "12:10 legacy-gcr-project unsafe gcr.io/google-containers",
+            "13:14 legacy-host unsafe k8s.gcr.io",
+        ]
+    );
+    let detection = detect("images.yaml", text);
+    let backend = &detection.findings[9];
+    assert_eq!(
+        backend.message,
+        "conformance:v1.30.0 was published on 2024-04-17, after k8s.gcr.io froze (2023-04-03): it was never pushed to us.gcr.io/k8s-artifacts-prod, a backend that froze with k8s.gcr.io"
+    );
+    // The mirroring plan still lists the image: the rule keeps legacy-host's rewrite.
+    assert_eq!(
+        crate::images::image_of(&detection.findings[1]),
+        Some((
+            "k8s.gcr.io/kube-apiserver:v1.27.2".to_string(),
+            "registry.k8s.io/kube-apiserver:v1.27.2".to_string()
+        ))
+    );
+}
+
+/// A fix withheld for legacy-host stays withheld: only the rule and the message change.
+#[test]
+fn post_freeze_tags_keep_the_fix_they_replace() {
+    assert_eq!(
+        findings(
+            "bump.patch",
+            "-image: registry.k8s.io/kube-apiserver:v1.27.1\n+image: k8s.gcr.io/kube-apiserver:v1.27.2\n"
+        ),
+        ["2:9 post-freeze-tag none k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings(
+            "main.go",
+            "const image = \"k8s.gcr.io/kube-apiserver:v1.27.2\"\n"
+        ),
+        ["1:16 post-freeze-tag unsafe k8s.gcr.io"]
+    );
+}

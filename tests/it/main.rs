@@ -18,6 +18,7 @@ mod git_index;
 mod git_tracked;
 mod hooks;
 mod notes;
+mod post_freeze_table;
 mod properties;
 mod readme;
 mod render;

@@ -14,10 +14,15 @@
 //!    destination already on the line, a name matched against references, a kubelet flag, a
 //!    template comparison, a packaged chart, kubeadm's `--image-repository`, a configured
 //!    move);
-//! 3. the finding, with its one edit when a fix remains.
+//! 3. the **post-freeze tag** ([`post_freeze`]): a legacy-host (or frozen backend) image whose
+//!    tag the generated table ([`post_freeze_table`]) lists as published after the freeze
+//!    becomes `post-freeze-tag`, with the same fix;
+//! 4. the finding, with its one edit when a fix remains.
 //!
 //! Each named rule and refinement is a small function, testable alone.
 
+mod post_freeze;
+mod post_freeze_table;
 mod refine;
 mod verdict;
 
@@ -249,6 +254,7 @@ pub(crate) fn classify(
     for refinement in refine::REFINEMENTS {
         (refinement.apply)(&cx, &mut verdict);
     }
+    post_freeze::post_freeze_tag(&cx, &mut verdict);
     let fix = verdict
         .is_fixable()
         .then(|| {

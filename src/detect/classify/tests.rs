@@ -672,3 +672,24 @@ fn configured_moves_name_their_own_destination_in_notes() {
         Some("this line already names registry.example.com")
     );
 }
+
+/// The table's lookup: both sides of the cut-off, and only the images the table covers.
+#[test]
+fn the_post_freeze_table_knows_tags_published_after_the_cut_off() {
+    use super::post_freeze::published_after_freeze;
+    assert_eq!(published_after_freeze("kube-apiserver", "v1.26.3"), None);
+    assert_eq!(
+        published_after_freeze("kube-apiserver", "v1.26.4"),
+        Some("2023-04-12")
+    );
+    assert_eq!(
+        published_after_freeze("kube-controller-manager", "v1.27.0"),
+        Some("2023-04-11")
+    );
+    assert_eq!(
+        published_after_freeze("kube-apiserver", "v1.27.0-rc.1"),
+        None
+    );
+    assert_eq!(published_after_freeze("pause", "3.10"), None);
+    assert_eq!(published_after_freeze("kube-apiserverx", "v1.27.2"), None);
+}
