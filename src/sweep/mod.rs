@@ -57,8 +57,10 @@ struct Row {
     none: usize,
     fixable: usize,
     fixed: usize,
-    /// Files or paths that could not be scanned or fixed.
+    /// Files or paths that could not be read or walked.
     file_errors: usize,
+    /// Files whose fix could not be applied or written: each is left as it was.
+    fix_errors: usize,
     /// Why the repository could not be swept at all, or its commit failed.
     error: Option<String>,
     /// The branch a commit was made on (--commit).
@@ -82,7 +84,12 @@ impl Row {
         self.fixable = summary.fixable;
         self.fixed = summary.fixed;
         self.failing = summary.failing;
-        self.file_errors = summary.io_errors;
+        self.fix_errors = scanned
+            .reports
+            .iter()
+            .filter(|report| report.error.is_some())
+            .count();
+        self.file_errors = summary.io_errors.saturating_sub(self.fix_errors);
         for finding in scanned.reports.iter().flat_map(|report| &report.findings) {
             match finding.applicability() {
                 Applicability::Safe => self.safe += 1,
@@ -217,7 +224,7 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
 fn outcome(rows: &[Row]) -> Outcome {
     if rows
         .iter()
-        .any(|row| row.error.is_some() || row.file_errors > 0)
+        .any(|row| row.error.is_some() || row.file_errors > 0 || row.fix_errors > 0)
     {
         Outcome::Error
     } else if rows.iter().any(|row| row.failing > 0) {

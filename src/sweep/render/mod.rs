@@ -122,12 +122,27 @@ fn cells(row: &Row) -> [String; 9] {
     ]
 }
 
-/// The status column: an error, the branch committed to, or nothing.
+/// The status column: an error, the branch committed to, files that could not be scanned or
+/// fixed, or nothing.
 fn status(row: &Row) -> String {
-    match (&row.error, &row.branch, row.file_errors) {
-        (Some(error), _, _) => format!("error: {error}"),
-        (None, Some(branch), _) => format!("committed on {branch}"),
-        (None, None, 0) => String::new(),
-        (None, None, errors) => format!("{} not scanned", plural(errors, "file", "files")),
+    if let Some(error) = &row.error {
+        return format!("error: {error}");
     }
+    if let Some(branch) = &row.branch {
+        return format!("committed on {branch}");
+    }
+    let mut parts = Vec::new();
+    if row.file_errors > 0 {
+        parts.push(format!(
+            "{} not scanned",
+            plural(row.file_errors, "file", "files")
+        ));
+    }
+    if row.fix_errors > 0 {
+        parts.push(format!(
+            "{} not fixed",
+            plural(row.fix_errors, "file", "files")
+        ));
+    }
+    parts.join(", ")
 }
