@@ -36,6 +36,8 @@ pub enum SweepError {
     Settings(#[from] SettingsError),
     #[error("--branch `{0}` is not a valid branch name")]
     Branch(String),
+    #[error("--output {path}: {source}")]
+    Output { path: String, source: io::Error },
 }
 
 /// A repository to sweep.
@@ -205,6 +207,16 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         return Err(SweepError::Branch(args.branch.clone()));
     }
 
+    // Created before the first repository is swept: a path that cannot be written must not
+    // cost a whole sweep (and its fixes) before it is found out.
+    let out = render::open(args.output.as_deref()).map_err(|source| SweepError::Output {
+        path: args
+            .output
+            .as_deref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        source,
+    })?;
     let progress = Progress::new(repositories.len());
     let mut rows = Vec::with_capacity(repositories.len());
     let (mut files, mut findings) = (0, 0);
@@ -217,7 +229,7 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         rows.push(row);
     }
     progress.done();
-    let printed = render::print(args.format, args.output.as_deref(), &rows);
+    let printed = render::print(args.format, out, &rows);
     Ok(printed.map(|()| outcome(&rows)))
 }
 

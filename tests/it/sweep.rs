@@ -842,6 +842,25 @@ fn a_file_that_cannot_be_written_is_not_fixed_and_not_counted_as_unscanned() {
     );
 }
 
+#[test]
+fn an_output_that_cannot_be_created_stops_the_sweep_before_any_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("one"), &[("pod.yaml", LEGACY_POD)]);
+    let output = run(
+        root,
+        &["sweep", ".", "--fix", "--output", "missing/table.txt"],
+    );
+    assert_eq!(code(&output), 2);
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("--output missing/table.txt"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(root.join("one/pod.yaml")).unwrap(),
+        LEGACY_POD,
+        "nothing was fixed"
+    );
+}
+
 fn install_hooks(repo: &Path, markers: &Path) {
     let hooks = repo.join(".git/hooks");
     for hook in [

@@ -28,12 +28,16 @@ pub(super) trait SweepReporter {
     fn end(&mut self, out: &mut dyn Write, totals: &Totals) -> io::Result<()>;
 }
 
-/// Write the table of `rows` in `format` to `output`, or to standard output.
-pub(super) fn print(format: SweepFormat, output: Option<&Path>, rows: &[Row]) -> io::Result<()> {
-    let mut out: Box<dyn Write> = match output {
+/// Where the table goes: the `--output` file (created now), or standard output.
+pub(super) fn open(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
+    Ok(match output {
         Some(path) => Box::new(io::BufWriter::new(std::fs::File::create(path)?)),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+        None => Box::new(io::BufWriter::new(io::stdout())),
+    })
+}
+
+/// Write the table of `rows` in `format` to `out`.
+pub(super) fn print(format: SweepFormat, mut out: Box<dyn Write>, rows: &[Row]) -> io::Result<()> {
     let mut reporter = reporter_for(format);
     reporter.begin(&mut out)?;
     for row in rows {
