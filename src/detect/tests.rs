@@ -545,14 +545,6 @@ url: https://k8s.gcr.io/v2/kube-apiserver/manifests/v1.27.2
         backend.message,
         "conformance:v1.30.0 was published on 2024-04-17, after k8s.gcr.io froze (2023-04-03): it was never pushed to us.gcr.io/k8s-artifacts-prod, a backend that froze with k8s.gcr.io"
     );
-    // The mirroring plan still lists the image: the rule keeps legacy-host's rewrite.
-    assert_eq!(
-        crate::images::image_of(&detection.findings[1]),
-        Some((
-            "k8s.gcr.io/kube-apiserver:v1.27.2".to_string(),
-            "registry.k8s.io/kube-apiserver:v1.27.2".to_string()
-        ))
-    );
 }
 
 /// A fix withheld for legacy-host stays withheld: only the rule and the message change.
