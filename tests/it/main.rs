@@ -17,6 +17,7 @@ mod filesystem;
 mod git_index;
 mod git_tracked;
 mod hooks;
+mod lsp;
 mod notes;
 mod properties;
 mod readme;
