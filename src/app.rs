@@ -16,8 +16,9 @@ use crate::report::markdown::MarkdownReporter;
 use crate::report::messages::{DiffSummaryReporter, MessagesReporter};
 use crate::report::sarif::SarifReporter;
 use crate::report::{FileReport, RenderOptions, Reporter, RunReport};
+use crate::scan::stdin::Input;
 pub use crate::scan::{Scanned, scan};
-use crate::settings::{Mode, Settings};
+use crate::settings::{Mode, Settings, StdinInput};
 
 /// How the run ended, for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +69,69 @@ impl Scanned {
 /// summary, to `stderr`, which the binary opens (colour per `--color`). I/O errors on the output
 /// propagate (the caller stops quietly on a broken pipe).
 pub fn run(settings: &Settings, stderr: &mut dyn Write) -> io::Result<Outcome> {
+    if let Some(stdin) = &settings.stdin {
+        return run_stdin(settings, stdin, stderr);
+    }
     let scanned = scan(settings)?;
+    render_reports(settings, &scanned, stderr, ReportTo::Stdout)?;
+    Ok(scanned.outcome(settings.mode))
+}
+
+/// Where the main report goes without `--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportTo {
+    Stdout,
+    /// `fix -`: standard output carries the fixed bytes alone, as formatters do.
+    Stderr,
+}
+
+/// Where a reporter renders: a file or standard output opened for it, or the run's standard
+/// error.
+enum Destination {
+    Opened(Box<dyn Write>),
+    Stderr,
+}
+
+/// `check -` and `fix -`: one buffer from standard input. `check -` reports as for a file;
+/// `fix -` writes the fixed bytes (or the input unchanged) to standard output, byte for byte,
+/// and its report to standard error; `fix --diff -` prints the diff and no bytes.
+fn run_stdin(
+    settings: &Settings,
+    stdin: &StdinInput,
+    stderr: &mut dyn Write,
+) -> io::Result<Outcome> {
+    let mut input = io::stdin().lock();
+    let scanned = crate::scan::stdin::scan(settings, stdin, Input::read(&mut input));
+    let report_to = match settings.mode {
+        Mode::Fix => ReportTo::Stderr,
+        Mode::Check | Mode::Diff | Mode::Images => ReportTo::Stdout,
+    };
+    render_reports(settings, &scanned.scanned, stderr, report_to)?;
+    if let Some(bytes) = &scanned.output {
+        // Not through anstream: it would strip escape sequences that belong to the input.
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(bytes)?;
+        if scanned.rest_unread {
+            io::copy(&mut input, &mut stdout)?;
+        }
+        stdout.flush()?;
+    }
+    Ok(scanned.scanned.outcome(settings.mode))
+}
+
+/// Every reporter over the scan: the run's messages to `stderr`, the main report (to
+/// `--output`, else where `report_to` says), each `--report`, and `fix --diff`'s summary.
+fn render_reports(
+    settings: &Settings,
+    scanned: &Scanned,
+    stderr: &mut dyn Write,
+    report_to: ReportTo,
+) -> io::Result<()> {
     let Scanned {
         reports,
         run,
         options,
-    } = &scanned;
+    } = scanned;
     let options = *options;
     // The run's messages go to standard error before the report, so machine formats keep
     // standard output to the document alone; the `--diff` summary follows the diff.
@@ -81,24 +139,38 @@ pub fn run(settings: &Settings, stderr: &mut dyn Write) -> io::Result<Outcome> {
     // The main report (stdout or --output), then each --report, all from the same results.
     let main_reporter: Box<dyn Reporter> = match &settings.images {
         Some(images) => Box::new(ImagesReporter::new(images.clone())),
+        None if settings.stdin.is_some()
+            && settings.mode != Mode::Diff
+            && settings.format == Format::Human =>
+        {
+            Box::new(HumanReporter::new(options).for_stdin())
+        }
         None => reporter_for(settings.mode, settings.format, options),
     };
-    let mut outputs: Vec<(Box<dyn Reporter>, Box<dyn Write>)> =
-        vec![(main_reporter, open_output(settings.output.as_deref())?)];
+    // Every file is created before anything is rendered into one.
+    let main_output = match (&settings.output, report_to) {
+        (None, ReportTo::Stderr) => Destination::Stderr,
+        (output, _) => Destination::Opened(open_output(output.as_deref())?),
+    };
+    let mut outputs = vec![(main_reporter, main_output)];
     for (format, path) in &settings.reports {
         outputs.push((
             reporter_for(Mode::Check, *format, options),
-            open_output(Some(path))?,
+            Destination::Opened(open_output(Some(path))?),
         ));
     }
     for (reporter, out) in &mut outputs {
+        let out: &mut dyn Write = match out {
+            Destination::Opened(out) => out,
+            Destination::Stderr => &mut *stderr,
+        };
         render(reporter.as_mut(), out, reports, run)?;
     }
     if settings.mode == Mode::Diff {
-        let mut summary = DiffSummaryReporter::new(settings.fix_level);
+        let mut summary = DiffSummaryReporter::new(settings.fix_level, settings.stdin.is_some());
         render(&mut summary, stderr, reports, run)?;
     }
-    Ok(scanned.outcome(settings.mode))
+    Ok(())
 }
 
 /// One reporter over the whole run: `begin`, every file in order, `end`, then flush.

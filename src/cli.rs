@@ -47,6 +47,16 @@ pub enum Command {
     Images(ImagesArgs),
     /// Explain a rule: what it finds, why it matters, what its fix does
     Explain(ExplainArgs),
+    /// Run the language server (LSP 3.17 over stdio) for editors
+    Server(ServerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Speak LSP over standard input and output (the only transport; accepted because many
+    /// editors pass it)
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 #[derive(Debug, Args)]
@@ -202,7 +212,8 @@ pub struct FixArgs {
 /// What to scan: shared by check, fix and images.
 #[derive(Debug, Args)]
 pub struct WalkArgs {
-    /// Files or folders to scan [default: .]
+    /// Files or folders to scan [default: .]; for `check` and `fix`, `-` alone reads one
+    /// buffer from standard input
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
@@ -252,6 +263,11 @@ pub struct ScanArgs {
     /// Lowest severity that makes the exit code 1 [default: warning]
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+
+    /// With `-`: the path standard input stands for (its configuration, excludes and file
+    /// type; it need not exist) [default: a YAML manifest shown as `-`]
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

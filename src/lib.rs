@@ -21,6 +21,7 @@ pub mod path;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod server;
 pub mod settings;
 pub mod sweep;
 

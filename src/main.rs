@@ -7,7 +7,7 @@ use clap::Parser;
 
 use regshift::cli::{Cli, Command};
 use regshift::settings::Settings;
-use regshift::{app, explain, sweep};
+use regshift::{app, explain, server, sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,6 +20,10 @@ fn main() -> ExitCode {
                 Err(error) => Err(error),
             }
         }
+        Command::Server(_) => match server::run() {
+            Ok(code) => return ExitCode::from(code),
+            Err(error) => Err(error),
+        },
         Command::Sweep(args) => match sweep::run(args) {
             Ok(result) => result,
             Err(usage) => return fatal(&usage.to_string()),

@@ -22,6 +22,19 @@ pub enum Mode {
     Images,
 }
 
+/// `-` as the only PATH of `check` or `fix`: one buffer from standard input, scanned as a
+/// file would be and never written to disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StdinInput {
+    /// `--stdin-filename`: the file the buffer stands for, relative to the current directory
+    /// (it need not exist). Its configuration, its excludes (with `--force-exclude`), its file
+    /// type and its chart role apply. `None`: a YAML manifest, shown as `-`.
+    pub filename: Option<PathBuf>,
+}
+
+/// How the buffer from standard input is named in reports without `--stdin-filename`.
+pub const STDIN_NAME: &str = "-";
+
 /// `regshift images` options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImagesOptions {
@@ -43,6 +56,8 @@ pub struct Settings {
     pub force_exclude: bool,
     pub threads: usize,
     pub images: Option<ImagesOptions>,
+    /// `check -` or `fix -`: the one root is the buffer's name.
+    pub stdin: Option<StdinInput>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +68,10 @@ pub enum SettingsError {
     CurrentDir(std::io::Error),
     #[error("--jobs must be at least 1")]
     ZeroJobs,
+    #[error("`-` reads standard input and must be the only PATH")]
+    StdinWithPaths,
+    #[error("--stdin-filename names standard input: pass `-` as the only PATH")]
+    StdinFilenameWithoutStdin,
 }
 
 /// Which configuration applies to the scanned paths.
@@ -86,6 +105,8 @@ pub struct ScanOptions {
     /// `--fail-on`; `None` for the configuration's, else warning.
     pub fail_on: Option<Severity>,
     pub images: Option<ImagesOptions>,
+    /// Read standard input instead of `paths` (which must then be empty).
+    pub stdin: Option<StdinInput>,
 }
 
 impl ScanOptions {
@@ -104,6 +125,7 @@ impl ScanOptions {
             unsafe_fixes: false,
             fail_on: None,
             images: None,
+            stdin: None,
         }
     }
 
@@ -123,16 +145,32 @@ impl ScanOptions {
         }
     }
 
-    /// The options of `check` or `fix`.
-    pub fn from_scan(scan: &ScanArgs, mode: Mode) -> ScanOptions {
-        ScanOptions {
+    /// The options of `check` or `fix`. `-` must be the only PATH, and `--stdin-filename`
+    /// comes only with it: ruff reads standard input whenever `--stdin-filename` is given and
+    /// ignores other paths with a warning, but a hook or a script that passes the flag by
+    /// mistake would then wait on a terminal, or scan nothing of what it named.
+    pub fn from_scan(scan: &ScanArgs, mode: Mode) -> Result<ScanOptions, SettingsError> {
+        let mut options = ScanOptions {
             format: scan.format.unwrap_or(Format::Human),
             output: scan.output.clone(),
             reports: scan.report.clone(),
             unsafe_fixes: scan.unsafe_fixes,
             fail_on: scan.fail_on.map(FailOn::severity),
             ..ScanOptions::walking(&scan.walk, mode)
+        };
+        let is_stdin = |path: &PathBuf| path.as_os_str() == STDIN_NAME;
+        if options.paths.iter().any(is_stdin) {
+            if options.paths.len() > 1 {
+                return Err(SettingsError::StdinWithPaths);
+            }
+            options.paths.clear();
+            options.stdin = Some(StdinInput {
+                filename: scan.stdin_filename.clone(),
+            });
+        } else if scan.stdin_filename.is_some() {
+            return Err(SettingsError::StdinFilenameWithoutStdin);
         }
+        Ok(options)
     }
 
     /// The options of `images`.
@@ -157,14 +195,14 @@ impl Settings {
             Command::Fix(args) => {
                 ScanOptions::from_scan(&args.scan, if args.diff { Mode::Diff } else { Mode::Fix })
             }
-            Command::Images(args) => ScanOptions::from_images(args),
-            Command::Sweep(_) | Command::Explain(_) => return None,
+            Command::Images(args) => Ok(ScanOptions::from_images(args)),
+            Command::Sweep(_) | Command::Explain(_) | Command::Server(_) => return None,
         };
-        Some(
+        Some(options.and_then(|options| {
             std::env::current_dir()
                 .map_err(SettingsError::CurrentDir)
-                .and_then(|cwd| Self::resolve(&options, &cwd)),
-        )
+                .and_then(|cwd| Self::resolve(&options, &cwd))
+        }))
     }
 
     /// Settings for `options`, with relative paths taken from `cwd`.
@@ -192,6 +230,7 @@ impl Settings {
             force_exclude: options.force_exclude,
             threads: threads(options.jobs)?,
             images: options.images.clone(),
+            stdin: options.stdin.clone(),
         })
     }
 
@@ -215,11 +254,14 @@ impl Settings {
 
 /// Each PATH with the configuration that applies to it: `--config`, none with `--no-config`,
 /// or the nearest `regshift.toml` above it. Configurations are loaded once each.
+/// Standard input has one root: the file it stands for (its configuration is found from it
+/// as from a file on disk), or `-` in the current directory.
 fn resolve_roots(scan: &ScanOptions, cwd: &Path) -> Result<Vec<Root>, SettingsError> {
-    let given: Vec<PathBuf> = if scan.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        scan.paths.clone()
+    let given: Vec<PathBuf> = match &scan.stdin {
+        Some(_) if !scan.paths.is_empty() => return Err(SettingsError::StdinWithPaths),
+        Some(stdin) => vec![stdin.filename.clone().unwrap_or(PathBuf::from(STDIN_NAME))],
+        None if scan.paths.is_empty() => vec![PathBuf::from(".")],
+        None => scan.paths.clone(),
     };
     // A configuration named with --config applies from the current directory, wherever the
     // file itself lives (`--config ci/strict.toml` must not anchor excludes in `ci/`).

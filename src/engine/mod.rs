@@ -121,6 +121,12 @@ impl Engine {
     /// Detection for `file` holding `bytes` (not necessarily what is on disk: an editor's
     /// buffer). What the file is and where it comes from is read from the disk around it.
     pub fn detect(&self, file: &Candidate, bytes: Vec<u8>) -> Checked {
+        self.detect_as(file, bytes, None)
+    }
+
+    /// [`Engine::detect`], with the carrier given instead of found from the file's name and
+    /// chart (standard input without a name is a YAML manifest).
+    pub fn detect_as(&self, file: &Candidate, bytes: Vec<u8>, carrier: Option<Carrier>) -> Checked {
         // Only files that pass the gate pay for the layout on disk: their chart, their bases.
         let display = file.display.as_str();
         let kustomization = is_kustomization(display)
@@ -137,7 +143,7 @@ impl Engine {
                 };
                 Arc::new(kustomize::resolve_bases(&file.path, text, &scope))
             });
-        let carrier = Carrier::of(display, chart::locate(&file.path));
+        let carrier = carrier.unwrap_or_else(|| Carrier::of(display, chart::locate(&file.path)));
         let source =
             SourceFile::with_carrier(file.display.clone(), bytes, carrier).with_origin(Origin {
                 packaged: None,

@@ -18,6 +18,8 @@ const MAX_PATCH_LINE: usize = 240;
 pub struct HumanReporter {
     options: RenderOptions,
     renderer: Renderer,
+    /// The command the summary suggests for the fixable findings.
+    fix_command: &'static str,
 }
 
 impl HumanReporter {
@@ -25,6 +27,16 @@ impl HumanReporter {
         HumanReporter {
             options,
             renderer: Renderer::styled(),
+            fix_command: "regshift fix",
+        }
+    }
+
+    /// For a run over standard input: the summary suggests `regshift fix -`, since
+    /// `regshift fix` would fix the current directory instead.
+    pub fn for_stdin(self) -> HumanReporter {
+        HumanReporter {
+            fix_command: "regshift fix -",
+            ..self
         }
     }
 
@@ -132,7 +144,7 @@ impl HumanReporter {
                     let fixable = if summary.fixable == 0 {
                         "none fixable automatically".to_string()
                     } else {
-                        format!("{} fixable; run `regshift fix`", summary.fixable)
+                        format!("{} fixable; run `{}`", summary.fixable, self.fix_command)
                     };
                     format!(
                         "{} in {files}, {fixable}",
@@ -150,7 +162,14 @@ impl HumanReporter {
                         plural(summary.files_fixed, "file", "files")
                     )
                 };
-                if summary.findings == 0 {
+                if summary.findings == 0 && summary.io_errors > 0 {
+                    // As for check: what could not be read is not clean.
+                    format!(
+                        "{fixed}; no legacy registry references remain in the {} scanned, but {} could not be scanned (see above).",
+                        plural(summary.files_scanned, "file", "files"),
+                        plural(summary.io_errors, "path", "paths")
+                    )
+                } else if summary.findings == 0 {
                     format!("{fixed}; no legacy registry references remain.")
                 } else {
                     format!(

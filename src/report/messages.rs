@@ -59,11 +59,13 @@ impl Reporter for MessagesReporter {
 /// out. Unstyled.
 pub(crate) struct DiffSummaryReporter {
     level: FixLevel,
+    /// The diff is of standard input: the command that applies it reads it too.
+    stdin: bool,
 }
 
 impl DiffSummaryReporter {
-    pub(crate) fn new(level: FixLevel) -> DiffSummaryReporter {
-        DiffSummaryReporter { level }
+    pub(crate) fn new(level: FixLevel, stdin: bool) -> DiffSummaryReporter {
+        DiffSummaryReporter { level, stdin }
     }
 }
 
@@ -74,9 +76,11 @@ impl Reporter for DiffSummaryReporter {
 
     fn end(&mut self, out: &mut dyn Write, run: &RunReport) -> io::Result<()> {
         let summary = &run.summary;
-        let command = match self.level {
-            FixLevel::SafeOnly => "regshift fix",
-            FixLevel::IncludeUnsafe => "regshift fix --unsafe-fixes",
+        let command = match (self.level, self.stdin) {
+            (FixLevel::SafeOnly, false) => "regshift fix",
+            (FixLevel::IncludeUnsafe, false) => "regshift fix --unsafe-fixes",
+            (FixLevel::SafeOnly, true) => "regshift fix -",
+            (FixLevel::IncludeUnsafe, true) => "regshift fix --unsafe-fixes -",
         };
         let mut line = if summary.fixed == 0 {
             "No fixes to apply".to_string()

@@ -13,6 +13,7 @@
 //! failed is reported as untouched, as if the write had failed at once.
 
 mod read;
+pub mod stdin;
 
 use std::collections::HashMap;
 use std::io;
@@ -71,6 +72,8 @@ enum FixOutput {
     /// `fix`: the fixed file is written to a temporary file by the thread that fixed it, and
     /// made durable and renamed into place by the committer's I/O threads.
     Write(Committer<UnwrittenFix>),
+    /// `fix -`: the fixed bytes are kept for standard output.
+    Keep(Mutex<Option<Vec<u8>>>),
 }
 
 /// A file whose fix is being committed, and what its report says if the commit fails: what
@@ -135,6 +138,9 @@ impl FileMode for Fix {
                     &source.bytes,
                     &fixed.bytes,
                 ));
+            }
+            FixOutput::Keep(kept) => {
+                *kept.lock().unwrap_or_else(|poison| poison.into_inner()) = Some(fixed.bytes);
             }
         }
         report.fixed = fixed.count;

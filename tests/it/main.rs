@@ -23,4 +23,5 @@ mod properties;
 mod readme;
 mod render;
 mod sarif;
+mod stdin;
 mod sweep;

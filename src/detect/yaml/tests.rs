@@ -96,6 +96,33 @@ fn list_items_are_their_own_resources() {
     assert_eq!(contexts(text), ["manifest: Pod/a spec.containers[0].image"]);
 }
 
+#[test]
+fn a_namespaced_object_is_named_namespace_slash_name() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  containers:\n  - image: k8s.gcr.io/pause:3.9\n";
+    assert_eq!(
+        contexts(text),
+        ["manifest: Pod shop/web spec.containers[0].image"]
+    );
+    // The namespace may come after the hit, as `kind` may; alone it names no object.
+    let text = "spec:\n  containers: [{image: k8s.gcr.io/pause}]\nkind: Pod\napiVersion: v1\nmetadata: {namespace: shop}\n";
+    assert_eq!(contexts(text), ["manifest: Pod spec.containers[0].image"]);
+}
+
+/// What `kubectl get deploy,cronjob -A -o yaml` prints: each item is named with its own
+/// namespace, and an item without one (a cluster-scoped object) by its name alone.
+#[test]
+fn list_items_name_their_own_namespace() {
+    let text = "apiVersion: v1\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: web\n    namespace: default\n  spec:\n    template:\n      spec:\n        containers:\n        - image: k8s.gcr.io/pause:3.9\n- apiVersion: batch/v1\n  kind: CronJob\n  metadata:\n    name: nightly\n    namespace: ops\n  spec:\n    jobTemplate:\n      spec:\n        template:\n          spec:\n            containers:\n            - image: k8s.gcr.io/busybox\n- apiVersion: apps/v1\n  kind: DaemonSet\n  metadata: {name: agent}\n  spec: {template: {spec: {containers: [{image: k8s.gcr.io/agent}]}}}\nkind: List\nmetadata:\n  resourceVersion: \"\"\n";
+    assert_eq!(
+        contexts(text),
+        [
+            "manifest: Deployment default/web spec.template.spec.containers[0].image",
+            "manifest: CronJob ops/nightly spec.jobTemplate.spec.template.spec.containers[0].image",
+            "manifest: DaemonSet/agent spec.template.spec.containers[0].image",
+        ]
+    );
+}
+
 const CHART: Dialect = Dialect {
     label: "chart",
     embedded_yaml_keys: &["artifacthub.io/images"],

@@ -63,6 +63,7 @@ struct Resource<'a> {
     api_version: Option<String>,
     kind: Option<String>,
     name: Option<String>,
+    namespace: Option<String>,
 }
 
 impl Resource<'_> {
@@ -250,7 +251,8 @@ impl<'a> Walker<'a> {
             && !hits.is_empty();
         let resource_field = !is_key
             && (matches!(value_key, Some("kind" | "apiVersion"))
-                || (value_key == Some("name") && key_of(parent) == Some("metadata")));
+                || (matches!(value_key, Some("name" | "namespace"))
+                    && key_of(parent) == Some("metadata")));
         let names_mapping = value_key == Some("name");
         let may_escape = !is_key
             && style == ScalarStyle::DoubleQuoted
@@ -383,15 +385,16 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// Remember `kind` and `metadata.name` of every mapping that looks like a resource.
+    /// Remember `kind`, `metadata.name` and `metadata.namespace` of every mapping that looks
+    /// like a resource.
     fn note_resource_field(&mut self, path: &[PathElem<'a>], value: &str) {
         let (owner, field) = match path {
             [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
             [owner @ .., PathElem::Key(key)] if key == "apiVersion" => (owner, "apiVersion"),
-            [owner @ .., PathElem::Key(metadata), PathElem::Key(name)]
-                if metadata == "metadata" && name == "name" =>
+            [owner @ .., PathElem::Key(metadata), PathElem::Key(field)]
+                if metadata == "metadata" && (field == "name" || field == "namespace") =>
             {
-                (owner, "name")
+                (owner, if field == "name" { "name" } else { "namespace" })
             }
             _ => return,
         };
@@ -410,6 +413,7 @@ impl<'a> Walker<'a> {
         match field {
             "kind" => resource.kind = Some(value.to_string()),
             "apiVersion" => resource.api_version = Some(value.to_string()),
+            "namespace" => resource.namespace = Some(value.to_string()),
             _ => resource.name = Some(value.to_string()),
         }
     }
@@ -576,8 +580,8 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// "manifest: Kind/name rest.of.path" when a resource owns the path, else "label: path".
-/// The innermost Kubernetes object that holds `path`.
+/// The innermost Kubernetes object that holds `path`: an item of a `kind: List` (what
+/// `kubectl get -o yaml` prints) owns its own fields, as a document of its own would.
 fn owner<'r, 'a>(path: &[PathElem<'_>], resources: &'r [Resource<'a>]) -> Option<&'r Resource<'a>> {
     resources
         .iter()
@@ -589,14 +593,24 @@ fn owner<'r, 'a>(path: &[PathElem<'_>], resources: &'r [Resource<'a>]) -> Option
         .max_by_key(|resource| resource.path.len())
 }
 
+/// "manifest: Kind/name rest.of.path" (with the namespace when the object names one:
+/// "manifest: Kind namespace/name rest.of.path") when a resource owns the path, else
+/// "label: path".
 fn render_context(label: &str, path: &[PathElem<'_>], resources: &[Resource<'_>]) -> String {
     match owner(path, resources) {
         Some(resource) => {
             let mut context = String::from("manifest: ");
             context.push_str(resource.kind.as_deref().unwrap_or_default());
-            if let Some(name) = &resource.name {
-                context.push('/');
-                context.push_str(name);
+            match (&resource.namespace, &resource.name) {
+                (Some(namespace), Some(name)) => {
+                    let _ = write!(context, " {namespace}/{name}");
+                }
+                (None, Some(name)) => {
+                    context.push('/');
+                    context.push_str(name);
+                }
+                // A namespace alone names no object (a generateName, a template's blank).
+                (_, None) => {}
             }
             let rest = render_path(&path[resource.path.len()..]);
             if !rest.is_empty() {
