@@ -25,6 +25,7 @@ async def client(lsp_client: LanguageClient):
     """Not initialized: each test initializes with the capabilities it needs."""
     yield
     server = lsp_client._server
-    if lsp_client.capabilities is not None and server is not None and server.returncode is None:
+    running = server is not None and server.returncode is None
+    if lsp_client.capabilities is not None and lsp_client.error is None and running:
         await lsp_client.shutdown_session()
         assert server.returncode == 0, f"regshift server exited with {server.returncode}"

@@ -15,6 +15,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -248,6 +250,18 @@ async def code_actions(
     actions = list(result or [])
     assert all(isinstance(action, types.CodeAction) for action in actions), actions
     return actions
+
+
+async def raw_request(client: LanguageClient, method: str, params: Any) -> Any:
+    """A request sent as given, bypassing pygls's typed messages (which cannot carry the
+    malformed params a robustness test sends); its result, or its error raised as a
+    JsonRpcException."""
+    protocol = client.protocol
+    msg_id = f"raw-{uuid.uuid4()}"
+    future: Future = Future()
+    protocol._request_futures[msg_id] = future
+    protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+    return await asyncio.wrap_future(future)
 
 
 # ---------------------------------------------------------------------------------------------
