@@ -11,14 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
-
 from lspkit import (
     Document,
     apply_action,
-    byte_range,
     change_document,
     code_actions,
     expected_diagnostics,
@@ -34,6 +29,9 @@ from lspkit import (
     summary,
     within,
 )
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
 
 FIX_ALL = "source.fixAll.regshift"
 
@@ -308,8 +306,33 @@ async def test_excluded_and_history_files_get_an_empty_list(
     assert len(included) == 1
 
 
+async def test_a_bom_in_the_buffer_is_a_character_of_line_0(
+    client: LanguageClient, workspace: Path
+):
+    await initialize(client, workspace)
+    text = "\ufeffimage: k8s.gcr.io/pause:3.1\n"
+    _, diagnostics = await open_on_disk(client, workspace, "values.yaml", text)
+    # The editor's line 0 holds the BOM (1 UTF-16 unit) before `image: `.
+    assert only_diagnostic(diagnostics).range == types.Range(
+        start=types.Position(line=0, character=8), end=types.Position(line=0, character=18)
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Configuration
+
+
+async def test_configuration_is_found_through_a_percent_encoded_uri(
+    client: LanguageClient, tmp_path: Path
+):
+    # `my repo café/sub dir/pod.yaml` reaches the server as `my%20repo%20caf%C3%A9/sub%20dir/...`.
+    root = tmp_path / "my repo café"
+    (root / ".git").mkdir(parents=True)
+    write(root / "regshift.toml", '[rules]\nignore = ["legacy-host"]\n')
+    await initialize(client, root)
+    document, diagnostics = await open_on_disk(client, root, "sub dir/pod.yaml", ONE_FINDING)
+    assert "%20" in document.uri and "%C3%A9" in document.uri
+    assert diagnostics == []
 
 
 async def test_watched_regshift_toml_reloads_and_republishes(
@@ -373,7 +396,9 @@ async def test_quick_fix_gives_the_bytes_regshift_fix_writes(
     diagnostic = only_diagnostic(diagnostics)
     actions = await code_actions(client, document, diagnostic.range, [diagnostic])
 
-    fixes = [a for a in actions if a.kind == types.CodeActionKind.QuickFix and a.title.startswith("Fix ")]
+    fixes = [
+        a for a in actions if a.kind == types.CodeActionKind.QuickFix and a.title.startswith("Fix ")
+    ]
     assert len(fixes) == 1, [a.title for a in actions]
     fix = fixes[0]
     assert fix.title == "Fix legacy-host: replace `k8s.gcr.io` with `registry.k8s.io`"
@@ -407,8 +432,12 @@ async def test_fix_all_on_kubeadm_inserts_the_coredns_repository_like_regshift_f
     await initialize(client, workspace)
     document, diagnostics = await open_on_disk(client, workspace, "kubeadm.yaml", KUBEADM)
     assert len(diagnostics) == 1
-    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
-    actions = await code_actions(client, document, whole, [], only=[types.CodeActionKind.SourceFixAll])
+    whole = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
+    actions = await code_actions(
+        client, document, whole, [], only=[types.CodeActionKind.SourceFixAll]
+    )
     assert [(a.title, a.kind) for a in actions] == [("Fix all safe regshift findings", FIX_ALL)]
     fixed = apply_action(document, actions[0], "utf-16")
     assert fixed == fixed_by_cli(document.path, workspace)
@@ -424,7 +453,9 @@ async def test_fix_all_on_kubeadm_inserts_the_coredns_repository_like_regshift_f
 async def test_fix_all_on_a_kustomization_inserts_new_name(client: LanguageClient, workspace: Path):
     await initialize(client, workspace)
     document, _ = await open_on_disk(client, workspace, "kustomization.yaml", KUSTOMIZATION)
-    origin = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    origin = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
     actions = await code_actions(client, document, origin, [], only=[FIX_ALL])
     assert [a.title for a in actions] == ["Fix all safe regshift findings"]
     fixed = apply_action(document, actions[0], "utf-16")
@@ -439,8 +470,12 @@ async def test_fix_all_applies_every_safe_fix_like_regshift_fix(
     await initialize(client, workspace, encodings=[encoding])
     document, diagnostics = await open_on_disk(client, workspace, "pod.yaml", POD)
     assert len(diagnostics) == 4
-    origin = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
-    actions = await code_actions(client, document, origin, [], only=[types.CodeActionKind.SourceFixAll])
+    origin = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
+    actions = await code_actions(
+        client, document, origin, [], only=[types.CodeActionKind.SourceFixAll]
+    )
     (fix_all,) = actions
     assert fix_all.kind == FIX_ALL
     assert fix_all.title == "Fix all safe regshift findings"
@@ -472,11 +507,15 @@ async def test_code_actions_only_for_findings_in_the_range(client: LanguageClien
     document, diagnostics = await open_on_disk(client, workspace, "pod.yaml", POD)
     line_7 = [d for d in diagnostics if d.range.start.line == 7]
     assert len(line_7) == 1
-    actions = await code_actions(client, document, line_7[0].range, line_7, only=[types.CodeActionKind.QuickFix])
+    actions = await code_actions(
+        client, document, line_7[0].range, line_7, only=[types.CodeActionKind.QuickFix]
+    )
     assert all(a.kind == types.CodeActionKind.QuickFix for a in actions)
     assert len(fix_titles(actions)) == 1
     # A range with no finding: no quick fix.
-    nothing = types.Range(start=types.Position(line=1, character=0), end=types.Position(line=1, character=4))
+    nothing = types.Range(
+        start=types.Position(line=1, character=0), end=types.Position(line=1, character=4)
+    )
     empty = await code_actions(client, document, nothing, [], only=[types.CodeActionKind.QuickFix])
     assert empty == []
 
@@ -484,7 +523,10 @@ async def test_code_actions_only_for_findings_in_the_range(client: LanguageClien
 @pytest.mark.parametrize(
     ("line", "suppressed"),
     [
-        ("    image: k8s.gcr.io/pause:3.1", "    image: k8s.gcr.io/pause:3.1 # regshift:ignore[legacy-host]"),
+        (
+            "    image: k8s.gcr.io/pause:3.1",
+            "    image: k8s.gcr.io/pause:3.1 # regshift:ignore[legacy-host]",
+        ),
         (
             "    image: k8s.gcr.io/pause:3.1  # pinned",
             "    image: k8s.gcr.io/pause:3.1  # pinned regshift:ignore[legacy-host]",
@@ -508,7 +550,9 @@ async def test_suppress_action_in_yaml_comments_the_line_and_silences_it(
     assert await change_document(client, document, after) == []
 
 
-async def test_suppress_action_in_a_dockerfile_adds_a_line_above(client: LanguageClient, workspace: Path):
+async def test_suppress_action_in_a_dockerfile_adds_a_line_above(
+    client: LanguageClient, workspace: Path
+):
     await initialize(client, workspace)
     text = "FROM golang:1.22 AS build\nFROM k8s.gcr.io/pause:3.1\nCOPY app /app\n"
     document, diagnostics = await open_on_disk(client, workspace, "Dockerfile", text)
@@ -521,7 +565,9 @@ async def test_suppress_action_in_a_dockerfile_adds_a_line_above(client: Languag
     assert await change_document(client, document, after) == []
 
 
-async def test_no_suppress_action_where_the_file_has_no_comments(client: LanguageClient, workspace: Path):
+async def test_no_suppress_action_where_the_file_has_no_comments(
+    client: LanguageClient, workspace: Path
+):
     await initialize(client, workspace)
     text = '{"spec": {"containers": [{"image": "k8s.gcr.io/pause:3.1"}]}}\n'
     document, diagnostics = await open_on_disk(client, workspace, "pod.json", text)
@@ -534,7 +580,9 @@ async def test_no_suppress_action_where_the_file_has_no_comments(client: Languag
 async def test_the_server_never_writes_files(client: LanguageClient, workspace: Path):
     await initialize(client, workspace)
     document, diagnostics = await open_on_disk(client, workspace, "pod.yaml", POD)
-    origin = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+    origin = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)
+    )
     await code_actions(client, document, origin, [], only=[FIX_ALL])
     for d in diagnostics:
         await code_actions(client, document, d.range, [d])
