@@ -82,9 +82,7 @@ spec:
 
 
 def stream(documents: int, legacy_every: int = 1) -> str:
-    return "---\n".join(
-        deployment(index, index % legacy_every == 0) for index in range(documents)
-    )
+    return "---\n".join(deployment(index, index % legacy_every == 0) for index in range(documents))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,8 +163,9 @@ class Server:
 
     def diagnostics_for(self, uri: str) -> tuple[float, list]:
         received, message = self.wait_for(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+            )
         )
         return received, message["params"]["diagnostics"]
 
@@ -257,11 +256,21 @@ def measure(binary: Path, runs: int) -> list[tuple[str, list[float], float | Non
                 times.append(elapsed)
         megabytes = len(big.encode()) / 1e6
         rows.append(
-            (f"didOpen {megabytes:.1f} MB YAML ({max(counts)} findings) -> diagnostics", times, OPEN_TARGET_MS, "")
+            (
+                f"didOpen {megabytes:.1f} MB YAML ({max(counts)} findings) -> diagnostics",
+                times,
+                OPEN_TARGET_MS,
+                "",
+            )
         )
         typed, count = keystrokes(server, (root / "small.yaml").as_uri(), small, runs)
         rows.append(
-            (f"keystroke in {size} ({count} findings): didChange -> diagnostics", typed, None, "with the debounce")
+            (
+                f"keystroke in {size} ({count} findings): didChange -> diagnostics",
+                typed,
+                None,
+                "with the debounce",
+            )
         )
         exit_code = server.close()
 
@@ -269,7 +278,12 @@ def measure(binary: Path, runs: int) -> list[tuple[str, list[float], float | Non
         server = start(binary, root, {"REGSHIFT_SERVER_DEBOUNCE_MS": "0"})
         typed, _ = keystrokes(server, (root / "small.yaml").as_uri(), small, runs)
         rows.append(
-            (f"keystroke in {size}: didChange -> diagnostics, debounce 0", typed, KEYSTROKE_TARGET_MS, "")
+            (
+                f"keystroke in {size}: didChange -> diagnostics, debounce 0",
+                typed,
+                KEYSTROKE_TARGET_MS,
+                "",
+            )
         )
         exit_code = max(exit_code, server.close())
     if exit_code != 0:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from pytest_lsp import LanguageClient
-
 from lspkit import server_config
+from pytest_lsp import LanguageClient
 
 
 @pytest.fixture

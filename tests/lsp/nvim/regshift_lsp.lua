@@ -84,7 +84,8 @@ local client = vim.lsp.get_client_by_id(client_id)
 say('position encoding ' .. tostring(client.offset_encoding))
 local found = diagnostics()
 for _, d in ipairs(found) do
-  say(string.format('diagnostic %d:%d %s %s', d.lnum + 1, d.col + 1, tostring(d.code), one_line(d.message)))
+  local code = tostring(d.code)
+  say(string.format('diagnostic %d:%d %s %s', d.lnum + 1, d.col + 1, code, one_line(d.message)))
 end
 
 -- The code actions at the first finding, asked for the way `vim.lsp.buf.code_action()` asks:
@@ -102,7 +103,8 @@ else
   end
 end
 params.context = { diagnostics = line_diagnostics }
-local responses, err = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, TIMEOUT_MS)
+local responses, err =
+  vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, TIMEOUT_MS)
 if not responses then
   return fail('codeAction: ' .. tostring(err))
 end
