@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -169,24 +170,51 @@ class Server:
         )
         return received, message["params"]["diagnostics"]
 
+    def cpu_ms(self) -> float | None:
+        """CPU milliseconds all the server's threads used so far (Linux schedstat)."""
+        total = 0
+        try:
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+                total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / 1e6
+
+    def cpu_ms_since(self, before: float | None) -> float | None:
+        after = self.cpu_ms()
+        return None if before is None or after is None else after - before
+
     def close(self) -> int:
         self.request("shutdown", None)
         self.notify("exit", {})
         return self.process.wait(timeout=TIMEOUT_S)
 
 
-def open_document(server: Server, uri: str, text: str) -> tuple[float, int]:
-    """didOpen -> publishDiagnostics: milliseconds, and how many diagnostics."""
+@dataclass
+class Sample:
+    """One measurement: wall milliseconds from the notification to its diagnostics, and the
+    CPU milliseconds the server's threads used meanwhile (None where Linux's schedstat is
+    missing). The CPU time barely moves when other processes share the machine."""
+
+    wall: float
+    cpu: float | None
+    diagnostics: int
+
+
+def open_document(server: Server, uri: str, text: str) -> Sample:
+    """didOpen -> publishDiagnostics."""
+    cpu = server.cpu_ms()
     sent = server.notify(
         "textDocument/didOpen",
         {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}},
     )
     received, diagnostics = server.diagnostics_for(uri)
-    return (received - sent) * 1000, len(diagnostics)
+    return Sample((received - sent) * 1000, server.cpu_ms_since(cpu), len(diagnostics))
 
 
-def change_document(server: Server, uri: str, version: int, text: str) -> tuple[float, int]:
-    """didChange (whole text) -> publishDiagnostics: milliseconds, and how many."""
+def change_document(server: Server, uri: str, version: int, text: str) -> Sample:
+    """didChange (whole text) -> publishDiagnostics."""
+    cpu = server.cpu_ms()
     sent = server.notify(
         "textDocument/didChange",
         {
@@ -195,16 +223,24 @@ def change_document(server: Server, uri: str, version: int, text: str) -> tuple[
         },
     )
     received, diagnostics = server.diagnostics_for(uri)
-    return (received - sent) * 1000, len(diagnostics)
+    return Sample((received - sent) * 1000, server.cpu_ms_since(cpu), len(diagnostics))
 
 
 def close_document(server: Server, uri: str) -> None:
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-    # The server may clear the closed document's diagnostics; wait for nothing.
+    # The server clears the closed document's diagnostics; nothing waits for that.
 
 
 # ---------------------------------------------------------------------------------------------
 # The rows
+
+
+@dataclass
+class Row:
+    name: str
+    samples: list[Sample]
+    target: float | None = None
+    note: str = ""
 
 
 def start(binary: Path, root: Path, env: dict[str, str] | None = None) -> Server:
@@ -221,74 +257,70 @@ def start(binary: Path, root: Path, env: dict[str, str] | None = None) -> Server
     return server
 
 
-def keystrokes(server: Server, uri: str, text: str, runs: int) -> tuple[list[float], int]:
+def keystrokes(server: Server, uri: str, text: str, runs: int) -> tuple[list[Sample], int]:
     """One character typed into a trailing comment per run, each after the diagnostics of
-    the previous one: the milliseconds from each didChange to its diagnostics."""
-    _, count = open_document(server, uri, text)
-    latencies = []
+    the previous one; and how many findings the buffer has."""
+    count = open_document(server, uri, text).diagnostics
+    samples = []
     for run in range(runs + 1):
         typed = text + "#" + "x" * (run + 1) + "\n"
-        elapsed, _ = change_document(server, uri, run + 2, typed)
+        sample = change_document(server, uri, run + 2, typed)
         if run:  # the first run warms up
-            latencies.append(elapsed)
+            samples.append(sample)
     close_document(server, uri)
-    return latencies, count
+    return samples, count
 
 
-def measure(binary: Path, runs: int) -> list[tuple[str, list[float], float | None, str]]:
-    """(row, times in ms, target or None, note) for each row."""
+def measure(binary: Path, runs: int) -> list[Row]:
     big = stream(2000)
     small = stream(15, legacy_every=5)
     size = f"{len(small.encode()) / 1e3:.0f} KB"
+    megabytes = f"{len(big.encode()) / 1e6:.1f} MB"
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         (root / ".git").mkdir()
 
         server = start(binary, root)
-        times, counts = [], set()
+        opens = []
         for run in range(runs + 1):
             uri = (root / f"big-{run}.yaml").as_uri()
-            elapsed, count = open_document(server, uri, big)
+            sample = open_document(server, uri, big)
             close_document(server, uri)
-            counts.add(count)
-            if run:
-                times.append(elapsed)
-        megabytes = len(big.encode()) / 1e6
-        rows.append(
-            (
-                f"didOpen {megabytes:.1f} MB YAML ({max(counts)} findings) -> diagnostics",
-                times,
-                OPEN_TARGET_MS,
-                "",
-            )
-        )
+            if run:  # the first run warms up
+                opens.append(sample)
+        found = max(sample.diagnostics for sample in opens)
+        rows.append(Row(f"didOpen {megabytes} YAML ({found} findings)", opens, OPEN_TARGET_MS))
         typed, count = keystrokes(server, (root / "small.yaml").as_uri(), small, runs)
-        rows.append(
-            (
-                f"keystroke in {size} ({count} findings): didChange -> diagnostics",
-                typed,
-                None,
-                "with the debounce",
-            )
-        )
+        rows.append(Row(f"keystroke in {size} ({count} findings)", typed, None, "with debounce"))
         exit_code = server.close()
 
         # The same keystrokes with the debounce off: the server's own time per keystroke.
         server = start(binary, root, {"REGSHIFT_SERVER_DEBOUNCE_MS": "0"})
         typed, _ = keystrokes(server, (root / "small.yaml").as_uri(), small, runs)
-        rows.append(
-            (
-                f"keystroke in {size}: didChange -> diagnostics, debounce 0",
-                typed,
-                KEYSTROKE_TARGET_MS,
-                "",
-            )
-        )
+        rows.append(Row(f"keystroke in {size}, debounce 0", typed, KEYSTROKE_TARGET_MS))
         exit_code = max(exit_code, server.close())
     if exit_code != 0:
         raise SystemExit(f"regshift server exited with {exit_code}")
     return rows
+
+
+def report(rows: list[Row]) -> None:
+    width = max(len(row.name) for row in rows)
+    header = f"{'row (-> publishDiagnostics)':<{width}}  {'median':>9}  {'min':>9}  {'max':>9}"
+    print(f"{header}  {'server CPU':>10}  target")
+    for row in rows:
+        wall = [sample.wall for sample in row.samples]
+        cpus = [sample.cpu for sample in row.samples if sample.cpu is not None]
+        median = statistics.median(wall)
+        cpu = f"{statistics.median(cpus):7.1f} ms" if cpus else f"{'-':>10}"
+        verdict = ""
+        if row.target is not None:
+            verdict = f"{row.target:3.0f} ms {'ok' if median <= row.target else 'OVER'}"
+        if row.note:
+            verdict += f" ({row.note})"
+        line = f"{row.name:<{width}}  {median:6.1f} ms  {min(wall):6.1f} ms  {max(wall):6.1f} ms"
+        print(f"{line}  {cpu}  {verdict}".rstrip())
 
 
 def main() -> None:
@@ -305,15 +337,7 @@ def main() -> None:
     rows = measure(binary, runs)
     load = os.getloadavg()[0]
 
-    width = max(len(row[0]) for row in rows)
-    print(f"{'row':<{width}}  {'median':>9}  {'min':>9}  {'max':>9}  {'target':>8}")
-    for name, times, target, note in rows:
-        median = statistics.median(times)
-        spread = f"{min(times):6.1f} ms  {max(times):6.1f} ms" if len(times) > 1 else " " * 20
-        verdict = f"{target:5.0f} ms  {'ok' if median <= target else 'OVER'}" if target else ""
-        if note:
-            verdict += f"  ({note})"
-        print(f"{name:<{width}}  {median:6.1f} ms  {spread}  {verdict}".rstrip())
+    report(rows)
     busy = "  (busy: other processes ran meanwhile; the numbers are noisy)" if load > 1.5 else ""
     print(f"load average over the last minute: {load:.2f} on {os.cpu_count()} cores{busy}")
 
