@@ -24,3 +24,4 @@ mod render;
 mod sarif;
 mod stdin;
 mod sweep;
+mod verify;
