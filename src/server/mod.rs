@@ -66,6 +66,8 @@ struct Server {
     debounce: Duration,
     shutdown: bool,
     next_request: i32,
+    /// The configuration problem last shown to the user.
+    config_error: Option<String>,
 }
 
 impl Server {
@@ -129,6 +131,7 @@ impl Server {
                 .map_or(DEBOUNCE, Duration::from_millis),
             shutdown: false,
             next_request: 0,
+            config_error: None,
         }
     }
 
@@ -261,7 +264,12 @@ impl Server {
                     if let Some(text) = params.text {
                         self.documents.replace_text(&uri, text);
                     }
-                    self.check_and_publish(&uri);
+                    // A configuration saved from the editor: for clients without watchers.
+                    if is_config_file(&uri) {
+                        self.reload();
+                    } else {
+                        self.check_and_publish(&uri);
+                    }
                 })
             }
             "textDocument/didClose" => parse_notification::<DidCloseTextDocumentParams>(
@@ -315,9 +323,12 @@ impl Server {
             Err(Skipped::Excluded | Skipped::NotText) => (Vec::new(), None),
         };
         self.publish(uri.clone(), diagnostics, version);
-        if let Some(message) = config_error {
+        // Once per problem, not once per keystroke.
+        if config_error.is_some() && config_error != self.config_error {
+            let message = config_error.clone().unwrap_or_default();
             self.show_message(MessageType::ERROR, format!("regshift: {message}"));
         }
+        self.config_error = config_error;
     }
 
     fn code_actions(&mut self, params: &CodeActionParams) -> Vec<lsp_types::CodeActionOrCommand> {
@@ -403,6 +414,11 @@ impl Server {
         // the reader sees that too.
         let _ = self.connection.sender.send(message);
     }
+}
+
+fn is_config_file(uri: &Uri) -> bool {
+    let name = uri.as_str().rsplit('/').next().unwrap_or_default();
+    crate::config::CONFIG_FILE_NAMES.contains(&name)
 }
 
 fn parse<T: DeserializeOwned>(request: &Request) -> Result<T, serde_json::Error> {
