@@ -12,6 +12,8 @@
 #   second hook manager) from npm.
 # - pytest-lsp (tests/lsp/requirements.txt) into the same venv, and Debian's neovim, for the
 #   language server's tests in tests/it/lsp.rs.
+# - docker-registry (distribution 2.8) and htpasswd (apache2-utils) from Debian, for the
+#   `images --verify` tests (tests/it/verify.rs), when missing and running as root.
 #
 # Idempotent: a helm that is already in place and runs is kept. Exits non-zero on failure.
 set -euo pipefail
@@ -135,6 +137,22 @@ if [ ! -x "$BIN_DIR/prek" ]; then
     fi
 fi
 [ -x "$BIN_DIR/prek" ] && echo "prek: $("$BIN_DIR/prek" --version)"
+
+install_registry() {
+    if command -v docker-registry >/dev/null 2>&1 && command -v htpasswd >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "docker-registry/htpasswd: missing and not root; the verify tests report a skip" >&2
+        return 0
+    fi
+    echo "installing docker-registry and apache2-utils from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry apache2-utils >/dev/null
+}
+
+install_registry
+command -v docker-registry >/dev/null && echo "docker-registry: $(docker-registry --version)"
 
 if command -v kubectl >/dev/null 2>&1; then
     echo "kubectl: $(kubectl version --client 2>/dev/null | head -n 1)"

@@ -287,7 +287,7 @@ catalog! {
         summary: "k8s.gcr.io named in prose, a URL path or a file path, not as an image registry",
         fix_class: FixClass::None,
         doc: RuleDoc {
-            why: "The host named in prose, in a URL path or in a file path names no image: a sentence about the migration, a link into the kubernetes/k8s.io repository, a folder named after the registry. A path is told from an image reference by a file extension on its last segment (k8s.gcr.io/images/k8s-staging-dns/images.yaml), or by the command that takes it (cd, ls, cat, cp, mv, rm, mkdir, find, tree, pushd, source, git add…: cd k8s.gcr.io/images, ls k8s.gcr.io/).",
+            why: "The host named in prose, in a URL path or in a file path names no image: a sentence about the migration, a link into the kubernetes/k8s.io repository, a folder named after the registry. A path is told from an image reference by a file extension on its last segment (k8s.gcr.io/images/k8s-staging-dns/images.yaml), or by the command that takes it (cd, ls, cat, cp, mv, rm, mkdir, find, tree, pushd, source, git add…: cd k8s.gcr.io/images, ls k8s.gcr.io/). Between the slashes of a pattern on a line that runs sed, awk, grep or perl (awk '/k8s.gcr.io/', sed s/k8s.gcr.io/…/) the host is part of a regular expression that matches text: it changes together with what it searches.",
             fix: "None: prose and paths are edited by hand if they should change.",
             example: "See https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io    (reported as info; no fix)",
         },

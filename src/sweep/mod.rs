@@ -36,6 +36,8 @@ pub enum SweepError {
     Settings(#[from] SettingsError),
     #[error("--branch `{0}` is not a valid branch name")]
     Branch(String),
+    #[error("--output {path}: {source}")]
+    Output { path: String, source: io::Error },
 }
 
 /// A repository to sweep.
@@ -57,8 +59,10 @@ struct Row {
     none: usize,
     fixable: usize,
     fixed: usize,
-    /// Files or paths that could not be scanned or fixed.
+    /// Files or paths that could not be read or walked.
     file_errors: usize,
+    /// Files whose fix could not be applied or written: each is left as it was.
+    fix_errors: usize,
     /// Why the repository could not be swept at all, or its commit failed.
     error: Option<String>,
     /// The branch a commit was made on (--commit).
@@ -82,7 +86,12 @@ impl Row {
         self.fixable = summary.fixable;
         self.fixed = summary.fixed;
         self.failing = summary.failing;
-        self.file_errors = summary.io_errors;
+        self.fix_errors = scanned
+            .reports
+            .iter()
+            .filter(|report| report.error.is_some())
+            .count();
+        self.file_errors = summary.io_errors.saturating_sub(self.fix_errors);
         for finding in scanned.reports.iter().flat_map(|report| &report.findings) {
             match finding.applicability() {
                 Applicability::Safe => self.safe += 1,
@@ -198,6 +207,16 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         return Err(SweepError::Branch(args.branch.clone()));
     }
 
+    // Created before the first repository is swept: a path that cannot be written must not
+    // cost a whole sweep (and its fixes) before it is found out.
+    let out = render::open(args.output.as_deref()).map_err(|source| SweepError::Output {
+        path: args
+            .output
+            .as_deref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default(),
+        source,
+    })?;
     let progress = Progress::new(repositories.len());
     let mut rows = Vec::with_capacity(repositories.len());
     let (mut files, mut findings) = (0, 0);
@@ -210,14 +229,14 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
         rows.push(row);
     }
     progress.done();
-    let printed = render::print(args.format, args.output.as_deref(), &rows);
+    let printed = render::print(args.format, out, &rows);
     Ok(printed.map(|()| outcome(&rows)))
 }
 
 fn outcome(rows: &[Row]) -> Outcome {
     if rows
         .iter()
-        .any(|row| row.error.is_some() || row.file_errors > 0)
+        .any(|row| row.error.is_some() || row.file_errors > 0 || row.fix_errors > 0)
     {
         Outcome::Error
     } else if rows.iter().any(|row| row.failing > 0) {

@@ -25,3 +25,4 @@ mod render;
 mod sarif;
 mod stdin;
 mod sweep;
+mod verify;

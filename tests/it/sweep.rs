@@ -812,6 +812,55 @@ fn fix_fixes_each_repository_without_committing() {
 }
 
 /// Hooks that would leave a marker file (outside the repository, so the tree stays clean).
+#[test]
+fn a_file_that_cannot_be_written_is_not_fixed_and_not_counted_as_unscanned() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("one"), &[("pod.yaml", LEGACY_POD)]);
+    let pod = root.join("one/pod.yaml");
+    fs::set_permissions(&pod, fs::Permissions::from_mode(0o444)).unwrap();
+
+    let (document, exit) = sweep_json(root, &[".", "--fix"]);
+    assert_eq!(exit, 2, "a file left unfixed is an error");
+    let one = row(&document, "one");
+    assert_eq!(one["fix_errors"], 1);
+    assert_eq!(one["file_errors"], 0, "the file was scanned");
+    assert_eq!(one["files_scanned"], 1);
+    assert_eq!(fs::read_to_string(&pod).unwrap(), LEGACY_POD);
+
+    let output = run(root, &["sweep", ".", "--fix"]);
+    assert!(
+        stdout(&output).contains("1 file not fixed"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains("not scanned"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn an_output_that_cannot_be_created_stops_the_sweep_before_any_fix() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("one"), &[("pod.yaml", LEGACY_POD)]);
+    let output = run(
+        root,
+        &["sweep", ".", "--fix", "--output", "missing/table.txt"],
+    );
+    assert_eq!(code(&output), 2);
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("--output missing/table.txt"), "{stderr}");
+    assert_eq!(
+        fs::read_to_string(root.join("one/pod.yaml")).unwrap(),
+        LEGACY_POD,
+        "nothing was fixed"
+    );
+}
+
 fn install_hooks(repo: &Path, markers: &Path) {
     let hooks = repo.join(".git/hooks");
     for hook in [

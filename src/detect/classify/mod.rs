@@ -214,6 +214,25 @@ impl<'a> Hit<'a> {
     }
 
     /// Whether the hit's line names `host` (lowercase) with whole tokens.
+    /// Whether the hit sits between the slashes of a pattern (`/k8s.gcr.io/`,
+    /// `s/k8s.gcr.io/…/`) on a line that runs a pattern tool (sed, awk, grep, perl): the
+    /// slashes delimit a regular expression there, not a path.
+    fn in_text_pattern(&self) -> bool {
+        const TOOLS: &[&[u8]] = &[b"sed", b"awk", b"gawk", b"grep", b"egrep", b"perl"];
+        let bytes = &self.source.bytes;
+        let range = &self.hit.range;
+        let slashed = range.start > 0
+            && bytes[range.start - 1] == b'/'
+            && bytes.get(range.end) == Some(&b'/');
+        if !slashed {
+            return false;
+        }
+        let line = self.source.line_range_at(range.start);
+        bytes[line.start..range.start]
+            .split(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_'))
+            .any(|word| TOOLS.contains(&word))
+    }
+
     fn line_names(&self, host: &str) -> bool {
         let source = self.source;
         let index = source.line_index(self.hit.range.start);

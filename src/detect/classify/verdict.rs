@@ -161,6 +161,18 @@ fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
     let path_argument = cx.hit.position == Position::Registry
         && matches!(cx.text.site, Some(LineSite::PathCommand { .. }));
     (cx.hit.position == Position::PathSegment || path_argument).then(|| {
+        if cx.in_text_pattern() {
+            return Verdict::none(
+                Rule::LegacyMention,
+                format!(
+                    "{} is part of a text pattern (sed, awk, grep), not an image registry",
+                    cx.host
+                ),
+            )
+            .with_note(
+                "no automatic fix: the pattern matches text that names the old host; change it together with what it searches",
+            );
+        }
         Verdict::none(
             Rule::LegacyMention,
             format!(

@@ -27,6 +27,7 @@ pub(super) struct JsonRow<'a> {
     fixable: usize,
     fixed: usize,
     file_errors: usize,
+    fix_errors: usize,
     error: Option<&'a str>,
     branch: Option<&'a str>,
 }
@@ -53,6 +54,7 @@ impl<'a> JsonRow<'a> {
             fixable: row.fixable,
             fixed: row.fixed,
             file_errors: row.file_errors,
+            fix_errors: row.fix_errors,
             error: row.error.as_deref(),
             branch: row.branch.as_deref(),
         }

@@ -28,12 +28,16 @@ pub(super) trait SweepReporter {
     fn end(&mut self, out: &mut dyn Write, totals: &Totals) -> io::Result<()>;
 }
 
-/// Write the table of `rows` in `format` to `output`, or to standard output.
-pub(super) fn print(format: SweepFormat, output: Option<&Path>, rows: &[Row]) -> io::Result<()> {
-    let mut out: Box<dyn Write> = match output {
+/// Where the table goes: the `--output` file (created now), or standard output.
+pub(super) fn open(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
+    Ok(match output {
         Some(path) => Box::new(io::BufWriter::new(std::fs::File::create(path)?)),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+        None => Box::new(io::BufWriter::new(io::stdout())),
+    })
+}
+
+/// Write the table of `rows` in `format` to `out`.
+pub(super) fn print(format: SweepFormat, mut out: Box<dyn Write>, rows: &[Row]) -> io::Result<()> {
     let mut reporter = reporter_for(format);
     reporter.begin(&mut out)?;
     for row in rows {
@@ -122,12 +126,27 @@ fn cells(row: &Row) -> [String; 9] {
     ]
 }
 
-/// The status column: an error, the branch committed to, or nothing.
+/// The status column: an error, the branch committed to, files that could not be scanned or
+/// fixed, or nothing.
 fn status(row: &Row) -> String {
-    match (&row.error, &row.branch, row.file_errors) {
-        (Some(error), _, _) => format!("error: {error}"),
-        (None, Some(branch), _) => format!("committed on {branch}"),
-        (None, None, 0) => String::new(),
-        (None, None, errors) => format!("{} not scanned", plural(errors, "file", "files")),
+    if let Some(error) = &row.error {
+        return format!("error: {error}");
     }
+    if let Some(branch) = &row.branch {
+        return format!("committed on {branch}");
+    }
+    let mut parts = Vec::new();
+    if row.file_errors > 0 {
+        parts.push(format!(
+            "{} not scanned",
+            plural(row.file_errors, "file", "files")
+        ));
+    }
+    if row.fix_errors > 0 {
+        parts.push(format!(
+            "{} not fixed",
+            plural(row.fix_errors, "file", "files")
+        ));
+    }
+    parts.join(", ")
 }
