@@ -10,6 +10,10 @@
 #   @microsoft/sarif-multitool-linux; wrapped as target/tools/bin/sarif-multitool.
 # - pre-commit and check-jsonschema from PyPI, in a venv under target/tools/venv; prek (a
 #   second hook manager) from npm.
+# - pytest-lsp (tests/lsp/requirements.txt) into the same venv, and Debian's neovim, for the
+#   language server's tests in tests/it/lsp.rs.
+# - docker-registry (distribution 2.8) and htpasswd (apache2-utils) from Debian, for the
+#   `images --verify` tests (tests/it/verify.rs), when missing and running as root.
 #
 # Idempotent: a helm that is already in place and runs is kept. Exits non-zero on failure.
 set -euo pipefail
@@ -99,6 +103,28 @@ ln -sf "$VENV/bin/check-jsonschema" "$BIN_DIR/check-jsonschema"
 echo "pre-commit: $("$BIN_DIR/pre-commit" --version)"
 echo "check-jsonschema: $("$BIN_DIR/check-jsonschema" --version)"
 
+# pytest-lsp, the LSP client of tests/lsp (run by tests/it/lsp.rs), pinned with its
+# dependencies in tests/lsp/requirements.txt; reinstalled when that file changes.
+LSP_REQUIREMENTS="$PWD/tests/lsp/requirements.txt"
+if ! cmp -s "$LSP_REQUIREMENTS" "$VENV/lsp-requirements.txt" \
+    || ! "$VENV/bin/python" -c 'import pytest_lsp' >/dev/null 2>&1; then
+    echo "installing pytest-lsp from tests/lsp/requirements.txt"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$LSP_REQUIREMENTS"
+    cp "$LSP_REQUIREMENTS" "$VENV/lsp-requirements.txt"
+fi
+echo "pytest-lsp: $("$VENV/bin/python" -c 'import pytest_lsp; print(pytest_lsp.__version__)')"
+
+# Neovim, the editor of the end-to-end test in tests/it/lsp.rs: Debian's package.
+if ! command -v nvim >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing neovim from Debian"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+    else
+        echo "nvim: not found, and not root to install it; its test fails when REGSHIFT_REQUIRE_TOOLS=1" >&2
+    fi
+fi
+command -v nvim >/dev/null 2>&1 && echo "nvim: $(nvim --version | head -n 1)"
+
 PREK_NPM_VERSION="0.5.3"
 PREK_DIR="$PWD/target/tools/prek"
 if [ ! -x "$BIN_DIR/prek" ]; then
@@ -111,6 +137,22 @@ if [ ! -x "$BIN_DIR/prek" ]; then
     fi
 fi
 [ -x "$BIN_DIR/prek" ] && echo "prek: $("$BIN_DIR/prek" --version)"
+
+install_registry() {
+    if command -v docker-registry >/dev/null 2>&1 && command -v htpasswd >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        echo "docker-registry/htpasswd: missing and not root; the verify tests report a skip" >&2
+        return 0
+    fi
+    echo "installing docker-registry and apache2-utils from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry apache2-utils >/dev/null
+}
+
+install_registry
+command -v docker-registry >/dev/null && echo "docker-registry: $(docker-registry --version)"
 
 if command -v kubectl >/dev/null 2>&1; then
     echo "kubectl: $(kubectl version --client 2>/dev/null | head -n 1)"

@@ -2,11 +2,11 @@
 //! reporter the settings ask for, and say how the run ended.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::Format;
-use crate::images::ImagesReporter;
+use crate::images::{self, ImagesReporter, Verified};
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::DiffReporter;
 use crate::report::github::GithubReporter;
@@ -73,8 +73,49 @@ pub fn run(settings: &Settings, stderr: &mut dyn Write) -> io::Result<Outcome> {
         return run_stdin(settings, stdin, stderr);
     }
     let scanned = scan(settings)?;
-    render_reports(settings, &scanned, stderr, ReportTo::Stdout)?;
-    Ok(scanned.outcome(settings.mode))
+    let verified = settings
+        .images
+        .as_ref()
+        .and_then(|options| verify_images(options, &scanned));
+    let outcome = scanned.outcome(settings.mode);
+    let verified_outcome = verified.as_ref().map(verify_outcome);
+    render_reports(settings, &scanned, stderr, ReportTo::Stdout, verified)?;
+    // An error wins: a partial check cannot claim completeness.
+    Ok(match (outcome, verified_outcome) {
+        (Outcome::Error, _) | (_, None) => outcome,
+        (_, Some(verified)) => verified,
+    })
+}
+
+/// `images --verify`: check the plan's images, with a progress bar on a terminal (never in
+/// CI); `None` without `--verify`, and then nothing touches the network.
+fn verify_images(options: &crate::settings::ImagesOptions, scanned: &Scanned) -> Option<Verified> {
+    options.verify.as_ref()?;
+    let visible = io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let bar = indicatif::ProgressBar::hidden();
+    if visible {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:30}] {pos} images checked",
+            )
+            .expect("a valid template")
+            .progress_chars("=> "),
+        );
+    }
+    let verified = images::verify(options, &scanned.reports, &|| bar.inc(1));
+    bar.finish_and_clear();
+    verified
+}
+
+/// Exit status of a verification: 2 when an image could not be checked, 1 when one is
+/// missing, else 0.
+fn verify_outcome(verified: &Verified) -> Outcome {
+    match images::verify_counts(verified) {
+        (_, errors) if errors > 0 => Outcome::Error,
+        (missing, _) if missing > 0 => Outcome::Findings,
+        _ => Outcome::Clean,
+    }
 }
 
 /// Where the main report goes without `--output`.
@@ -106,7 +147,7 @@ fn run_stdin(
         Mode::Fix => ReportTo::Stderr,
         Mode::Check | Mode::Diff | Mode::Images => ReportTo::Stdout,
     };
-    render_reports(settings, &scanned.scanned, stderr, report_to)?;
+    render_reports(settings, &scanned.scanned, stderr, report_to, None)?;
     if let Some(bytes) = &scanned.output {
         // Not through anstream: it would strip escape sequences that belong to the input.
         let mut stdout = io::stdout().lock();
@@ -126,6 +167,7 @@ fn render_reports(
     scanned: &Scanned,
     stderr: &mut dyn Write,
     report_to: ReportTo,
+    verified: Option<Verified>,
 ) -> io::Result<()> {
     let Scanned {
         reports,
@@ -138,7 +180,7 @@ fn render_reports(
     render(&mut MessagesReporter, stderr, reports, run)?;
     // The main report (stdout or --output), then each --report, all from the same results.
     let main_reporter: Box<dyn Reporter> = match &settings.images {
-        Some(images) => Box::new(ImagesReporter::new(images.clone())),
+        Some(images) => Box::new(ImagesReporter::new(images.clone(), verified)),
         None if settings.stdin.is_some()
             && settings.mode != Mode::Diff
             && settings.format == Format::Human =>

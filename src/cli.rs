@@ -71,13 +71,28 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Exit codes:
+  0  the list was printed (with --verify: every image is present)
+  1  with --verify: some images are missing
+  2  usage, configuration or I/O error, or with --verify some images could not be checked
+     (an error wins: a partial check cannot claim completeness)")]
 pub struct ImagesArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
 
     /// Print `crane copy` commands that copy each image from registry.k8s.io into HOST
+    /// (with --verify: check the images there)
     #[arg(long, value_name = "HOST")]
     pub mirror: Option<String>,
+
+    /// Ask the registry each image will be pulled from (registry.k8s.io, the --mirror, a
+    /// move's target) whether it has the image; the only option that uses the network
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Reach HOST over plain HTTP with --verify (loopback hosts always are); repeatable
+    #[arg(long, value_name = "HOST", requires = "verify")]
+    pub insecure_registry: Vec<String>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = ImagesFormat::Text)]

@@ -6,7 +6,11 @@
 //!
 //! Templated references (`k8s.gcr.io/pause:{{ .Values.tag }}`) name no single image and are
 //! left out; images from the old gcr.io project are marked unverified (they may be missing on
-//! registry.k8s.io).
+//! registry.k8s.io). References that a configured `[[move]]` rewrites are entries under the
+//! move's target name (they get no `crane copy` line: the move is the user's own).
+//!
+//! With `--verify`, [`verify`] asks the registry each image will be pulled from (`registry/`)
+//! before rendering, and the plan gains a status per image.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -16,35 +20,59 @@ use serde::Serialize;
 use crate::cli::ImagesFormat;
 use crate::finding::Finding;
 use crate::image_ref::ImageRef;
+use crate::registry::{self, Status, Verification};
 use crate::report::{FileReport, Reporter, RunReport};
-use crate::rules::{NEW_HOST, Treatment};
+use crate::rules::{NEW_HOST, Rule, Treatment};
 use crate::settings::ImagesOptions;
 
 #[derive(Debug, Default)]
 struct Image {
     legacy: Vec<String>,
     unverified: bool,
+    /// Moved by a `[[move]]` of the configuration, not to registry.k8s.io.
+    moved: bool,
     used_in: Vec<(String, usize)>,
 }
+
+/// One image's check, by its name in the plan.
+pub type Verified = BTreeMap<String, Verification>;
 
 /// Collects images from every file; prints the plan at the end.
 pub struct ImagesReporter {
     options: ImagesOptions,
     images: BTreeMap<String, Image>,
+    verified: Option<Verified>,
 }
 
 impl ImagesReporter {
-    pub fn new(options: ImagesOptions) -> ImagesReporter {
+    /// The plan's renderer; `verified` holds the checks of `--verify`.
+    pub fn new(options: ImagesOptions, verified: Option<Verified>) -> ImagesReporter {
         ImagesReporter {
             options,
             images: BTreeMap::new(),
+            verified,
         }
     }
 }
 
-/// The legacy reference and its new name, for a finding that pulls one image: a built-in
-/// host form that the catalogue rewrites, with a tag or digest and no template or variable.
-pub fn image_of(finding: &Finding) -> Option<(String, String)> {
+/// One image of the plan, as a finding names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// The reference as written.
+    pub legacy: String,
+    /// Its name after the migration.
+    pub image: String,
+    /// Moved by a configured `[[move]]`.
+    pub moved: bool,
+}
+
+/// The image a finding pulls: a built-in host form that the catalogue rewrites, or a
+/// configured move that the finding's fix rewrites, with a tag or digest and no template or
+/// variable.
+pub fn image_of(finding: &Finding) -> Option<Planned> {
+    if finding.rule == Rule::RegistryMove {
+        return moved_image_of(finding);
+    }
     let Treatment::Rewrite { to, .. } = &finding.rule.host()?.treatment else {
         return None;
     };
@@ -64,7 +92,106 @@ pub fn image_of(finding: &Finding) -> Option<(String, String)> {
         && path
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-:@".contains(c));
-    complete.then(|| (reference.clone(), format!("{to}{path}")))
+    complete.then(|| Planned {
+        legacy: reference.clone(),
+        image: format!("{to}{path}"),
+        moved: false,
+    })
+}
+
+/// A move's image: the edit of its fix that replaces the matched bytes says where it goes
+/// (a move reported without a fix names no destination and is left out).
+fn moved_image_of(finding: &Finding) -> Option<Planned> {
+    let edit = finding
+        .fix
+        .as_ref()?
+        .edits()
+        .iter()
+        .find(|edit| edit.range == finding.range)?;
+    let rest = finding.reference.strip_prefix(finding.matched.as_str())?;
+    let image = format!("{}{rest}", edit.replacement);
+    let complete = ImageRef::parse(&image).is_pinned()
+        && registry::Target::parse(&image).is_some()
+        && !image.ends_with([':', '@']);
+    complete.then(|| Planned {
+        legacy: finding.reference.clone(),
+        image,
+        moved: true,
+    })
+}
+
+/// The reference `--verify` asks for: the image itself, or with `--mirror` its copy there
+/// (a moved image stays at its move's target). A pinned image is checked by its digest.
+pub fn verify_target(image: &str, moved: bool, mirror: Option<&str>) -> String {
+    let name = match mirror {
+        Some(mirror) if !moved => {
+            let path = image
+                .strip_prefix(NEW_HOST)
+                .unwrap_or(image)
+                .trim_start_matches('/');
+            format!("{}/{path}", mirror.trim_end_matches('/'))
+        }
+        _ => image.to_string(),
+    };
+    let parsed = ImageRef::parse(&name);
+    match parsed.digest {
+        Some(digest) => format!("{}@{digest}", parsed.name),
+        None => name,
+    }
+}
+
+/// The plan's images from every report: what `--verify` checks.
+fn plan(reports: &[FileReport]) -> BTreeMap<String, Image> {
+    let mut images = BTreeMap::new();
+    for report in reports {
+        collect(&mut images, report);
+    }
+    images
+}
+
+fn collect(images: &mut BTreeMap<String, Image>, file: &FileReport) {
+    for finding in &file.findings {
+        let Some(planned) = image_of(finding) else {
+            continue;
+        };
+        let entry: &mut Image = images.entry(planned.image).or_default();
+        if !entry.legacy.contains(&planned.legacy) {
+            entry.legacy.push(planned.legacy);
+        }
+        entry.unverified |= !planned.moved && !is_guaranteed(finding);
+        entry.moved |= planned.moved;
+        entry
+            .used_in
+            .push((file.path.to_string(), finding.location.line));
+    }
+}
+
+/// `--verify`: check every image of the plan on the registry it will be pulled from.
+/// `on_done` runs after each check (a progress bar).
+pub fn verify(
+    options: &ImagesOptions,
+    reports: &[FileReport],
+    on_done: &(dyn Fn() + Sync),
+) -> Option<Verified> {
+    let verify = options.verify.as_ref()?;
+    let images = plan(reports);
+    let targets: Vec<String> = images
+        .iter()
+        .map(|(image, found)| verify_target(image, found.moved, options.mirror.as_deref()))
+        .collect();
+    let results = registry::verify_all(&targets, verify, on_done);
+    Some(images.into_keys().zip(results).collect())
+}
+
+/// How many images of a plan `--verify` found missing, and how many it could not check.
+pub fn verify_counts(verified: &Verified) -> (usize, usize) {
+    let count = |status| {
+        verified
+            .values()
+            .filter(|check| check.status == status)
+            .count()
+    };
+    (count(Status::Missing), count(Status::Error))
 }
 
 /// Whether the Kubernetes project guarantees a finding's image on the new host (the old
@@ -111,6 +238,9 @@ struct JsonImage<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     mirror: Option<String>,
     used_in: Vec<JsonUse<'a>>,
+    /// With `--verify` only: `{target, status, digest, error}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verify: Option<&'a Verification>,
 }
 
 #[derive(Serialize)]
@@ -121,19 +251,7 @@ struct JsonUse<'a> {
 
 impl Reporter for ImagesReporter {
     fn file(&mut self, _out: &mut dyn Write, file: &FileReport) -> io::Result<()> {
-        for finding in &file.findings {
-            let Some((legacy, image)) = image_of(finding) else {
-                continue;
-            };
-            let entry = self.images.entry(image).or_default();
-            if !entry.legacy.contains(&legacy) {
-                entry.legacy.push(legacy);
-            }
-            entry.unverified |= !is_guaranteed(finding);
-            entry
-                .used_in
-                .push((file.path.to_string(), finding.location.line));
-        }
+        collect(&mut self.images, file);
         Ok(())
     }
 
@@ -141,63 +259,132 @@ impl Reporter for ImagesReporter {
         for image in self.images.values_mut() {
             image.legacy.sort();
         }
-        let mirror = self.options.mirror.as_deref();
-        match self.options.format {
-            ImagesFormat::Json => {
-                let document = JsonImages {
-                    version: 1,
-                    images: self
-                        .images
-                        .iter()
-                        .map(|(image, found)| JsonImage {
-                            image,
-                            legacy: &found.legacy,
-                            unverified: found.unverified,
-                            mirror: mirror.map(|host| crane_copy(image, host)),
-                            used_in: found
-                                .used_in
-                                .iter()
-                                .map(|(path, line)| JsonUse { path, line: *line })
-                                .collect(),
-                        })
-                        .collect(),
-                };
-                serde_json::to_writer_pretty(&mut *out, &document)?;
-                writeln!(out)
-            }
-            ImagesFormat::Text => match mirror {
-                // A script: one line per image, nothing else on stdout.
-                Some(host) => {
-                    for image in self.images.keys() {
+        match (self.options.format, self.options.mirror.as_deref()) {
+            (ImagesFormat::Json, _) => self.render_json(out),
+            // With --verify, the table with its status column, mirror or not.
+            (ImagesFormat::Text, _) if self.verified.is_some() => self.render_table(out),
+            // A script: one line per image, nothing else on stdout.
+            (ImagesFormat::Text, Some(host)) => {
+                for (image, found) in &self.images {
+                    if !found.moved {
                         writeln!(out, "{}", crane_copy(image, host))?;
                     }
-                    Ok(())
                 }
-                None => {
-                    for (image, found) in &self.images {
-                        let unverified = if found.unverified {
-                            "  (unverified: old gcr.io project)"
-                        } else {
-                            ""
-                        };
-                        writeln!(out, "{image}{unverified}")?;
-                        for legacy in &found.legacy {
-                            writeln!(out, "  was {legacy}")?;
-                        }
-                        for (path, line) in &found.used_in {
-                            writeln!(out, "  used in {path}:{line}")?;
-                        }
-                    }
-                    Ok(())
-                }
-            },
+                Ok(())
+            }
+            (ImagesFormat::Text, None) => self.render_table(out),
         }
+    }
+}
+
+impl ImagesReporter {
+    fn render_json(&self, out: &mut dyn Write) -> io::Result<()> {
+        let mirror = self.options.mirror.as_deref();
+        let verified = self.verified.as_ref();
+        let document = JsonImages {
+            version: 1,
+            images: self
+                .images
+                .iter()
+                .map(|(image, found)| JsonImage {
+                    image,
+                    legacy: &found.legacy,
+                    unverified: found.unverified,
+                    mirror: mirror
+                        .filter(|_| !found.moved)
+                        .map(|host| crane_copy(image, host)),
+                    used_in: found
+                        .used_in
+                        .iter()
+                        .map(|(path, line)| JsonUse { path, line: *line })
+                        .collect(),
+                    verify: verified.and_then(|verified| verified.get(image)),
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+
+    /// Each image, its old spellings and its uses; with `--verify`, a status column first
+    /// and the reference checked with its digest or why it could not be checked.
+    fn render_table(&self, out: &mut dyn Write) -> io::Result<()> {
+        for (image, found) in &self.images {
+            let unverified = if found.unverified && self.verified.is_none() {
+                "  (unverified: old gcr.io project)"
+            } else {
+                ""
+            };
+            let check = self
+                .verified
+                .as_ref()
+                .and_then(|verified| verified.get(image));
+            match check {
+                Some(check) => writeln!(out, "{:<8} {image}", check.status.as_str())?,
+                None => writeln!(out, "{image}{unverified}")?,
+            }
+            if let Some(check) = check {
+                let detail = match (&check.error, &check.digest) {
+                    (Some(error), _) => format!(": {error}"),
+                    (None, Some(digest)) => format!(" {digest}"),
+                    (None, None) => String::new(),
+                };
+                writeln!(out, "  checked {}{detail}", check.target)?;
+            }
+            for legacy in &found.legacy {
+                writeln!(out, "  was {legacy}")?;
+            }
+            for (path, line) in &found.used_in {
+                writeln!(out, "  used in {path}:{line}")?;
+            }
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const DIGEST: &str = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn verify_targets_follow_the_pull() {
+        // No mirror: registry.k8s.io itself, a pinned image by its digest.
+        assert_eq!(
+            verify_target("registry.k8s.io/pause:3.9", false, None),
+            "registry.k8s.io/pause:3.9"
+        );
+        assert_eq!(
+            verify_target(&format!("registry.k8s.io/a/b:v1@{DIGEST}"), false, None),
+            format!("registry.k8s.io/a/b@{DIGEST}")
+        );
+        // A mirror: the copy there, under the same path.
+        assert_eq!(
+            verify_target(
+                "registry.k8s.io/pause:3.9",
+                false,
+                Some("127.0.0.1:5000/k8s/")
+            ),
+            "127.0.0.1:5000/k8s/pause:3.9"
+        );
+        assert_eq!(
+            verify_target(
+                &format!("registry.k8s.io/a@{DIGEST}"),
+                false,
+                Some("m.example")
+            ),
+            format!("m.example/a@{DIGEST}")
+        );
+        // A move's target is where the image is pulled from, mirror or not.
+        assert_eq!(
+            verify_target("registry.example.com/team/app:1.2", true, Some("m.example")),
+            "registry.example.com/team/app:1.2"
+        );
+        let target =
+            registry::Target::parse(&verify_target("registry.k8s.io/pause:3.9", false, None));
+        assert_eq!(target.map(|target| target.host), Some(NEW_HOST.to_string()));
+    }
 
     #[test]
     fn crane_lines_keep_digests() {

@@ -33,6 +33,7 @@ pub(crate) mod image_ref;
 pub(crate) mod images;
 pub(crate) mod layout;
 pub(crate) mod origin;
+pub(crate) mod registry;
 pub(crate) mod source;
 pub(crate) mod walk;
 

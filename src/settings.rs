@@ -9,6 +9,7 @@ use crate::cli::{Command, FailOn, Format, ImagesArgs, ImagesFormat, ScanArgs, Wa
 use crate::config::{self, Config, ConfigError};
 use crate::fix::FixLevel;
 use crate::path::normalize;
+use crate::registry::VerifyOptions;
 use crate::rules::Severity;
 use crate::walk::Root;
 
@@ -40,6 +41,8 @@ pub const STDIN_NAME: &str = "-";
 pub struct ImagesOptions {
     pub mirror: Option<String>,
     pub format: ImagesFormat,
+    /// `--verify`: how to reach the registries; `None`: no network access at all.
+    pub verify: Option<VerifyOptions>,
 }
 
 #[derive(Debug)]
@@ -180,6 +183,9 @@ impl ScanOptions {
             images: Some(ImagesOptions {
                 mirror: args.mirror.clone(),
                 format: args.format,
+                verify: args
+                    .verify
+                    .then(|| VerifyOptions::new(args.walk.jobs, args.insecure_registry.clone())),
             }),
             ..ScanOptions::walking(&args.walk, Mode::Images)
         }

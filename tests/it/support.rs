@@ -128,13 +128,24 @@ pub fn require_tool(name: &str, override_var: &str) -> Option<PathBuf> {
     if let Some(path) = find_tool(name, override_var) {
         return Some(path);
     }
+    missing_tool(
+        &format!("{name} not found on PATH"),
+        &format!(
+            "set ${override_var}, or put it on PATH or in target/tools/bin/ \
+             (run .ci/install-tools.sh)"
+        ),
+    );
+    None
+}
+
+/// A test's tool is missing: prints `skipped: WHAT` so the test can return, or, with
+/// `REGSHIFT_REQUIRE_TOOLS=1` (CI), fails saying what is missing and how to get it.
+pub fn missing_tool(what: &str, how: &str) {
     assert!(
         std::env::var("REGSHIFT_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{name} not found: set ${override_var}, or put it on PATH or in target/tools/bin/ \
-         (run .ci/install-tools.sh); REGSHIFT_REQUIRE_TOOLS=1 forbids skipping"
+        "{what}: {how}; REGSHIFT_REQUIRE_TOOLS=1 forbids skipping"
     );
-    println!("skipped: {name} not found on PATH");
-    None
+    println!("skipped: {what}");
 }
 
 // ---------------------------------------------------------------------------------------------
