@@ -16,7 +16,7 @@ use crate::fix::{FixLevel, apply_fixes};
 use crate::rules::Rule;
 
 use super::diagnostics::diagnostic;
-use super::position::Encoding;
+use super::position::{Encoding, LineIndex};
 use super::workspace::Analysis;
 
 /// The kind of the fix-all action, as editors ask for it on save
@@ -202,6 +202,9 @@ fn suppress(
     let bytes = analysis.bytes();
     let carrier = analysis.checked.source.carrier;
     let line_range = analysis.lines.line_range(bytes, line);
+    if comment_would_be_data(carrier, bytes, &analysis.lines, line) {
+        return None;
+    }
     let text = &bytes[line_range.clone()];
     let crlf = bytes.get(line_range.end) == Some(&b'\r');
     let line = Line {
@@ -289,6 +292,103 @@ fn suppression_edit(
     }
 }
 
+/// Whether a comment added on `line` would be part of the data rather than a comment: inside
+/// a YAML block scalar (a ConfigMap's script), a shell heredoc or a fenced Markdown code block
+/// the `#` or `<!--` is text, and "suppressing" would change what the file says. No action is
+/// offered there.
+fn comment_would_be_data(carrier: Carrier, bytes: &[u8], lines: &LineIndex, line: usize) -> bool {
+    let text = |index: usize| &bytes[lines.line_range(bytes, index)];
+    match carrier {
+        Carrier::Markdown => {
+            let fences = (0..line)
+                .filter(|&index| {
+                    let trimmed = text(index).trim_ascii_start();
+                    trimmed.starts_with(b"```") || trimmed.starts_with(b"~~~")
+                })
+                .count();
+            fences % 2 == 1
+        }
+        Carrier::Shell | Carrier::Dockerfile | Carrier::Makefile => in_heredoc(&text, line),
+        _ if carrier.is_yaml_like() || carrier == Carrier::GoTemplate => {
+            in_block_scalar(&text, line) || in_heredoc(&text, line)
+        }
+        _ => false,
+    }
+}
+
+fn indentation(line: &[u8]) -> usize {
+    line.len() - line.trim_ascii_start().len()
+}
+
+/// Whether `line` is content of a YAML block scalar: one of the lines it is nested under
+/// (each less indented than the one below it) ends with `|` or `>` and its indicators.
+fn in_block_scalar<'a>(text: &impl Fn(usize) -> &'a [u8], line: usize) -> bool {
+    let mut indent = indentation(text(line));
+    for index in (0..line).rev() {
+        let above = text(index);
+        let trimmed = above.trim_ascii();
+        if trimmed.is_empty() || indentation(above) >= indent {
+            continue;
+        }
+        indent = indentation(above);
+        let value = match memchr::memmem::find(trimmed, b" #") {
+            Some(at) => trimmed[..at].trim_ascii_end(),
+            None => trimmed,
+        };
+        let indicators = value
+            .iter()
+            .rev()
+            .take_while(|byte| byte.is_ascii_digit() || matches!(byte, b'-' | b'+'))
+            .count();
+        if matches!(value[..value.len() - indicators].last(), Some(b'|' | b'>')) {
+            return true;
+        }
+        if indent == 0 {
+            return false;
+        }
+    }
+    false
+}
+
+/// Whether `line` is inside a heredoc body: a `<<WORD` (or `<<-`, quoted) above it whose
+/// terminator does not come before it.
+fn in_heredoc<'a>(text: &impl Fn(usize) -> &'a [u8], line: usize) -> bool {
+    let mut open: Option<Vec<u8>> = None;
+    for index in 0..line {
+        let current = text(index);
+        match &open {
+            Some(word) => {
+                if current.trim_ascii() == word.as_slice() {
+                    open = None;
+                }
+            }
+            None => open = heredoc_word(current),
+        }
+    }
+    open.is_some()
+}
+
+/// The terminator of a heredoc that `line` opens (`<<EOF`, `<<-'EOF'`, `<< "END"`).
+fn heredoc_word(line: &[u8]) -> Option<Vec<u8>> {
+    let at = memchr::memmem::find(line, b"<<")?;
+    let rest = &line[at + 2..];
+    // `<<<` is a here-string, not a heredoc.
+    if rest.first() == Some(&b'<') {
+        return None;
+    }
+    let rest = rest.strip_prefix(b"-").unwrap_or(rest).trim_ascii_start();
+    let rest = rest
+        .strip_prefix(b"'")
+        .or_else(|| rest.strip_prefix(b"\""))
+        .unwrap_or(rest);
+    let word: Vec<u8> = rest
+        .iter()
+        .copied()
+        .take_while(|byte| byte.is_ascii_alphanumeric() || *byte == b'_')
+        .collect();
+    (!word.is_empty()).then_some(word)
+}
+
 /// Program source whose comments start with `#` (the rest take `//`).
 fn uses_hash_comments(path: &std::path::Path) -> bool {
     let extension = path
@@ -349,6 +449,32 @@ mod tests {
             Some("x := \"k8s.gcr.io/a\" // regshift:ignore[legacy-host]")
         );
         assert_eq!(edit(Carrier::Json, "\"k8s.gcr.io/a\"", "a.json"), None);
+    }
+
+    fn data_line(carrier: Carrier, text: &str, line: usize) -> bool {
+        let bytes = text.as_bytes();
+        let lines = LineIndex::new(bytes);
+        comment_would_be_data(carrier, bytes, &lines, line)
+    }
+
+    #[test]
+    fn no_comment_where_it_would_be_data() {
+        let config_map = "data:\n  run.sh: |\n    if true; then\n      docker pull k8s.gcr.io/a\n    fi\n  image: k8s.gcr.io/b\n";
+        assert!(data_line(Carrier::Yaml, config_map, 3));
+        assert!(!data_line(Carrier::Yaml, config_map, 5));
+        let folded = "args: >-\n  --image=k8s.gcr.io/a\n";
+        assert!(data_line(Carrier::Yaml, folded, 1));
+        let script = "cat <<'EOF' > x.yaml\nimage: k8s.gcr.io/a\nEOF\ndocker pull k8s.gcr.io/b\n";
+        assert!(data_line(Carrier::Shell, script, 1));
+        assert!(!data_line(Carrier::Shell, script, 3));
+        assert!(!data_line(
+            Carrier::Shell,
+            "x=$(cat <<< k8s.gcr.io)\ny=k8s.gcr.io\n",
+            1
+        ));
+        let markdown = "Pull k8s.gcr.io/a\n```yaml\nimage: k8s.gcr.io/a\n```\n";
+        assert!(!data_line(Carrier::Markdown, markdown, 0));
+        assert!(data_line(Carrier::Markdown, markdown, 2));
     }
 
     #[test]

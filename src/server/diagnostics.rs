@@ -65,8 +65,10 @@ pub fn hover(analysis: &Analysis, position: Position, encoding: Encoding) -> Opt
         .findings
         .iter()
         .find(|finding| finding.range.start <= offset && offset <= finding.range.end)?;
+    // The explanation's paragraphs read as Markdown (they wrap in the editor); its example
+    // is indented four spaces, which Markdown shows as code.
     let value = format!(
-        "**{}** — {}\n\n```text\n{}```",
+        "**{}** — {}\n\n{}",
         finding.rule.id(),
         finding.message,
         explain::explanation(finding.rule)
