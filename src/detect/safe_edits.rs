@@ -3,15 +3,17 @@
 //! for a plain replacement (letters, digits, `.`, `_`, `/`, `-`, starting with a letter or
 //! digit), in a document whose structure detection found. Two cases:
 //!
-//! **A one-line value or a comment, in a document the line reader read.** The line reader
+//! **A one-line value (also an item of a one-line flow collection) or a comment, in a
+//! document the line reader read.** The line reader
 //! (`yaml/lines.rs`) reads only documents the parser parses the same way (its oracle checks
 //! that). Nothing the reader decides on changes:
 //!
 //! - the line's indentation, its dash or key and colon, and what follows the value are not
 //!   touched (the edit is inside the value or the comment);
 //! - every byte stays printable ASCII; the replacement holds no space, quote, `#`, `:` or
-//!   backslash, so a quoted value still closes where it closed, a plain value still ends where
-//!   it ended, holds no `: ` and does not end with `:`, and a comment stays a comment;
+//!   backslash (nor `,`, `[`, `]`, `{`, `}`), so a quoted value still closes where it closed, a
+//!   plain value still ends where it ended, holds no `: ` and does not end with `:`, and a
+//!   comment stays a comment;
 //! - the replacement starts with a letter or digit, so a plain value that starts with it
 //!   still starts as a plain scalar (not `-`, `?`, `&`, `*`, `!`, `|`, `>`, ...);
 //! - keys are never edited here (their length and characters are what the reader checks).

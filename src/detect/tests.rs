@@ -451,7 +451,8 @@ fn kubeadm_edits_are_sorted_when_dns_stands_above_the_repository() {
 
 /// Host swaps inside one-line values and comments of documents the line reader read, and
 /// inside block scalars of documents that parsed, are safe (the fix guard does not read those
-/// documents again); kubeadm's insertion, keys and flow collections the parser read are not.
+/// documents again); kubeadm's insertion, keys and flow collections the parser read (over
+/// several lines) are not.
 #[test]
 fn safe_edits_are_swaps_in_values_comments_and_block_scalars() {
     let text = "\
@@ -465,7 +466,8 @@ k8s.gcr.io/pause: mirror
 script: |
   docker pull k8s.gcr.io/pause:3.9
 ---
-flow: {image: k8s.gcr.io/pause:3.9}
+flow: {image: k8s.gcr.io/pause:3.9,
+  name: multi-line}
 ";
     let detection = detect("pod.yaml", text);
     let safe: Vec<&str> = detection

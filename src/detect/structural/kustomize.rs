@@ -71,7 +71,8 @@ fn image_name(text: &str, entry: &Node, bases: &Bases, scanner: &HostScanner) ->
     } else if entry.get("newName").is_some() {
         NameFix::Keep
     } else {
-        NameFix::Insert(vec![insert_new_name(text, entry, key, value, &new_name)])
+        let quoted = quoted_like(&text[raw.clone()], &new_name);
+        NameFix::Insert(vec![insert_new_name(text, entry, key, value, &quoted)])
     };
     Some(ImageName { hit_start, fix })
 }
@@ -94,6 +95,47 @@ fn new_name(name: &str, scanner: &HostScanner) -> Option<String> {
         moved.replacement,
         &name[moved.prefix_len..]
     ))
+}
+
+/// `new_name` as a YAML value: plain when a plain scalar holds it (the common case), else in
+/// the quotes of the name it follows (`raw`, the name's source text), double quotes when that
+/// one is plain. A name that needed quotes (`: `, ` #`, a leading indicator) still needs them.
+fn quoted_like(raw: &str, new_name: &str) -> String {
+    let bytes = new_name.as_bytes();
+    let plain = !new_name.is_empty()
+        && !new_name.contains(": ")
+        && !new_name.contains(" #")
+        && !new_name.ends_with([':', ' '])
+        && !new_name.starts_with(' ')
+        && !bytes
+            .iter()
+            .any(|byte| matches!(byte, b',' | b'[' | b']' | b'{' | b'}' | b'\t'))
+        && !matches!(
+            bytes[0],
+            b'-' | b'?'
+                | b':'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+        );
+    if plain {
+        return new_name.to_string();
+    }
+    match raw.as_bytes().first() {
+        Some(b'\'') => format!("'{}'", new_name.replace('\'', "''")),
+        _ => format!(
+            "\"{}\"",
+            new_name.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
+    }
 }
 
 /// `newName: <new>` after the `name` entry: on its own line at the key's indentation in a
@@ -142,6 +184,26 @@ mod tests {
             .into_iter()
             .map(|name| name.fix)
             .collect()
+    }
+
+    #[test]
+    fn a_quoted_name_gets_a_new_name_in_the_same_quotes() {
+        assert_eq!(
+            quoted_like("\"k8s.gcr.io/a: b\"", "registry.k8s.io/a: b"),
+            "\"registry.k8s.io/a: b\""
+        );
+        assert_eq!(
+            quoted_like("'k8s.gcr.io/a: it''s'", "registry.k8s.io/a: it's"),
+            "'registry.k8s.io/a: it''s'"
+        );
+        assert_eq!(
+            quoted_like("\"k8s.gcr.io/pause\"", "registry.k8s.io/pause"),
+            "registry.k8s.io/pause"
+        );
+        assert_eq!(
+            quoted_like("k8s.gcr.io/pause", "registry.k8s.io/pause"),
+            "registry.k8s.io/pause"
+        );
     }
 
     #[test]

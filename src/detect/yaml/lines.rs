@@ -300,17 +300,8 @@ impl<'a> Reader<'a, '_> {
                 self.after_node(close + 1, line_end)
             }
             b'{' | b'[' => {
-                let (open, close) = if bytes[start] == b'{' {
-                    (Step::MappingStart, b'}')
-                } else {
-                    (Step::SequenceStart, b']')
-                };
-                if bytes.get(start + 1) != Some(&close) {
-                    return None;
-                }
-                self.steps.push((open, start..start + 1));
-                self.steps.push((Step::End, start + 1..start + 2));
-                self.after_node(start + 2, line_end)
+                let end = self.flow_collection(start, line_end, 0)?;
+                self.after_node(end, line_end)
             }
             b'-' | b'?' | b':' if start + 1 == line_end || bytes[start + 1] == b' ' => None,
             b'?' | b':' | b',' | b']' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@'
@@ -337,6 +328,130 @@ impl<'a> Reader<'a, '_> {
                 self.after_node(scalar_end, line_end)
             }
         }
+    }
+
+    /// A flow collection that closes on its line (`[a, "b"]`, `{cpu: 10m, memory: 32Mi}`,
+    /// nested ones): its events, and the byte after its closing bracket. Items are one-line
+    /// scalars as in block context, without `:` or `#` in plain ones; anything else (an
+    /// empty entry, a trailing comma, a single-pair mapping inside a sequence, a collection
+    /// that goes on to the next line) is declined.
+    fn flow_collection(&mut self, start: usize, line_end: usize, depth: usize) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        if depth > 8 {
+            return None;
+        }
+        let mapping = bytes[start] == b'{';
+        let close = if mapping { b'}' } else { b']' };
+        let open = if mapping {
+            Step::MappingStart
+        } else {
+            Step::SequenceStart
+        };
+        self.steps.push((open, start..start + 1));
+        let mut at = start + 1 + spaces(&bytes[start + 1..line_end]);
+        if bytes.get(at) == Some(&close) {
+            self.steps.push((Step::End, at..at + 1));
+            return Some(at + 1);
+        }
+        loop {
+            if mapping {
+                let key_end = self.flow_scalar(at, line_end, true)?;
+                if bytes.get(key_end + 1) != Some(&b' ') {
+                    return None;
+                }
+                at = key_end + 1 + spaces(&bytes[key_end + 1..line_end]);
+            }
+            at = self.flow_node(at, line_end, depth)?;
+            at += spaces(&bytes[at..line_end]);
+            match bytes.get(at) {
+                Some(b',') if at < line_end => {
+                    at += 1 + spaces(&bytes[at + 1..line_end]);
+                    if at >= line_end || matches!(bytes[at], b',' | b']' | b'}') {
+                        return None;
+                    }
+                }
+                Some(&byte) if byte == close && at < line_end => {
+                    self.steps.push((Step::End, at..at + 1));
+                    return Some(at + 1);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A node inside a flow collection: a nested collection or a scalar.
+    fn flow_node(&mut self, at: usize, line_end: usize, depth: usize) -> Option<usize> {
+        match self.text.as_bytes().get(at)? {
+            b'{' | b'[' if at < line_end => self.flow_collection(at, line_end, depth + 1),
+            _ => self.flow_scalar(at, line_end, false),
+        }
+    }
+
+    /// A scalar inside a flow collection; its end. A key must end at its `:`; a value must
+    /// not be followed by one (that would make it a key).
+    fn flow_scalar(&mut self, at: usize, line_end: usize, key: bool) -> Option<usize> {
+        let bytes = self.text.as_bytes();
+        if at >= line_end {
+            return None;
+        }
+        let (step, end) = match bytes[at] {
+            quote @ (b'"' | b'\'') => {
+                let close = at + 1 + memchr::memchr(quote, &bytes[at + 1..line_end])?;
+                let inner = &bytes[at + 1..close];
+                if (quote == b'"' && inner.contains(&b'\\'))
+                    || (quote == b'\'' && bytes.get(close + 1) == Some(&b'\''))
+                {
+                    return None;
+                }
+                let style = if quote == b'"' {
+                    ScalarStyle::DoubleQuoted
+                } else {
+                    ScalarStyle::SingleQuoted
+                };
+                let text = Cow::Borrowed(&self.text[at + 1..close]);
+                ((Step::Scalar(text, style), at..close + 1), close + 1)
+            }
+            b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!'
+            | b'|' | b'>' | b'%' | b'@' | b'`' | b' '
+                if !(bytes[at] == b'-'
+                    && bytes
+                        .get(at + 1)
+                        .is_some_and(|byte| byte.is_ascii_alphanumeric() || *byte == b'-')) =>
+            {
+                return None;
+            }
+            _ => {
+                // A `:` ends it only before a space, a flow indicator or the line's end
+                // (`k8s.gcr.io/pause:3.1` is one scalar).
+                let ends_at = |index: usize| match bytes[index] {
+                    b',' | b'[' | b']' | b'{' | b'}' | b'#' => true,
+                    b':' => {
+                        index + 1 >= line_end
+                            || matches!(bytes[index + 1], b' ' | b',' | b'[' | b']' | b'{' | b'}')
+                    }
+                    _ => false,
+                };
+                let length = (at..line_end).position(ends_at).unwrap_or(line_end - at);
+                let scalar = self.text[at..at + length].trim_end_matches(' ');
+                let end = at + scalar.len();
+                if scalar.is_empty() || matches!(bytes.get(at + length), Some(b'[' | b'{' | b'#')) {
+                    return None;
+                }
+                let text = Cow::Borrowed(scalar);
+                ((Step::Scalar(text, ScalarStyle::Plain), at..end), end)
+            }
+        };
+        let followed_by_colon = bytes.get(end) == Some(&b':');
+        if key != followed_by_colon
+            || (!key && end < line_end && bytes[end] == b' ' && {
+                let next = end + spaces(&bytes[end..line_end]);
+                bytes.get(next) == Some(&b':')
+            })
+        {
+            return None;
+        }
+        self.steps.push(step);
+        Some(end)
     }
 
     /// After a node on its line: only spaces, then the line's end or a comment.
@@ -469,6 +584,16 @@ mod tests {
             "containers: # k8s.gcr.io\n# k8s.gcr.io\n- name: c\n",
             "a: # k8s.gcr.io\n  # k8s.gcr.io\nb:\n  c: 1\n  # k8s.gcr.io\nd: 2\n# k8s.gcr.io\n",
             "- # k8s.gcr.io\n  a: 1\n- # k8s.gcr.io\n- b # k8s.gcr.io\n",
+            "a: [k8s.gcr.io/x]\n",
+            "a: {b: c}\n",
+            "args: [\"--port=8080\", \"--v=2\", plain, 'single']\n",
+            "r: {cpu: 10m, memory: 32Mi}\nimage: k8s.gcr.io/pause:3.1\n",
+            "a: [ x , y ]  # k8s.gcr.io\n",
+            "- [a, [b, c], {d: e}]\n- {k: [1, 2], j: {}}\n",
+            "a: {x: \"k8s.gcr.io/a\", y: 'k8s.gcr.io/b'}\n",
+            "a: [-1, --flag, k8s.gcr.io/pause:3.1]\n",
+            "a: {b: c:d}\n",
+            "a: [http://x, \"https://k8s.gcr.io\"]\n",
         ];
         for text in accepted {
             assert!(
@@ -483,8 +608,12 @@ mod tests {
         let declined = [
             "a: |\n  k8s.gcr.io/x\n",
             "a: >\n  x\n",
-            "a: [k8s.gcr.io/x]\n",
-            "a: {b: c}\n",
+            "a: [k8s.gcr.io/x,]\n",
+            "a: {b}\n",
+            "a: [b: c]\n",
+            "a: [b, \n  c]\n",
+            "a: [\"x\":y]\n",
+            "a: [x #c]\n",
             "a: &x k8s.gcr.io/x\nb: *x\n",
             "a: !!str k8s.gcr.io/x\n",
             "%YAML 1.2\n---\na: k8s.gcr.io/x\n",
