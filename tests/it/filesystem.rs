@@ -19,21 +19,9 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::support::{
-    POD, TIMEOUT, check_json, finding_paths, git_command, parse_json, regshift, regshift_command,
-    skipped, stderr_of,
+    POD, POD_FIXED, TIMEOUT, check_json, finding_paths, git_command, parse_json, regshift,
+    regshift_command, skipped, stderr_of,
 };
-
-/// The same pod with its host rewritten, as `fix` must leave it.
-const POD_FIXED: &str = "\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-  - name: web
-    image: registry.k8s.io/pause:3.1
-";
 
 fn has_ansi(bytes: &[u8]) -> bool {
     bytes.windows(2).any(|pair| pair == b"\x1b[")

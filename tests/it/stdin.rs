@@ -9,7 +9,9 @@ use std::process::{Command, Output, Stdio};
 use assert_fs::TempDir;
 use serde_json::Value;
 
-use crate::support::{POD, fixtures, parse_json, regshift, require_tool, stderr_of, write};
+use crate::support::{
+    POD, POD_FIXED, fixtures, parse_json, regshift, require_tool, stderr_of, write,
+};
 
 /// `regshift ARGS` in `dir` with `input` on standard input.
 fn piped(dir: &Path, args: &[&str], input: &[u8]) -> Output {
@@ -41,17 +43,6 @@ fn fields(report: &Value, field: &str) -> Vec<String> {
         .map(|finding| finding[field].as_str().expect("a string").to_owned())
         .collect()
 }
-
-const POD_FIXED: &str = "\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-  - name: web
-    image: registry.k8s.io/pause:3.1
-";
 
 #[test]
 fn check_reads_a_yaml_manifest_named_dash() {

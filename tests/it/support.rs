@@ -38,6 +38,18 @@ spec:
     image: k8s.gcr.io/pause:3.1
 ";
 
+/// [`POD`] with its host rewritten, as `fix` must leave it.
+pub const POD_FIXED: &str = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: registry.k8s.io/pause:3.1
+";
+
 // ---------------------------------------------------------------------------------------------
 // The real binary
 
