@@ -220,19 +220,31 @@ fn artifact(path: &str) -> ArtifactLocation {
     }
 }
 
-/// A relative URI reference: path segments with the characters URIs reserve escaped. An
-/// archive member (`charts/dep.tgz!dep/values.yaml`) keeps its `!` as written elsewhere.
+/// A repository path as a relative URI reference (RFC 3986 `relative-ref`: a path, no scheme,
+/// query or fragment), resolved against `%SRCROOT%`. `/` stays the separator; in each segment
+/// every byte outside `pchar` (unreserved, sub-delims, `:` and `@`) is percent-encoded, UTF-8
+/// byte by byte, and so is `:` itself: in a first segment a colon would make the reference
+/// parse as a scheme (`we,ird:name.yaml`), which SARIF validators reject (SARIF1002), so it is
+/// escaped everywhere. `%` is escaped, so decoding gives back the path exactly. An archive
+/// member (`charts/dep.tgz!dep/values.yaml`) keeps its `!` as written elsewhere, and an
+/// ordinary path (`deploy/app.yaml`) is unchanged.
 fn uri_path(path: &str) -> String {
+    /// `pchar` minus `:` (and minus `%`, which only starts an escape), plus `/`.
+    const KEPT: &[u8] = b"-._~!$&'()*+,;=@/";
     let mut uri = String::with_capacity(path.len());
     for byte in path.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte) {
-            uri.push(byte as char);
+        if byte.is_ascii_alphanumeric() || KEPT.contains(&byte) {
+            uri.push(char::from(byte));
         } else {
-            uri.push_str(&format!("%{byte:02X}"));
+            uri.push('%');
+            uri.push(char::from(HEX[usize::from(byte >> 4)]));
+            uri.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
     }
     uri
 }
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// FNV-1a, 64 bits: stable across Rust versions and machines, unlike `DefaultHasher`.
 fn fnv1a(parts: &[&str]) -> String {
@@ -442,6 +454,24 @@ fn result(
 mod tests {
     use super::*;
 
+    /// Percent-decoding, for the round trip.
+    fn decode(uri: &str) -> String {
+        let bytes = uri.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+                out.push(u8::from_str_radix(hex, 16).unwrap());
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn uris_escape_what_uris_reserve() {
         assert_eq!(uri_path("deploy/app.yaml"), "deploy/app.yaml");
@@ -451,6 +481,53 @@ mod tests {
             "charts/d.tgz!d/values.yaml"
         );
         assert_eq!(uri_path("é.yaml"), "%C3%A9.yaml");
+    }
+
+    #[test]
+    fn sarif_uris_are_relative_references_for_any_file_name() {
+        // Issue 18: the validator rejected `we,ird:name%25.yaml` (a colon in the first
+        // segment reads as a scheme).
+        assert_eq!(uri_path("we,ird:name%.yaml"), "we,ird%3Aname%25.yaml");
+        assert_eq!(uri_path("a:b/c:d.yaml"), "a%3Ab/c%3Ad.yaml");
+        assert_eq!(uri_path("hash#q?.yaml"), "hash%23q%3F.yaml");
+        assert_eq!(uri_path("[x].yaml"), "%5Bx%5D.yaml");
+        assert_eq!(uri_path("back\\slash.yaml"), "back%5Cslash.yaml");
+        assert_eq!(uri_path("café/ü.yaml"), "caf%C3%A9/%C3%BC.yaml");
+        assert_eq!(uri_path("-leading.yaml"), "-leading.yaml");
+        assert_eq!(
+            uri_path("semi;colon'(x)@+=&$.yaml"),
+            "semi;colon'(x)@+=&$.yaml"
+        );
+        for path in [
+            "we,ird:name%.yaml",
+            "a b.yaml",
+            "hash#q?.yaml",
+            "café/ü.yaml",
+            "-leading.yaml",
+            "[x].yaml",
+            "semi;colon.yaml",
+            "quote'.yaml",
+            "quote\".yaml",
+            "back\\slash.yaml",
+            "tab\tand\nnewline.yaml",
+            "pct%2F.yaml",
+            "{brace}|pipe^`<>.yaml",
+            "日本/\u{1F600}.yaml",
+            "charts/d.tgz!d/values.yaml",
+        ] {
+            let uri = uri_path(path);
+            assert_eq!(decode(&uri), path, "{uri} round-trips");
+            for (i, byte) in uri.bytes().enumerate() {
+                let kept = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&byte);
+                let escape = byte == b'%'
+                    && uri.as_bytes()[i + 1..i + 3]
+                        .iter()
+                        .all(|hex| b"0123456789ABCDEF".contains(hex));
+                // An escape's hex digits are alphanumeric, so kept.
+                assert!(kept || escape, "{uri}: byte {i} is {byte:#04x}");
+            }
+            assert!(!uri.contains(':'), "{uri} holds no colon");
+        }
     }
 
     #[test]
