@@ -183,12 +183,11 @@ fn diagnostic(path: &str, finding: &Finding, options: &RenderOptions) -> Diagnos
 fn position(excerpt: &Excerpt, offset: usize) -> Option<Position> {
     let before = excerpt
         .text
-        .as_bytes()
         .get(..offset.checked_sub(excerpt.text_start)?)?;
-    let exact = excerpt.start.is_some() || !String::from_utf8_lossy(before).contains('\u{FFFD}');
-    if !exact || !excerpt.text.is_char_boundary(before.len()) {
+    if excerpt.start.is_none() && before.contains('\u{FFFD}') {
         return None;
     }
+    let before = before.as_bytes();
     let column = match memchr::memrchr(b'\n', before) {
         Some(newline) => before.len() - newline,
         None => offset - excerpt.line_start + 1,
