@@ -10,10 +10,12 @@ use crate::images::{self, ImagesReporter, Verified};
 use crate::report::concise::ConciseReporter;
 use crate::report::diff::DiffReporter;
 use crate::report::github::GithubReporter;
+use crate::report::gitlab::GitlabReporter;
 use crate::report::human::HumanReporter;
 use crate::report::json::{JsonLinesReporter, JsonReporter};
 use crate::report::markdown::MarkdownReporter;
 use crate::report::messages::{DiffSummaryReporter, MessagesReporter};
+use crate::report::rdjson::RdjsonReporter;
 use crate::report::sarif::SarifReporter;
 use crate::report::{FileReport, RenderOptions, Reporter, RunReport};
 use crate::scan::stdin::Input;
@@ -243,6 +245,8 @@ fn reporter_for(mode: Mode, format: Format, options: RenderOptions) -> Box<dyn R
         Format::Sarif => Box::new(SarifReporter::new(options)),
         Format::Github => Box::new(GithubReporter::new(options)),
         Format::Markdown => Box::new(MarkdownReporter::new(options)),
+        Format::Gitlab => Box::new(GitlabReporter::new()),
+        Format::Rdjson => Box::new(RdjsonReporter::new(options)),
     }
 }
 

@@ -301,6 +301,10 @@ pub enum Format {
     Github,
     /// A Markdown report (job summary, pull-request comment)
     Markdown,
+    /// A GitLab Code Quality report (artifacts: reports: codequality)
+    Gitlab,
+    /// reviewdog's Diagnostic Format, one object (reviewdog -f=rdjson)
+    Rdjson,
 }
 
 /// `FORMAT=FILE` for `--report`.

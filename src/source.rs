@@ -56,6 +56,12 @@ pub struct Excerpt {
     /// File offset of the first byte of `text`, when `text` is exactly the file's bytes
     /// (valid UTF-8): then any byte range of the file inside it maps into `text`.
     pub start: Option<usize>,
+    /// File offset where the first line of `text` starts: before a BOM, and before the part
+    /// cut off when `truncated_start`.
+    pub line_start: usize,
+    /// File offset of the first byte of `text`, exact or not: up to the first replacement
+    /// character, a lossy `text` holds the file's bytes from here.
+    pub text_start: usize,
 }
 
 /// One file's bytes and line table. Spans elsewhere are byte ranges into `bytes`.
@@ -289,7 +295,8 @@ impl SourceFile {
     pub fn excerpt(&self, range: &Range<usize>) -> Excerpt {
         let first = self.line_index(range.start);
         let last = self.line_index(range.end.max(range.start));
-        let mut start = self.lines.start_of(&self.bytes, first);
+        let line_start = self.lines.start_of(&self.bytes, first);
+        let mut start = line_start;
         if first == 0 && self.has_bom() {
             start = UTF8_BOM.len().min(self.bytes.len());
         }
@@ -318,6 +325,8 @@ impl SourceFile {
             span: span_start..span_end.max(span_start),
             truncated_start,
             start: exact.then_some(start),
+            line_start,
+            text_start: start,
         }
     }
 }

@@ -7,11 +7,14 @@
 
 pub mod concise;
 pub mod diff;
+pub mod fingerprint;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod markdown;
 pub(crate) mod messages;
+pub mod rdjson;
 pub mod sarif;
 
 use std::io::{self, Write};
@@ -200,4 +203,13 @@ pub trait Reporter {
 /// "1 finding" / "2 findings".
 pub fn plural(count: usize, singular: &str, plural: &str) -> String {
     format!("{count} {}", if count == 1 { singular } else { plural })
+}
+
+/// A finding's message with its note, if any, in parentheses: the one-string form for formats
+/// that have no field for the note (SARIF, GitLab, reviewdog).
+pub(crate) fn message_with_note(finding: &Finding) -> String {
+    match &finding.note {
+        Some(note) => format!("{} ({note})", finding.message),
+        None => finding.message.clone(),
+    }
 }

@@ -11,7 +11,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{FileReport, RenderOptions, Reporter, RunReport};
+use super::fingerprint::fingerprints;
+use super::{FileReport, RenderOptions, Reporter, RunReport, message_with_note};
 use crate::finding::{Applicability, Finding};
 use crate::rules::{Rule, Severity};
 
@@ -246,34 +247,9 @@ fn uri_path(path: &str) -> String {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// FNV-1a, 64 bits: stable across Rust versions and machines, unlike `DefaultHasher`.
-fn fnv1a(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
 impl Reporter for SarifReporter {
     fn file(&mut self, _out: &mut dyn Write, file: &FileReport) -> io::Result<()> {
-        // The fingerprint leaves line numbers out (code moves); identical findings in one
-        // file are told apart by their order.
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for finding in &file.findings {
-            let line_text = finding.excerpt.text.lines().next().unwrap_or("").trim();
-            let identity = fnv1a(&[
-                finding.rule.id(),
-                file.path.as_str(),
-                &finding.reference,
-                line_text,
-            ]);
-            let occurrence = seen.entry(identity.clone()).or_insert(0);
-            *occurrence += 1;
-            let fingerprint = format!("{identity}:{occurrence}");
+        for (finding, fingerprint) in file.findings.iter().zip(fingerprints(file)) {
             self.results.push(result(
                 file.path.as_str(),
                 finding,
@@ -382,12 +358,7 @@ fn result(
 ) -> SarifResult {
     let location = finding.location;
     let snippet = finding.excerpt.text.clone();
-    let mut message = finding.message.clone();
-    if let Some(note) = &finding.note {
-        message.push_str(" (");
-        message.push_str(note);
-        message.push(')');
-    }
+    let message = message_with_note(finding);
     let fixes = finding
         .fix
         .iter()
@@ -528,13 +499,5 @@ mod tests {
             }
             assert!(!uri.contains(':'), "{uri} holds no colon");
         }
-    }
-
-    #[test]
-    fn fingerprints_are_stable() {
-        assert_eq!(fnv1a(&["a", "b"]), fnv1a(&["a", "b"]));
-        assert_ne!(fnv1a(&["ab", ""]), fnv1a(&["a", "b"]));
-        // Pinned: a change here re-keys every alert in code scanning.
-        assert_eq!(fnv1a(&["legacy-host"]), "594abe42a8d83bd9");
     }
 }

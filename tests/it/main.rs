@@ -14,6 +14,7 @@ mod architecture;
 mod cli;
 mod external_tools;
 mod filesystem;
+mod formats;
 mod git_index;
 mod git_tracked;
 mod hooks;

@@ -19,9 +19,11 @@ use regshift::fix::FixLevel;
 use regshift::report::concise::ConciseReporter;
 use regshift::report::diff::DiffReporter;
 use regshift::report::github::GithubReporter;
+use regshift::report::gitlab::GitlabReporter;
 use regshift::report::human::HumanReporter;
 use regshift::report::json::{JsonLinesReporter, JsonReporter};
 use regshift::report::markdown::MarkdownReporter;
+use regshift::report::rdjson::RdjsonReporter;
 use regshift::report::sarif::SarifReporter;
 use regshift::report::{FileReport, RenderOptions, Reporter, RunReport};
 use regshift::rules::{Rule, Severity};
@@ -30,6 +32,7 @@ use regshift::settings::{ConfigChoice, Mode, ScanOptions, Settings};
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
+use crate::formats::{check_diagnostic_result, offset_of};
 use crate::support::line_column;
 
 /// A line of 200+ characters with multi-byte text on both sides of the hit.
@@ -477,4 +480,126 @@ fn sarif() {
         .collect();
     assert_eq!(fingerprints.len(), results.len(), "fingerprints are unique");
     insta::assert_snapshot!("sarif", output.replace('\r', "␍"));
+}
+
+#[test]
+fn gitlab() {
+    let options = options(Mode::Check, FixLevel::SafeOnly);
+    let output = render_scanned(&mut GitlabReporter::new(), &options);
+    let issues: Vec<Value> = serde_json::from_str(&output).unwrap();
+    let reports = check_reports(FixLevel::SafeOnly);
+    let findings: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r.path.as_str(), f)))
+        .collect();
+    assert_eq!(issues.len(), findings.len());
+    let keys: Vec<Keys> = serde_json::from_str(&output).unwrap();
+    for ((issue, keys), (path, finding)) in issues.iter().zip(&keys).zip(&findings) {
+        assert_eq!(
+            keys.0,
+            [
+                "type",
+                "description",
+                "check_name",
+                "fingerprint",
+                "severity",
+                "categories",
+                "location"
+            ]
+        );
+        assert_eq!(issue["type"], "issue");
+        assert!(
+            issue["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&finding.message)
+        );
+        assert_eq!(issue["check_name"], finding.rule.id());
+        let expected = match finding.severity() {
+            Severity::Error => "major",
+            Severity::Warning => "minor",
+            Severity::Info => "info",
+        };
+        assert_eq!(issue["severity"], expected);
+        assert_eq!(issue["location"]["path"], *path);
+        assert_eq!(issue["location"]["lines"]["begin"], finding.location.line);
+    }
+    let fingerprints: BTreeSet<&str> = issues
+        .iter()
+        .map(|issue| issue["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints.len(), issues.len(), "fingerprints are unique");
+    // The same fingerprints as SARIF's, so the two agree on what one finding is.
+    let sarif: Value =
+        serde_json::from_str(&render_scanned(&mut SarifReporter::new(options), &options)).unwrap();
+    let sarif_fingerprints: BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partialFingerprints"]["regshift/v1"].as_str().unwrap())
+        .collect();
+    assert_eq!(fingerprints, sarif_fingerprints);
+    insta::assert_snapshot!("gitlab", output);
+}
+
+/// rdjson with `level`: schema-checked, and every location and suggestion at the bytes of the
+/// finding and its edits.
+fn rdjson_checked(level: FixLevel) -> String {
+    let options = options(Mode::Check, level);
+    let output = render_scanned(&mut RdjsonReporter::new(options), &options);
+    let document: Value = serde_json::from_str(&output).unwrap();
+    check_diagnostic_result(&document);
+    let inputs = inputs();
+    let reports = check_reports(level);
+    let findings: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (r.path.as_str(), f)))
+        .collect();
+    let diagnostics = document["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), findings.len());
+    for (diagnostic, (path, finding)) in diagnostics.iter().zip(&findings) {
+        let bytes = &inputs.iter().find(|(p, _)| p == path).unwrap().1;
+        let range = &diagnostic["location"]["range"];
+        assert_eq!(
+            offset_of(bytes, &range["start"]),
+            finding.range.start,
+            "{diagnostic}"
+        );
+        assert_eq!(
+            offset_of(bytes, &range["end"]),
+            finding.range.end,
+            "{diagnostic}"
+        );
+        assert_eq!(diagnostic["code"]["value"], finding.rule.id());
+        assert_eq!(diagnostic["code"]["url"], finding.rule.help_url());
+        let fixable = finding.fix.is_some() && level.applies(finding.applicability());
+        assert_eq!(
+            diagnostic["suggestions"].is_array(),
+            fixable,
+            "{diagnostic}"
+        );
+        if let Some(suggestions) = diagnostic["suggestions"].as_array() {
+            let edits = finding.fix.as_ref().unwrap().edits();
+            assert_eq!(suggestions.len(), edits.len());
+            for (suggestion, edit) in suggestions.iter().zip(edits) {
+                let start = offset_of(bytes, &suggestion["range"]["start"]);
+                let end = offset_of(bytes, &suggestion["range"]["end"]);
+                assert_eq!(start..end, edit.range);
+                assert_eq!(suggestion["text"], edit.replacement.as_str());
+            }
+        }
+    }
+    output
+}
+
+#[test]
+fn rdjson() {
+    let output = rdjson_checked(FixLevel::SafeOnly);
+    insta::assert_snapshot!("rdjson", output.replace('\r', "␍"));
+}
+
+#[test]
+fn rdjson_unsafe_fixes() {
+    let output = rdjson_checked(FixLevel::IncludeUnsafe);
+    insta::assert_snapshot!("rdjson_unsafe_fixes", output.replace('\r', "␍"));
 }
