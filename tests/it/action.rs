@@ -12,8 +12,31 @@ use regshift::internals::{Node, documents};
 
 use crate::support::{self, repository};
 
-/// The steps of action.yml: each one's env (with `${{ … }}` unevaluated) and run script.
-fn steps() -> Vec<(BTreeMap<String, String>, String)> {
+/// A step of action.yml: its id and `if:`, and either a `run:` script with its env or a
+/// `uses:` action with its `with:`, all with `${{ … }}` unevaluated.
+struct Step {
+    id: Option<String>,
+    condition: Option<String>,
+    env: BTreeMap<String, String>,
+    run: Option<String>,
+    uses: Option<String>,
+    with: BTreeMap<String, String>,
+}
+
+fn string_map(node: Option<&Node>) -> BTreeMap<String, String> {
+    node.map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|(key, value)| {
+            (
+                key.as_str().unwrap().to_string(),
+                value.as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn steps() -> Vec<Step> {
     let text = std::fs::read_to_string(repository().join("action.yml")).unwrap();
     let documents = documents(&text);
     let steps = documents[0]
@@ -22,22 +45,16 @@ fn steps() -> Vec<(BTreeMap<String, String>, String)> {
         .get("steps")
         .unwrap()
         .items();
+    let text_of = |step: &Node, key: &str| step.get(key).and_then(Node::as_str).map(str::to_string);
     steps
         .iter()
-        .map(|step| {
-            let env = step
-                .get("env")
-                .map(Node::entries)
-                .unwrap_or_default()
-                .iter()
-                .map(|(key, value)| {
-                    (
-                        key.as_str().unwrap().to_string(),
-                        value.as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect();
-            (env, step.get("run").unwrap().as_str().unwrap().to_string())
+        .map(|step| Step {
+            id: text_of(step, "id"),
+            condition: text_of(step, "if"),
+            env: string_map(step.get("env")),
+            run: text_of(step, "run"),
+            uses: text_of(step, "uses"),
+            with: string_map(step.get("with")),
         })
         .collect()
 }
@@ -62,14 +79,62 @@ fn input_defaults() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// What GitHub does to `${{ inputs.name }}` in an env value: replace it by the input.
-fn evaluate(value: &str, inputs: &BTreeMap<String, String>) -> String {
+/// What GitHub does to `${{ inputs.name }}` and `${{ steps.id.outputs.name }}` in an env or
+/// `with:` value: replace each by its value (an output never set is empty).
+fn evaluate(value: &str, inputs: &BTreeMap<String, String>, outputs: &StepOutputs) -> String {
     let mut result = value.to_string();
     for (name, input) in inputs {
         result = result.replace(&format!("${{{{ inputs.{name} }}}}"), input);
     }
+    while let Some(start) = result.find("${{ steps.") {
+        let end = start + result[start..].find("}}").expect("a closed expression") + 2;
+        let value = output_of(result[start + 3..end - 2].trim(), outputs);
+        result.replace_range(start..end, &value);
+    }
     assert!(!result.contains("${{"), "unevaluated expression in {value}");
     result
+}
+
+/// Outputs of the steps run so far: step id → output name → value.
+type StepOutputs = BTreeMap<String, BTreeMap<String, String>>;
+
+/// `steps.ID.outputs.NAME` → its value, or empty.
+fn output_of(reference: &str, outputs: &StepOutputs) -> String {
+    let parts: Vec<&str> = reference.split('.').collect();
+    assert!(
+        parts.len() == 4 && parts[0] == "steps" && parts[2] == "outputs",
+        "unsupported expression {reference}"
+    );
+    outputs
+        .get(parts[1])
+        .and_then(|step| step.get(parts[3]))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// An `if:` of the forms the action uses: `A != 'v'` or `A == 'v'`, joined by `&&`.
+fn condition_holds(condition: &str, outputs: &StepOutputs) -> bool {
+    condition.split("&&").all(|clause| {
+        let (negated, (left, right)) = match clause.split_once("!=") {
+            Some(pair) => (true, pair),
+            None => (false, clause.split_once("==").expect("a comparison")),
+        };
+        let right = right.trim();
+        assert!(
+            right.len() >= 2 && right.starts_with('\'') && right.ends_with('\''),
+            "unsupported if: {condition}"
+        );
+        let equal = output_of(left.trim(), outputs) == right[1..right.len() - 1];
+        equal != negated
+    })
+}
+
+/// `name=value` lines a step wrote to GITHUB_OUTPUT.
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
 }
 
 struct Run {
@@ -92,10 +157,28 @@ impl Runner {
         support::copy_tree(&support::fixtures().join(tree), &workspace);
         let fake_bin = temp.path().join("fake-bin");
         std::fs::create_dir_all(&fake_bin).unwrap();
-        Runner {
+        let runner = Runner {
             temp,
             workspace,
             fake_bin,
+        };
+        // Nothing is published until serve_release: every download is a 404, as for a
+        // version with no release yet.
+        runner.fake_tool(
+            "curl",
+            "#!/bin/sh\necho 'curl: (22) The requested URL returned error: 404' >&2\nexit 22\n",
+        );
+        runner
+    }
+
+    /// An executable `name` in the fake bin folder, first on PATH.
+    fn fake_tool(&self, name: &str, script: &str) {
+        let path = self.fake_bin.join(name);
+        std::fs::write(&path, script).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
     }
 
@@ -126,13 +209,7 @@ impl Runner {
             releases = releases.display(),
             log = self.temp.path().join("downloads.log").display()
         );
-        let path = self.fake_bin.join("curl");
-        std::fs::write(&path, curl).unwrap();
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
+        self.fake_tool("curl", &curl);
     }
 
     fn run(&self, given: &[(&str, &str)]) -> Run {
@@ -141,54 +218,56 @@ impl Runner {
             inputs.insert(name.to_string(), value.to_string());
         }
         let temp = self.temp.path();
-        let output_file = temp.join("github_output");
         let summary_file = temp.join("step_summary");
         let path_file = temp.join("github_path");
         let runner_temp = temp.join("runner_temp");
         std::fs::create_dir_all(&runner_temp).unwrap();
-        for file in [&output_file, &summary_file, &path_file] {
+        for file in [&summary_file, &path_file] {
             std::fs::write(file, "").unwrap();
         }
         let mut log = String::new();
         let mut status = 0;
-        for (env, script) in steps() {
-            // GITHUB_PATH entries from earlier steps come first, as on a runner.
-            let added: Vec<String> = std::fs::read_to_string(&path_file)
-                .unwrap()
-                .lines()
-                .rev()
-                .map(str::to_string)
-                .collect();
-            let path = added
-                .into_iter()
-                .chain([self.fake_bin.display().to_string()])
-                .chain(std::env::var("PATH").ok())
-                .collect::<Vec<_>>()
-                .join(":");
-            let mut command = Command::new("bash");
-            command
-                .arg("-e")
-                .arg("-c")
-                .arg(&script)
-                .current_dir(&self.workspace)
-                .env("PATH", path)
-                .env("GITHUB_WORKSPACE", &self.workspace)
-                .env("GITHUB_ACTION_PATH", repository())
-                .env("GITHUB_OUTPUT", &output_file)
-                .env("GITHUB_STEP_SUMMARY", &summary_file)
-                .env("GITHUB_PATH", &path_file)
-                .env("RUNNER_TEMP", &runner_temp)
-                .env("RUNNER_OS", "Linux")
-                .env("RUNNER_ARCH", "X64");
-            // A source build shares the hook tests' cargo folder and skips LTO.
-            support::quick_release_build(&mut command);
-            for (name, value) in &env {
-                command.env(name, evaluate(value, &inputs));
+        let mut outputs = StepOutputs::new();
+        let mut run_outputs = String::new();
+        for step in steps() {
+            if let Some(condition) = &step.condition
+                && !condition_holds(condition, &outputs)
+            {
+                continue;
             }
-            let output = command.output().unwrap();
-            log.push_str(&String::from_utf8_lossy(&output.stdout));
-            log.push_str(&String::from_utf8_lossy(&output.stderr));
-            status = output.status.code().unwrap_or(-1);
+            let written = if let Some(action) = &step.uses {
+                let with = step
+                    .with
+                    .iter()
+                    .map(|(name, value)| (name.clone(), evaluate(value, &inputs, &outputs)))
+                    .collect();
+                log.push_str(&format!("[{action}]\n"));
+                self.simulate_action(action, &with)
+            } else {
+                let output_file = temp.join("github_output");
+                std::fs::write(&output_file, "").unwrap();
+                let output = self
+                    .command(step.run.as_deref().unwrap(), &path_file, &runner_temp)
+                    .env("GITHUB_OUTPUT", &output_file)
+                    .env("GITHUB_STEP_SUMMARY", &summary_file)
+                    .envs(
+                        step.env
+                            .iter()
+                            .map(|(name, value)| (name, evaluate(value, &inputs, &outputs))),
+                    )
+                    .output()
+                    .unwrap();
+                log.push_str(&String::from_utf8_lossy(&output.stdout));
+                log.push_str(&String::from_utf8_lossy(&output.stderr));
+                status = output.status.code().unwrap_or(-1);
+                std::fs::read_to_string(&output_file).unwrap()
+            };
+            if step.id.as_deref() == Some("run") {
+                run_outputs = written.clone();
+            }
+            if let Some(id) = &step.id {
+                outputs.insert(id.clone(), parse_outputs(&written));
+            }
             if status != 0 {
                 break;
             }
@@ -196,8 +275,66 @@ impl Runner {
         Run {
             status,
             log,
-            outputs: std::fs::read_to_string(&output_file).unwrap(),
+            outputs: run_outputs,
             summary: std::fs::read_to_string(&summary_file).unwrap(),
+        }
+    }
+
+    /// bash running `script` as a composite step does: the workspace, the runner's variables,
+    /// GITHUB_PATH entries from earlier steps first on PATH.
+    fn command(&self, script: &str, path_file: &Path, runner_temp: &Path) -> Command {
+        let added: Vec<String> = std::fs::read_to_string(path_file)
+            .unwrap()
+            .lines()
+            .rev()
+            .map(str::to_string)
+            .collect();
+        let path = added
+            .into_iter()
+            .chain([self.fake_bin.display().to_string()])
+            .chain(std::env::var("PATH").ok())
+            .collect::<Vec<_>>()
+            .join(":");
+        let mut command = Command::new("bash");
+        command
+            .arg("-e")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&self.workspace)
+            .env("PATH", path)
+            .env("GITHUB_WORKSPACE", &self.workspace)
+            .env("GITHUB_ACTION_PATH", repository())
+            .env("GITHUB_PATH", path_file)
+            .env("RUNNER_TEMP", runner_temp)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64");
+        // A source build shares the hook tests' cargo folder and skips LTO.
+        support::quick_release_build(&mut command);
+        command
+    }
+
+    /// The actions the composite action uses, as the runner would run them: the Actions
+    /// cache is a folder of saved paths by key. Returns what the action writes as outputs.
+    fn simulate_action(&self, action: &str, with: &BTreeMap<String, String>) -> String {
+        let (name, pin) = action.split_once('@').expect("a pinned action");
+        assert!(
+            pin.len() == 40 && pin.bytes().all(|byte| byte.is_ascii_hexdigit()),
+            "{action} is pinned by commit"
+        );
+        let (key, path) = (&with["key"], Path::new(&with["path"]));
+        assert!(!key.is_empty() && path.is_absolute(), "{with:?}");
+        let saved = self.temp.path().join("actions-cache").join(key);
+        match name {
+            "actions/cache/restore" if saved.is_dir() => {
+                support::copy_tree(&saved, path);
+                "cache-hit=true\n".into()
+            }
+            "actions/cache/restore" => "cache-hit=false\n".into(),
+            "actions/cache/save" => {
+                support::copy_tree(path, &saved);
+                String::new()
+            }
+            other => panic!("no simulation of {other}"),
         }
     }
 
@@ -226,10 +363,61 @@ impl Runner {
 #[test]
 fn inputs_reach_scripts_only_through_env() {
     let text = std::fs::read_to_string(repository().join("action.yml")).unwrap();
-    for (_, script) in steps() {
-        assert!(!script.contains("${{"), "an expression in run: {script}");
+    for step in steps() {
+        assert!(
+            step.run.is_some() != step.uses.is_some(),
+            "a step runs a script or uses an action"
+        );
+        if let Some(script) = &step.run {
+            assert!(!script.contains("${{"), "an expression in run: {script}");
+        }
     }
     assert!(text.contains("using: composite"));
+}
+
+#[test]
+fn the_default_installs_the_release_of_the_actions_own_version() {
+    let runner = Runner::new("all-rules");
+    let version = format!("v{}", env!("CARGO_PKG_VERSION"));
+    runner.serve_release(&version);
+    let run = runner.run(&[]);
+    assert_eq!(run.status, 1, "findings fail the step:\n{}", run.log);
+    let downloads = std::fs::read_to_string(runner.temp.path().join("downloads.log")).unwrap();
+    assert!(
+        downloads.contains(&format!(
+            "/{version}/regshift-{version}-x86_64-unknown-linux-musl.tar.gz\n"
+        )),
+        "{downloads}"
+    );
+    assert!(
+        !run.log.contains("[actions/cache"),
+        "no source build, no cache:\n{}",
+        run.log
+    );
+}
+
+#[test]
+fn a_bad_checksum_or_a_missing_pinned_release_fails_without_building() {
+    let runner = Runner::new("all-rules");
+    let missing = runner.run(&[("version", "v9.9.9")]);
+    assert_eq!(missing.status, 2, "{}", missing.log);
+    assert!(
+        missing.log.contains("cannot download regshift v9.9.9"),
+        "{}",
+        missing.log
+    );
+    runner.serve_release("v0.1.0");
+    let sums = runner
+        .temp
+        .path()
+        .join("releases/regshift-v0.1.0-x86_64-unknown-linux-musl.tar.gz.sha256");
+    std::fs::write(&sums, format!("{}  x\n", "0".repeat(64))).unwrap();
+    for version in ["v0.1.0", ""] {
+        let run = runner.run(&[("version", version)]);
+        assert_eq!(run.status, 2, "{}", run.log);
+        assert!(run.log.contains("checksum mismatch"), "{}", run.log);
+        assert!(!run.log.contains("[actions/cache"), "{}", run.log);
+    }
 }
 
 #[test]
@@ -335,10 +523,17 @@ fn a_source_build_with_fix_rewrites_and_reports_what_remains() {
         println!("skipped: cargo not available");
         return;
     }
+    // No release is published: the default version builds from source and saves the build
+    // to the Actions cache.
     let runner = Runner::new("readme/tour.in");
     let run = runner.run(&[("fix", "true"), ("paths", "deploy Dockerfile")]);
     // The proxy path stays (a warning), so the step still fails at fail-on warning.
     assert_eq!(run.status, 1, "{}", run.log);
+    assert!(
+        run.log.contains("no release v") && run.log.contains("[actions/cache/save@"),
+        "{}",
+        run.log
+    );
     assert!(
         run.log.contains("-FROM k8s.gcr.io/build-image"),
         "the diff is shown:\n{}",
@@ -350,8 +545,16 @@ fn a_source_build_with_fix_rewrites_and_reports_what_remains() {
         "{dockerfile}"
     );
     assert!(run.outputs.starts_with("findings=1\n"), "{}", run.outputs);
+    // A new runner (an empty RUNNER_TEMP) restores the build instead of building again.
+    std::fs::remove_dir_all(runner.temp.path().join("runner_temp")).unwrap();
     let relaxed = runner.run(&[("fix", "true"), ("fail-on", "error")]);
     assert_eq!(relaxed.status, 0, "{}", relaxed.log);
+    assert!(
+        relaxed.log.contains("regshift restored from the cache")
+            && !relaxed.log.contains("[actions/cache/save@"),
+        "{}",
+        relaxed.log
+    );
 }
 
 /// The YAML block of README.md whose first line is the comment `# NAME`.

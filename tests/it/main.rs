@@ -23,6 +23,7 @@ mod notes;
 mod post_freeze_table;
 mod properties;
 mod readme;
+mod release;
 mod render;
 mod sarif;
 mod stdin;
