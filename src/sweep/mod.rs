@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use self::git::{commit_fixes, git, ready_to_commit};
 use self::progress::Progress;
+use self::render::View;
 use crate::app::Outcome;
 use crate::cli::{FailOn, SweepArgs};
 use crate::finding::Applicability;
@@ -233,7 +234,9 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
     Ok(printed.map(|()| outcome(&rows)))
 }
 
-fn outcome(rows: &[Row]) -> Outcome {
+/// The exit code of a sweep's rows.
+fn outcome<R: View>(rows: &[R]) -> Outcome {
+    let rows: Vec<_> = rows.iter().map(View::view).collect();
     if rows
         .iter()
         .any(|row| row.error.is_some() || row.file_errors > 0 || row.fix_errors > 0)
