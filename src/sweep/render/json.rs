@@ -4,7 +4,7 @@
 //!
 //! A row's `failing` counts its findings at or above the failing severity (`--fail-on`, else
 //! the repository's `fail-on`, else warning): what the exit code of the sweep comes from, so
-//! that one made from the documents alone is the same.
+//! that `sweep --merge` computes the same one from the documents.
 
 use std::io::{self, Write};
 
@@ -71,6 +71,7 @@ impl<'a> JsonRow<'a> {
 pub(super) fn write_row(out: &mut dyn Write, row: &RowView) -> io::Result<()> {
     match row.json {
         RowJson::Swept(row) => serde_json::to_writer(&mut *out, &JsonRow::new(row))?,
+        RowJson::Written(raw) => out.write_all(raw.get().as_bytes())?,
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The sweep's table: one renderer per `--format`, each behind [`SweepReporter`] (a start, a
 //! row per repository in order, an end with the totals), in the shape of `crate::report`.
-//! The pieces every table shares live here: the row as the renderers read it ([`RowView`]),
-//! the columns, a row's cells and status, and the totals with their closing line.
+//! The pieces every table shares live here: the row as the renderers read it ([`RowView`], from
+//! a live sweep's [`Row`] or a row of a merged document), the columns, a row's cells and
+//! status, and the totals with their closing line.
 
 mod csv;
 mod human;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Row;
 use crate::cli::SweepFormat;
@@ -59,6 +61,9 @@ pub(super) struct RowView<'a> {
 pub(super) enum RowJson<'a> {
     /// Built from the row of this sweep.
     Swept(&'a Row),
+    /// As a sweep's JSON document wrote it (`sweep --merge`), byte for byte: every field
+    /// kept, known or not.
+    Written(&'a RawValue),
 }
 
 impl RowView<'_> {
@@ -68,7 +73,7 @@ impl RowView<'_> {
     }
 }
 
-/// A row the renderers can read.
+/// A row the renderers can read: a live sweep's, or a merged document's.
 pub(super) trait View {
     fn view(&self) -> RowView<'_>;
 }
