@@ -113,11 +113,26 @@ pub enum ImagesFormat {
 #[command(after_help = "Exit codes:
   0  no repository has findings at or above the failing severity
   1  at least one has
-  2  a usage error, or a repository could not be scanned or fixed (its row says why)")]
+  2  a usage error, or a repository could not be scanned or fixed (its row says why)
+With --merge, the same from the rows of the documents (each row's `failing` count was made
+with its shard's --fail-on); 2 also for a file that cannot be merged.")]
 pub struct SweepArgs {
     /// Folders to search for git repositories
-    #[arg(value_name = "DIR", required_unless_present = "repos_from")]
+    #[arg(value_name = "DIR", required_unless_present_any = ["repos_from", "merge"])]
     pub dirs: Vec<PathBuf>,
+
+    /// Sweep nothing: merge the documents of `sweep --format json` (one per shard) into one
+    /// report in --format, rows in the order of one sweep, totals and exit code recomputed
+    #[arg(
+        long,
+        value_name = "FILE",
+        num_args = 1..,
+        conflicts_with_all = [
+            "dirs", "depth", "repos_from", "shard", "fix", "commit", "branch",
+            "unsafe_fixes", "fail_on", "exclude", "no_config", "jobs",
+        ],
+    )]
+    pub merge: Vec<PathBuf>,
 
     /// How many folders deep to look for repositories below each DIR
     #[arg(long, default_value_t = 3, value_name = "N")]

@@ -6,8 +6,11 @@
 //! `--commit` creates a branch and one commit per changed repository with the git CLI. It
 //! refuses repositories with uncommitted changes, never pushes, and runs git with the
 //! repository's hooks and fsmonitor switched off: no code from a swept repository runs.
+//!
+//! `--merge` (in `merge`) sweeps nothing: it reports the JSON documents of sharded sweeps as one.
 
 mod git;
+mod merge;
 mod progress;
 mod render;
 
@@ -16,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use self::git::{commit_fixes, git, ready_to_commit};
 use self::progress::Progress;
+use self::render::View;
 use crate::app::Outcome;
 use crate::cli::{FailOn, SweepArgs};
 use crate::finding::Applicability;
@@ -38,6 +42,8 @@ pub enum SweepError {
     Branch(String),
     #[error("--output {path}: {source}")]
     Output { path: String, source: io::Error },
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
 }
 
 /// A repository to sweep.
@@ -186,6 +192,9 @@ fn in_shard(repository: &Repository, k: usize, n: usize) -> bool {
 
 /// Sweep, print the table, and return the outcome; `Err` is a usage error (exit 2).
 pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
+    if !args.merge.is_empty() {
+        return merge::run(args);
+    }
     let cwd = std::env::current_dir().map_err(SweepError::CurrentDir)?;
     let mut repositories = discover(&args.dirs, args.depth, &cwd)?;
     if let Some(file) = &args.repos_from {
@@ -233,7 +242,9 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
     Ok(printed.map(|()| outcome(&rows)))
 }
 
-fn outcome(rows: &[Row]) -> Outcome {
+/// The exit code of a sweep's rows (or a merge's).
+fn outcome<R: View>(rows: &[R]) -> Outcome {
+    let rows: Vec<_> = rows.iter().map(View::view).collect();
     if rows
         .iter()
         .any(|row| row.error.is_some() || row.file_errors > 0 || row.fix_errors > 0)

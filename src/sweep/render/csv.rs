@@ -2,8 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{COLUMNS, SweepReporter, Totals, cells};
-use crate::sweep::Row;
+use super::{COLUMNS, RowView, SweepReporter, Totals, cells};
 
 pub(super) struct CsvReporter;
 
@@ -12,7 +11,7 @@ impl SweepReporter for CsvReporter {
         writeln!(out, "{}", COLUMNS.join(","))
     }
 
-    fn row(&mut self, out: &mut dyn Write, row: &Row) -> io::Result<()> {
+    fn row(&mut self, out: &mut dyn Write, row: &RowView) -> io::Result<()> {
         let line: Vec<String> = cells(row).iter().map(|cell| csv_field(cell)).collect();
         writeln!(out, "{}", line.join(","))
     }

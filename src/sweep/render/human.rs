@@ -4,8 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{COLUMNS, SweepReporter, Totals, cells};
-use crate::sweep::Row;
+use super::{COLUMNS, RowView, SweepReporter, Totals, cells};
 
 #[derive(Default)]
 pub(super) struct HumanReporter {
@@ -47,7 +46,7 @@ fn line(cells: &[&str], widths: &[usize]) -> String {
 }
 
 impl SweepReporter for HumanReporter {
-    fn row(&mut self, _out: &mut dyn Write, row: &Row) -> io::Result<()> {
+    fn row(&mut self, _out: &mut dyn Write, row: &RowView) -> io::Result<()> {
         self.table.push(cells(row));
         Ok(())
     }

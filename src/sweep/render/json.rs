@@ -1,12 +1,16 @@
 //! `sweep --format json`: one document, `{"version":1,"repos":[...],"summary":{...}}` on one
 //! line. Rows are written as they arrive: the envelope opens in `begin` and closes in `end`,
 //! byte for byte what serializing the whole document at once gives.
+//!
+//! A row's `failing` counts its findings at or above the failing severity (`--fail-on`, else
+//! the repository's `fail-on`, else warning): what the exit code of the sweep comes from, so
+//! that `sweep --merge` computes the same one from the documents.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{SweepReporter, Totals};
+use super::{RowJson, RowView, SweepReporter, Totals};
 use crate::report::json::JsonFinding;
 use crate::sweep::Row;
 
@@ -16,7 +20,7 @@ const VERSION: u32 = 1;
 /// A repository's row in `json` and `jsonl`: its counts and, as `check --format json`
 /// reports them, its findings.
 #[derive(Serialize)]
-pub(super) struct JsonRow<'a> {
+struct JsonRow<'a> {
     path: &'a str,
     files_scanned: usize,
     findings: Vec<JsonFinding<'a>>,
@@ -24,6 +28,7 @@ pub(super) struct JsonRow<'a> {
     #[serde(rename = "unsafe")]
     unsafe_: usize,
     none: usize,
+    failing: usize,
     fixable: usize,
     fixed: usize,
     file_errors: usize,
@@ -33,7 +38,7 @@ pub(super) struct JsonRow<'a> {
 }
 
 impl<'a> JsonRow<'a> {
-    pub(super) fn new(row: &'a Row) -> JsonRow<'a> {
+    fn new(row: &'a Row) -> JsonRow<'a> {
         JsonRow {
             path: &row.repository,
             files_scanned: row.files_scanned,
@@ -51,6 +56,7 @@ impl<'a> JsonRow<'a> {
             safe: row.safe,
             unsafe_: row.unsafe_,
             none: row.none,
+            failing: row.failing,
             fixable: row.fixable,
             fixed: row.fixed,
             file_errors: row.file_errors,
@@ -59,6 +65,15 @@ impl<'a> JsonRow<'a> {
             branch: row.branch.as_deref(),
         }
     }
+}
+
+/// A row's JSON object, on one line without a line break.
+pub(super) fn write_row(out: &mut dyn Write, row: &RowView) -> io::Result<()> {
+    match row.json {
+        RowJson::Swept(row) => serde_json::to_writer(&mut *out, &JsonRow::new(row))?,
+        RowJson::Written(raw) => out.write_all(raw.get().as_bytes())?,
+    }
+    Ok(())
 }
 
 #[derive(Default)]
@@ -71,13 +86,12 @@ impl SweepReporter for JsonReporter {
         write!(out, "{{\"version\":{VERSION},\"repos\":[")
     }
 
-    fn row(&mut self, out: &mut dyn Write, row: &Row) -> io::Result<()> {
+    fn row(&mut self, out: &mut dyn Write, row: &RowView) -> io::Result<()> {
         if self.rows_written > 0 {
             out.write_all(b",")?;
         }
         self.rows_written += 1;
-        serde_json::to_writer(&mut *out, &JsonRow::new(row))?;
-        Ok(())
+        write_row(out, row)
     }
 
     fn end(&mut self, out: &mut dyn Write, totals: &Totals) -> io::Result<()> {

@@ -3,15 +3,14 @@
 
 use std::io::{self, Write};
 
-use super::json::JsonRow;
-use super::{SweepReporter, Totals};
-use crate::sweep::Row;
+use super::json::write_row;
+use super::{RowView, SweepReporter, Totals};
 
 pub(super) struct JsonLinesReporter;
 
 impl SweepReporter for JsonLinesReporter {
-    fn row(&mut self, out: &mut dyn Write, row: &Row) -> io::Result<()> {
-        serde_json::to_writer(&mut *out, &JsonRow::new(row))?;
+    fn row(&mut self, out: &mut dyn Write, row: &RowView) -> io::Result<()> {
+        write_row(out, row)?;
         writeln!(out)
     }
 

@@ -3,8 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{COLUMNS, SweepReporter, Totals, cells};
-use crate::sweep::Row;
+use super::{COLUMNS, RowView, SweepReporter, Totals, cells};
 
 pub(super) struct MarkdownReporter;
 
@@ -14,7 +13,7 @@ impl SweepReporter for MarkdownReporter {
         writeln!(out, "|---|{}", "---:|".repeat(7) + "---|")
     }
 
-    fn row(&mut self, out: &mut dyn Write, row: &Row) -> io::Result<()> {
+    fn row(&mut self, out: &mut dyn Write, row: &RowView) -> io::Result<()> {
         // A `|` in a cell (a path, an error message) would end the cell.
         let line: Vec<String> = cells(row)
             .iter()

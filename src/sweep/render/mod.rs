@@ -1,7 +1,8 @@
 //! The sweep's table: one renderer per `--format`, each behind [`SweepReporter`] (a start, a
 //! row per repository in order, an end with the totals), in the shape of `crate::report`.
-//! The pieces every table shares live here: the columns, a row's cells and status, and the
-//! totals with their closing line.
+//! The pieces every table shares live here: the row as the renderers read it ([`RowView`], from
+//! a live sweep's [`Row`] or a row of a merged document), the columns, a row's cells and
+//! status, and the totals with their closing line.
 
 mod csv;
 mod human;
@@ -13,6 +14,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::Row;
 use crate::cli::SweepFormat;
@@ -24,7 +26,7 @@ pub(super) trait SweepReporter {
     fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
         Ok(())
     }
-    fn row(&mut self, out: &mut dyn Write, row: &Row) -> io::Result<()>;
+    fn row(&mut self, out: &mut dyn Write, row: &RowView) -> io::Result<()>;
     fn end(&mut self, out: &mut dyn Write, totals: &Totals) -> io::Result<()>;
 }
 
@@ -36,14 +38,81 @@ pub(super) fn open(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
     })
 }
 
+/// A repository's row as the renderers read it: the counts and status of its columns, and
+/// its JSON object. The field names are [`Row`]'s.
+pub(super) struct RowView<'a> {
+    pub(super) repository: &'a str,
+    pub(super) files_scanned: usize,
+    pub(super) safe: usize,
+    pub(super) unsafe_: usize,
+    pub(super) none: usize,
+    pub(super) fixable: usize,
+    pub(super) fixed: usize,
+    pub(super) file_errors: usize,
+    pub(super) fix_errors: usize,
+    pub(super) error: Option<&'a str>,
+    pub(super) branch: Option<&'a str>,
+    /// Findings at or above the failing severity, for the exit code; not a column.
+    pub(super) failing: usize,
+    pub(super) json: RowJson<'a>,
+}
+
+/// Where a row's JSON object (in `json` and `jsonl`) comes from.
+pub(super) enum RowJson<'a> {
+    /// Built from the row of this sweep.
+    Swept(&'a Row),
+    /// As a sweep's JSON document wrote it (`sweep --merge`), byte for byte: every field
+    /// kept, known or not.
+    Written(&'a RawValue),
+}
+
+impl RowView<'_> {
+    /// Findings that remain, of every applicability.
+    pub(super) fn findings(&self) -> usize {
+        self.safe + self.unsafe_ + self.none
+    }
+}
+
+/// A row the renderers can read: a live sweep's, or a merged document's.
+pub(super) trait View {
+    fn view(&self) -> RowView<'_>;
+}
+
+impl View for Row {
+    fn view(&self) -> RowView<'_> {
+        RowView {
+            repository: &self.repository,
+            files_scanned: self.files_scanned,
+            safe: self.safe,
+            unsafe_: self.unsafe_,
+            none: self.none,
+            fixable: self.fixable,
+            fixed: self.fixed,
+            file_errors: self.file_errors,
+            fix_errors: self.fix_errors,
+            error: self.error.as_deref(),
+            branch: self.branch.as_deref(),
+            failing: self.failing,
+            json: RowJson::Swept(self),
+        }
+    }
+}
+
 /// Write the table of `rows` in `format` to `out`.
-pub(super) fn print(format: SweepFormat, mut out: Box<dyn Write>, rows: &[Row]) -> io::Result<()> {
+pub(super) fn print<R: View>(
+    format: SweepFormat,
+    mut out: Box<dyn Write>,
+    rows: &[R],
+) -> io::Result<()> {
     let mut reporter = reporter_for(format);
     reporter.begin(&mut out)?;
+    let mut totals = Totals::default();
     for row in rows {
-        reporter.row(&mut out, row)?;
+        let row = row.view();
+        totals.add(&row);
+        reporter.row(&mut out, &row)?;
     }
-    reporter.end(&mut out, &Totals::of(rows))?;
+    reporter.end(&mut out, &totals)?;
     out.flush()
 }
 
@@ -59,7 +128,7 @@ fn reporter_for(format: SweepFormat) -> Box<dyn SweepReporter> {
 
 /// The sweep's totals: the `summary` object of the JSON document, and the closing line of
 /// the human and Markdown tables.
-#[derive(Serialize)]
+#[derive(Default, Serialize)]
 pub(super) struct Totals {
     repositories: usize,
     files_scanned: usize,
@@ -70,17 +139,15 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    fn of(rows: &[Row]) -> Totals {
-        Totals {
-            repositories: rows.len(),
-            files_scanned: rows.iter().map(|row| row.files_scanned).sum(),
-            findings: rows.iter().map(Row::findings).sum(),
-            fixable: rows.iter().map(|row| row.fixable).sum(),
-            fixed: rows.iter().map(|row| row.fixed).sum(),
-            errors: rows
-                .iter()
-                .filter(|row| row.error.is_some() || row.file_errors > 0)
-                .count(),
+    /// Count `row` in.
+    fn add(&mut self, row: &RowView) {
+        self.repositories += 1;
+        self.files_scanned += row.files_scanned;
+        self.findings += row.findings();
+        self.fixable += row.fixable;
+        self.fixed += row.fixed;
+        if row.error.is_some() || row.file_errors > 0 {
+            self.errors += 1;
         }
     }
 
@@ -112,9 +179,9 @@ const COLUMNS: [&str; 9] = [
 ];
 
 /// A row's cells, one per column of [`COLUMNS`].
-fn cells(row: &Row) -> [String; 9] {
+fn cells(row: &RowView) -> [String; 9] {
     [
-        row.repository.clone(),
+        row.repository.to_string(),
         row.files_scanned.to_string(),
         row.findings().to_string(),
         row.safe.to_string(),
@@ -128,11 +195,11 @@ fn cells(row: &Row) -> [String; 9] {
 
 /// The status column: an error, the branch committed to, files that could not be scanned or
 /// fixed, or nothing.
-fn status(row: &Row) -> String {
-    if let Some(error) = &row.error {
+fn status(row: &RowView) -> String {
+    if let Some(error) = row.error {
         return format!("error: {error}");
     }
-    if let Some(branch) = &row.branch {
+    if let Some(branch) = row.branch {
         return format!("committed on {branch}");
     }
     let mut parts = Vec::new();
