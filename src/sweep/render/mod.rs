@@ -15,6 +15,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::Row;
+use super::commit::CommitOutcome;
 use crate::cli::SweepFormat;
 use crate::report::plural;
 
@@ -126,16 +127,16 @@ fn cells(row: &Row) -> [String; 9] {
     ]
 }
 
-/// The status column: an error, the branch committed to, files that could not be scanned or
-/// fixed, or nothing.
+/// The status column: an error, or what --commit did with the branch, and the files that
+/// could not be scanned or fixed.
 fn status(row: &Row) -> String {
     if let Some(error) = &row.error {
         return format!("error: {error}");
     }
-    if let Some(branch) = &row.branch {
-        return format!("committed on {branch}");
-    }
     let mut parts = Vec::new();
+    if let Some(commit) = row.commit {
+        parts.push(commit_status(commit, row.branch.as_deref()));
+    }
     if row.file_errors > 0 {
         parts.push(format!(
             "{} not scanned",
@@ -149,4 +150,15 @@ fn status(row: &Row) -> String {
         ));
     }
     parts.join(", ")
+}
+
+/// What --commit did, in words.
+fn commit_status(commit: CommitOutcome, branch: Option<&str>) -> String {
+    let branch = branch.unwrap_or("the branch");
+    match (commit, commit.reason()) {
+        (CommitOutcome::Created, _) => format!("committed on {branch}"),
+        (CommitOutcome::UpToDate, _) => format!("up to date on {branch}"),
+        (CommitOutcome::Rebuilt(_), Some(reason)) => format!("rebuilt on {branch} ({reason})"),
+        (_, reason) => format!("left alone: {}", reason.unwrap_or_default()),
+    }
 }
