@@ -18,8 +18,8 @@ pub mod stdin;
 use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -74,6 +74,16 @@ enum FixOutput {
     Write(Committer<UnwrittenFix>),
     /// `fix -`: the fixed bytes are kept for standard output.
     Keep(Mutex<Option<Vec<u8>>>),
+    /// `sweep --fix --commit`: every changed file's fixed bytes are kept, nothing is written.
+    Collect(Arc<Mutex<Vec<FixedFile>>>),
+}
+
+/// A file's bytes as `regshift fix` would write them ([`fix_in_memory`]).
+#[derive(Debug)]
+pub struct FixedFile {
+    /// The absolute path of the file the bytes replace.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
 }
 
 /// A file whose fix is being committed, and what its report says if the commit fails: what
@@ -142,6 +152,16 @@ impl FileMode for Fix {
             FixOutput::Keep(kept) => {
                 *kept.lock().unwrap_or_else(|poison| poison.into_inner()) = Some(fixed.bytes);
             }
+            FixOutput::Collect(files) if fixed.bytes != source.bytes => {
+                files
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .push(FixedFile {
+                        path: file.path.clone(),
+                        bytes: fixed.bytes,
+                    });
+            }
+            FixOutput::Collect(_) => {}
         }
         report.fixed = fixed.count;
         (report, source.bytes)
@@ -370,12 +390,30 @@ impl Run<'_> {
 
 /// Walk, read, detect and (for fix) write: everything but rendering.
 pub fn scan(settings: &Settings) -> io::Result<Scanned> {
-    let walk = match walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude)
-    {
+    scan_with(settings, walk_of(settings))
+}
+
+/// `fix` without writing anything: the reports `regshift fix` gives with these settings
+/// (their mode should be [`Mode::Fix`], as the reports say), and the bytes it would write to each file it would change, sorted
+/// by path. Kustomizations read their bases from the disk, unfixed; what they decide
+/// depends on a base's image under either host name, so the fix is the same.
+pub fn fix_in_memory(settings: &Settings) -> io::Result<(Scanned, Vec<FixedFile>)> {
+    let files = Arc::new(Mutex::new(Vec::new()));
+    let mode = Box::new(Fix {
+        level: settings.fix_level,
+        output: FixOutput::Collect(Arc::clone(&files)),
+    });
+    let scanned = scan_in_mode(settings, walk_of(settings), mode)?;
+    let mut files = std::mem::take(&mut *files.lock().unwrap_or_else(|poison| poison.into_inner()));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((scanned, files))
+}
+
+fn walk_of(settings: &Settings) -> Walk {
+    match walk::streamable_roots(&settings.roots, &settings.cwd, settings.force_exclude) {
         Some(directory_roots) => Walk::Stream(directory_roots),
         None => Walk::Collect,
-    };
-    scan_with(settings, walk)
+    }
 }
 
 fn scan_with(settings: &Settings, walk: Walk) -> io::Result<Scanned> {

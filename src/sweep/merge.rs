@@ -76,6 +76,11 @@ struct Fields {
     fix_errors: usize,
     error: Option<String>,
     branch: Option<String>,
+    /// Written by sweeps with `--commit`; absent from older documents.
+    #[serde(default)]
+    commit: Option<String>,
+    #[serde(default)]
+    commit_reason: Option<String>,
 }
 
 /// A row of a merged document.
@@ -102,6 +107,8 @@ impl View for MergedRow {
             fix_errors: fields.fix_errors,
             error: fields.error.as_deref(),
             branch: fields.branch.as_deref(),
+            commit: fields.commit.as_deref(),
+            commit_reason: fields.commit_reason.as_deref(),
             failing: fields.failing,
             json: RowJson::Written(&self.json),
         }

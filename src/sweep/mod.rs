@@ -1,14 +1,17 @@
 //! `regshift sweep DIR...`: every git repository under the folders (or listed in a file),
-//! scanned, and with `--fix` fixed, one after another with all threads each; a row per
-//! repository. One broken repository (a bad configuration, unreadable files, a failed commit)
-//! is reported in its row and never stops the sweep.
+//! scanned, and with `--fix` fixed, several at once; a row per repository, in the order of
+//! their names. One broken repository (a bad configuration, unreadable files, a failed
+//! commit) is reported in its row and never stops the sweep.
 //!
-//! `--commit` creates a branch and one commit per changed repository with the git CLI. It
-//! refuses repositories with uncommitted changes, never pushes, and runs git with the
+//! `--commit` never writes the working tree: the fix is computed in memory and committed on
+//! a branch without touching the checked-out branch, the index or the files (`commit.rs`).
+//! It refuses repositories with uncommitted changes, never pushes, and runs git with the
 //! repository's hooks and fsmonitor switched off: no code from a swept repository runs.
 //!
 //! `--merge` (in `merge`) sweeps nothing: it reports the JSON documents of sharded sweeps as one.
 
+mod abort;
+mod commit;
 mod git;
 mod merge;
 mod progress;
@@ -16,8 +19,11 @@ mod render;
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use self::git::{commit_fixes, git, ready_to_commit};
+use self::commit::{CommitOutcome, LeftAlone, Plan};
+use self::git::{git, ready_to_commit};
 use self::progress::Progress;
 use self::render::View;
 use crate::app::Outcome;
@@ -71,8 +77,10 @@ struct Row {
     fix_errors: usize,
     /// Why the repository could not be swept at all, or its commit failed.
     error: Option<String>,
-    /// The branch a commit was made on (--commit).
+    /// The branch that holds the fix (--commit): created, rebuilt or already up to date.
     branch: Option<String>,
+    /// What --commit did with the branch.
+    commit: Option<CommitOutcome>,
     /// Findings as `check` reports them in the repository, paths relative to it.
     scanned: Option<Scanned>,
     /// Findings at or above the failing severity, for the exit code; not a column.
@@ -83,6 +91,12 @@ impl Row {
     /// Findings that remain, of every applicability.
     fn findings(&self) -> usize {
         self.safe + self.unsafe_ + self.none
+    }
+
+    /// A repository's scan: its counts, and its findings.
+    fn record(&mut self, scanned: Scanned) {
+        self.count(&scanned);
+        self.scanned = Some(scanned);
     }
 
     /// The counts of a repository's scan.
@@ -205,7 +219,6 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
     if let Some((k, n)) = args.shard {
         repositories.retain(|repository| in_shard(repository, k, n));
     }
-    crate::settings::threads(args.jobs)?;
     if args.commit
         && git(
             Path::new("."),
@@ -226,20 +239,45 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
             .unwrap_or_default(),
         source,
     })?;
-    let progress = Progress::new(repositories.len());
-    let mut rows = Vec::with_capacity(repositories.len());
-    let (mut files, mut findings) = (0, 0);
-    for repository in &repositories {
-        progress.start(&repository.display);
-        let row = sweep_repository(repository, args);
-        files += row.files_scanned;
-        findings += row.findings();
-        progress.finish_one(files, findings);
-        rows.push(row);
-    }
-    progress.done();
+    let rows = sweep_all(&repositories, args)?;
     let printed = render::print(args.format, out, &rows);
     Ok(printed.map(|()| outcome(&rows)))
+}
+
+/// Every repository's row, in the order of `repositories`. Several repositories are swept at
+/// once, the threads shared between them (each repository's scan gets its share); each
+/// thread takes the next repository in order, so with one thread the order is the list's.
+fn sweep_all(repositories: &[Repository], args: &SweepArgs) -> Result<Vec<Row>, SweepError> {
+    let threads = crate::settings::threads(args.jobs)?;
+    let at_once = threads.min(repositories.len()).max(1);
+    let scan_threads = (threads / at_once).max(1);
+    let progress = Progress::new(repositories.len());
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(repositories.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..at_once {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(repository) = repositories.get(index) else {
+                        break;
+                    };
+                    let row = sweep_repository(repository, args, scan_threads);
+                    progress.finish_one(row.findings(), row.fixed);
+                    done.lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .push((index, row));
+                    abort::reached(abort::Point::BetweenRepositories);
+                }
+            });
+        }
+    });
+    progress.done();
+    let mut rows = done
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    rows.sort_by_key(|(index, _)| *index);
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 /// The exit code of a sweep's rows (or a merge's).
@@ -259,38 +297,73 @@ fn outcome<R: View>(rows: &[R]) -> Outcome {
 
 /// One repository's row: scanned (with --fix, fixed, and with --commit, committed), or the
 /// reason it could not be.
-fn sweep_repository(repository: &Repository, args: &SweepArgs) -> Row {
+fn sweep_repository(repository: &Repository, args: &SweepArgs, threads: usize) -> Row {
     let mut row = Row {
         repository: repository.display.clone(),
         ..Row::default()
     };
-    let scanned = match scan_repository(repository, args) {
-        Ok(scanned) => scanned,
-        Err(reason) => {
-            row.error = Some(reason);
-            return row;
-        }
+    let swept = if !repository.path.is_dir() {
+        Err("not a folder".to_string())
+    } else if args.commit {
+        sweep_and_commit(repository, args, threads, &mut row)
+    } else {
+        let mode = if args.fix { Mode::Fix } else { Mode::Check };
+        settings(repository, args, threads, mode)
+            .and_then(|settings| scan::scan(&settings).map_err(|error| error.to_string()))
+            .map(|scanned| row.record(scanned))
     };
-    row.count(&scanned);
-    if args.commit && row.fixed > 0 {
-        match commit_fixes(&repository.path, &args.branch, &scanned) {
-            Ok(()) => row.branch = Some(args.branch.clone()),
-            Err(error) => row.error = Some(error),
-        }
+    if let Err(reason) = swept {
+        row.error = Some(reason);
     }
-    row.scanned = Some(scanned);
     row
 }
 
-/// The checks that come before anything is written, then `check` (or `fix`) inside the
-/// repository with its own configuration; `Err` says why the repository was not swept.
-fn scan_repository(repository: &Repository, args: &SweepArgs) -> Result<Scanned, String> {
-    if !repository.path.is_dir() {
-        return Err("not a folder".into());
+/// `--fix --commit`: the checks, then the fix computed in memory and committed on the branch,
+/// or (when the branch is left alone) the repository checked. `Err` says why the repository
+/// was not swept or its commit failed.
+fn sweep_and_commit(
+    repository: &Repository,
+    args: &SweepArgs,
+    threads: usize,
+    row: &mut Row,
+) -> Result<(), String> {
+    let dir = &repository.path;
+    ready_to_commit(dir)?;
+    let (head, tip) = match commit::plan(dir, &args.branch)? {
+        Plan::Build { head, tip } => (head, tip),
+        Plan::LeaveAlone(why) => {
+            // Nothing is fixed: the row says what remains in the repository.
+            let settings = settings(repository, args, threads, Mode::Check)?;
+            row.record(scan::scan(&settings).map_err(|error| error.to_string())?);
+            row.commit = Some(CommitOutcome::LeftAlone(why));
+            return Ok(());
+        }
+    };
+    let settings = settings(repository, args, threads, Mode::Fix)?;
+    let (scanned, files) = scan::fix_in_memory(&settings).map_err(|error| error.to_string())?;
+    let summary = scanned.run.summary.clone();
+    row.record(scanned);
+    if files.is_empty() {
+        row.commit = tip
+            .is_some()
+            .then_some(CommitOutcome::LeftAlone(LeftAlone::NothingToFix));
+        return Ok(());
     }
-    if args.commit {
-        ready_to_commit(&repository.path, &args.branch)?;
+    let outcome = commit::commit_fix(dir, &args.branch, &head, tip.as_ref(), &files, &summary)?;
+    row.commit = Some(outcome);
+    if outcome.holds_fix() {
+        row.branch = Some(args.branch.clone());
     }
+    Ok(())
+}
+
+/// The settings of `check` (or `fix`) inside the repository, with its own configuration.
+fn settings(
+    repository: &Repository,
+    args: &SweepArgs,
+    threads: usize,
+    mode: Mode,
+) -> Result<Settings, String> {
     let options = ScanOptions {
         exclude: args.exclude.clone(),
         config: if args.no_config {
@@ -298,18 +371,13 @@ fn scan_repository(repository: &Repository, args: &SweepArgs) -> Result<Scanned,
         } else {
             ConfigChoice::Discover
         },
-        jobs: args.jobs,
+        jobs: Some(threads),
         format: crate::cli::Format::Json,
         unsafe_fixes: args.unsafe_fixes,
         fail_on: args.fail_on.map(FailOn::severity),
-        ..ScanOptions::new(
-            vec![repository.path.clone()],
-            if args.fix { Mode::Fix } else { Mode::Check },
-        )
+        ..ScanOptions::new(vec![repository.path.clone()], mode)
     };
-    let settings =
-        Settings::resolve(&options, &repository.path).map_err(|error| error.to_string())?;
-    scan::scan(&settings).map_err(|error| error.to_string())
+    Settings::resolve(&options, &repository.path).map_err(|error| error.to_string())
 }
 
 #[cfg(test)]

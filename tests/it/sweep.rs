@@ -13,7 +13,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::{self, git, marker_script, parse_json, stderr_of, write};
+use crate::support::{self, git, git_command, marker_script, parse_json, stderr_of, write};
 
 const TIMEOUT: Duration = Duration::from_secs(120);
 const BRANCH: &str = "regshift/registry-k8s-io";
@@ -147,6 +147,27 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
     walk(dir, dir, &mut files);
     files
+}
+
+/// Everything `--commit` must leave as it was: the checked-out branch and its commit, the
+/// files, the index (byte for byte) and what `git status` says.
+#[derive(Debug, PartialEq, Eq)]
+struct WorkState {
+    head: String,
+    commit: String,
+    files: BTreeMap<PathBuf, Vec<u8>>,
+    index: Vec<u8>,
+    status: String,
+}
+
+fn state(repo: &Path) -> WorkState {
+    WorkState {
+        head: git(repo, &["symbolic-ref", "HEAD"]),
+        commit: git(repo, &["rev-parse", "HEAD"]),
+        files: snapshot(repo),
+        index: fs::read(repo.join(".git/index")).unwrap(),
+        status: git(repo, &["status", "--porcelain", "--untracked-files=all"]),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -969,9 +990,12 @@ fn fix_commit_makes_one_commit_per_changed_repository_and_nothing_else() {
         match name.as_str() {
             "changed" | "hooked" | "hooks-path" => {
                 assert_eq!(sweep_row["branch"], BRANCH, "{name}: {sweep_row}");
+                assert_eq!(sweep_row["commit"], "created", "{name}: {sweep_row}");
                 assert_eq!(sweep_row["error"], Value::Null, "{name}");
                 assert_eq!(branches(repo), ["main", BRANCH], "{name}");
-                assert_eq!(git(repo, &["branch", "--show-current"]), BRANCH);
+                // The commit is made beside the working tree: nothing there changes.
+                assert_eq!(git(repo, &["branch", "--show-current"]), "main");
+                assert_eq!(&snapshot(repo), files, "{name}: working tree untouched");
                 assert_eq!(
                     &git(repo, &["rev-parse", "main"]),
                     head,
@@ -993,6 +1017,7 @@ fn fix_commit_makes_one_commit_per_changed_repository_and_nothing_else() {
             }
             "unchanged" | "mention-only" => {
                 assert_eq!(sweep_row["branch"], Value::Null, "{name}");
+                assert_eq!(sweep_row["commit"], Value::Null, "{name}");
                 assert_eq!(sweep_row["error"], Value::Null, "{name}");
                 assert_eq!(sweep_row["fixed"], 0, "{name}");
                 assert_eq!(branches(repo), ["main"], "{name}: no branch");
@@ -1050,15 +1075,31 @@ fn fix_commit_makes_one_commit_per_changed_repository_and_nothing_else() {
     assert!(ran.is_empty(), "hooks ran: {ran:?}");
     assert_eq!(document["summary"]["fixed"], 4);
 
-    // A second run makes no further commit anywhere.
+    // A second run makes no further commit anywhere: the branches are up to date.
     let counts: Vec<String> = all
         .iter()
-        .map(|repo| git(repo, &["rev-list", "--all", "--count"]))
+        .map(|repo| {
+            format!(
+                "{}{}",
+                git(repo, &["rev-list", "--all", "--count"]),
+                refs(repo)
+            )
+        })
         .collect();
-    let _ = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    let (document, _) = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    for name in ["changed", "hooked", "hooks-path"] {
+        let again = row(&document, name);
+        assert_eq!(again["commit"], "up-to-date", "{name}: {again}");
+        assert_eq!(again["branch"], BRANCH, "{name}");
+        assert_eq!(again["error"], Value::Null, "{name}");
+    }
     for (repo, count) in all.iter().zip(&counts) {
         assert_eq!(
-            &git(repo, &["rev-list", "--all", "--count"]),
+            &format!(
+                "{}{}",
+                git(repo, &["rev-list", "--all", "--count"]),
+                refs(repo)
+            ),
             count,
             "{}",
             repo.display()
@@ -1084,10 +1125,24 @@ fn branch_names_the_branch() {
     );
     let output = run(
         root.path(),
-        &["sweep", ".", "--fix", "--commit", "--format", "csv"],
+        &[
+            "sweep",
+            ".",
+            "--fix",
+            "--commit",
+            "--branch",
+            "chore/registry-move",
+            "--format",
+            "csv",
+        ],
     );
-    // Nothing left to fix: no further branch.
+    // The branch already holds the fix: no further branch.
     assert_eq!(code(&output), 0, "{}", stderr_of(&output));
+    assert!(
+        stdout(&output).contains("up to date on chore/registry-move"),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(branches(&repo), ["chore/registry-move", "main"]);
 }
 
@@ -1108,29 +1163,28 @@ fn commit_needs_fix() {
     assert_eq!(branches(&repo), ["main"]);
 }
 
-/// When the commit cannot be made, the repository is left as it was: a fix without its commit
-/// would leave a dirty tree that the next sweep refuses.
+/// When the commit cannot be made, the repository is left as it was: no branch, the same
+/// files, index and checked-out branch.
 #[test]
 fn a_commit_that_cannot_be_made_leaves_the_repository_as_it_was() {
     let root = tempfile::tempdir().unwrap();
-    let existing = root.path().join("existing-branch");
-    init_repo(&existing, &[("pod.yaml", LEGACY_POD)]);
-    git(&existing, &["branch", BRANCH]);
+    // A branch `regshift` leaves no room for `regshift/registry-k8s-io`.
+    let blocked = root.path().join("blocked");
+    init_repo(&blocked, &[("pod.yaml", LEGACY_POD)]);
+    git(&blocked, &["branch", "regshift"]);
+    let before = state(&blocked);
     let bad_name = root.path().join("bad-name");
     init_repo(&bad_name, &[("pod.yaml", LEGACY_POD)]);
 
-    let (document, exit) = sweep_json(root.path(), &["existing-branch", "--fix", "--commit"]);
+    let (document, exit) = sweep_json(root.path(), &["blocked", "--fix", "--commit"]);
     assert_eq!(exit, 2);
-    let error = row(&document, "existing-branch")["error"]
+    let error = row(&document, "blocked")["error"]
         .as_str()
         .expect("an error in the row");
-    assert!(error.contains("already exists"), "{error}");
-    assert_eq!(git(&existing, &["branch", "--show-current"]), "main");
-    assert_eq!(
-        git(&existing, &["status", "--porcelain"]),
-        "",
-        "the fix was written but not committed"
-    );
+    assert!(error.contains("update-ref"), "{error}");
+    assert!(!error.contains("hint:"), "{error}");
+    assert_eq!(state(&blocked), before);
+    assert_eq!(branches(&blocked), ["main", "regshift"]);
 
     let output = run(
         root.path(),
@@ -1151,11 +1205,7 @@ fn a_commit_that_cannot_be_made_leaves_the_repository_as_it_was() {
         !text.contains("hint:"),
         "the error names the problem: {text}"
     );
-    assert_eq!(
-        git(&bad_name, &["status", "--porcelain"]),
-        "",
-        "the fix was written but not committed"
-    );
+    assert_eq!(git(&bad_name, &["status", "--porcelain"]), "");
     assert_eq!(branches(&bad_name), ["main"]);
 }
 
@@ -1368,8 +1418,8 @@ fn merged_rows_keep_every_field_as_written() {
     let text = fs::read_to_string(root.join("b.json")).unwrap();
     let edited = text
         .replace(
-            "\"branch\":null}",
-            "\"branch\":null,\n  \"zz_new\": {\"sha\": \"a b\"}, \"commit\" : null}",
+            "\"commit_reason\":null}",
+            "\"commit_reason\" : null,\n  \"zz_new\": {\"sha\": \"a b\"}}",
         )
         .replace("{\"path\":", "\n  {\"path\":");
     assert_ne!(edited, text);
@@ -1379,7 +1429,7 @@ fn merged_rows_keep_every_field_as_written() {
     let text = stdout(&output);
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(
-        text.contains("\"branch\":null,\"zz_new\":{\"sha\":\"a b\"},\"commit\":null}]"),
+        text.contains("\"commit_reason\":null,\"zz_new\":{\"sha\":\"a b\"}}]"),
         "{text}"
     );
     let document = parse_json(text.as_bytes());
@@ -1388,6 +1438,39 @@ fn merged_rows_keep_every_field_as_written() {
     assert_eq!(document["summary"]["findings"], 2);
     let jsonl = merge(root, &["b.json", "a.json"], &["--format", "jsonl"]);
     assert_eq!(stdout(&jsonl).lines().count(), 2);
+}
+
+#[test]
+fn merged_commit_statuses_read_as_the_sweep_wrote_them() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    init_repo(&root.join("repo-a"), &[("pod.yaml", LEGACY_POD)]);
+    init_repo(&root.join("repo-b"), &[("pod.yaml", LEGACY_POD)]);
+    // The first run commits; the second finds each branch up to date.
+    run(root, &["sweep", ".", "--fix", "--commit"]);
+    for format in ["json", "markdown", "human", "csv"] {
+        let swept = run(
+            root,
+            &["sweep", ".", "--fix", "--commit", "--format", format],
+        );
+        let file = format!("shard-{format}.json");
+        run(
+            root,
+            &[
+                "sweep", ".", "--fix", "--commit", "--format", "json", "-o", &file,
+            ],
+        );
+        let merged = merge(root, &[&file], &["--format", format]);
+        assert_eq!(stdout(&merged), stdout(&swept), "{format}");
+        assert_eq!(code(&merged), code(&swept), "{format}");
+        if format == "markdown" {
+            assert!(
+                stdout(&merged).contains(&format!("up to date on {BRANCH}")),
+                "{}",
+                stdout(&merged)
+            );
+        }
+    }
 }
 
 #[test]
@@ -1482,4 +1565,406 @@ fn merge_refuses_what_is_not_one_sweep() {
         assert_eq!(code(&output), 2, "{args:?}");
         assert!(stdout(&output).is_empty(), "{args:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Killed sweeps and reruns
+// See: issue 19, "Sweeps that survive: atomic commits, resumable after a crash, idempotent
+// reruns".
+
+const ABORT: &str = "REGSHIFT_TEST_ABORT_AT";
+
+const BASE_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: k8s.gcr.io/pause:3.9
+";
+
+/// Files that exercise the commit: a path with spaces, a leading dash and a line break, CRLF
+/// line endings, an executable, a kustomization whose base is in the tree.
+fn varied_files(name: &str) -> Vec<(String, String)> {
+    vec![
+        ("pod.yaml".into(), LEGACY_POD.into()),
+        (
+            format!("odd dir/-{name} file.yaml"),
+            LEGACY_POD.replace("web", name),
+        ),
+        (
+            "line\nbreak.yaml".into(),
+            "image: k8s.gcr.io/coredns:1.8.6\n".into(),
+        ),
+        ("crlf.yaml".into(), LEGACY_POD.replace('\n', "\r\n")),
+        (
+            "run.sh".into(),
+            "#!/bin/sh\ndocker pull k8s.gcr.io/pause:3.9\n".into(),
+        ),
+        ("base/deployment.yaml".into(), BASE_DEPLOYMENT.into()),
+        (
+            "base/kustomization.yaml".into(),
+            "resources:\n  - deployment.yaml\n".into(),
+        ),
+        (
+            "overlay/kustomization.yaml".into(),
+            "resources:\n  - ../base\nimages:\n  - name: k8s.gcr.io/pause\n    newTag: \"3.10\"\n"
+                .into(),
+        ),
+    ]
+}
+
+fn init_varied_repo(path: &Path, name: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let files = varied_files(name);
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text.as_str()))
+        .collect();
+    init_repo(path, &files);
+    fs::set_permissions(path.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    git(path, &["add", "run.sh"]);
+    git(path, &["commit", "-q", "-m", "executable"]);
+}
+
+/// The tree `regshift fix` gives the repository: fixed in a clone, added, written.
+fn fixed_tree(root: &Path, repo: &Path) -> String {
+    let name = repo.file_name().unwrap().to_string_lossy().into_owned();
+    let clone = root.join("expected").join(&name);
+    fs::create_dir_all(clone.parent().unwrap()).unwrap();
+    git(
+        root,
+        &[
+            "clone",
+            "-q",
+            repo.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let output = run(&clone, &["fix", "."]);
+    assert!(code(&output) < 2, "{}", stderr_of(&output));
+    git(&clone, &["add", "-A"]);
+    git(&clone, &["write-tree"])
+}
+
+/// A sweep that the test hook kills at `point`: it must die by the signal, not finish.
+fn killed_sweep(dir: &Path, point: &str, jobs: &str) {
+    use std::os::unix::process::ExitStatusExt;
+    let output = regshift(dir)
+        .env(ABORT, point)
+        .args([
+            "sweep", ".", "--fix", "--commit", "-j", jobs, "--format", "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.signal(),
+        Some(6),
+        "{point}: the sweep was not aborted: {}{}",
+        stdout(&output),
+        stderr_of(&output)
+    );
+}
+
+/// Kill a sweep at each step of a commit and between repositories: every repository is left
+/// as it was, with its branch absent or complete. A rerun finishes the work and a third run
+/// changes nothing.
+#[test]
+fn gh_19_a_killed_sweep_leaves_each_repository_untouched_or_complete() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let repos_dir = root.join("repos");
+    let names = ["r1", "r2", "r3", "r4"];
+    let mut expected = BTreeMap::new();
+    let mut before = BTreeMap::new();
+    for name in names {
+        let repo = repos_dir.join(name);
+        init_varied_repo(&repo, name);
+        expected.insert(name, fixed_tree(root, &repo));
+        before.insert(name, state(&repo));
+    }
+    let clean = repos_dir.join("clean");
+    init_repo(&clean, &[("pod.yaml", CLEAN_POD)]);
+    let clean_before = state(&clean);
+    let check_every_repository = |when: &str| {
+        for name in names {
+            let repo = repos_dir.join(name);
+            assert_eq!(state(&repo), before[name], "{when}: {name} changed");
+            let tip = format!("refs/heads/{BRANCH}");
+            if git_command(&repo)
+                .args(["rev-parse", "--verify", "--quiet", &tip])
+                .output()
+                .unwrap()
+                .status
+                .success()
+            {
+                assert_eq!(
+                    git(&repo, &["rev-parse", &format!("{tip}^")]),
+                    before[name].commit,
+                    "{when}: {name}'s branch is on HEAD"
+                );
+                assert_eq!(
+                    git(&repo, &["rev-parse", &format!("{tip}^{{tree}}")]),
+                    expected[name],
+                    "{when}: {name}'s branch holds what `regshift fix` writes"
+                );
+            }
+        }
+        assert_eq!(state(&clean), clean_before, "{when}: clean changed");
+        assert_eq!(branches(&clean), ["main"], "{when}");
+    };
+
+    // One repository at a time (`-j 1`), so each point is reached in a known repository;
+    // then two at once, killed wherever the other one is.
+    for (point, jobs) in [
+        ("after-blobs:2", "1"),
+        ("after-commit-tree:2", "1"),
+        ("after-update-ref:1", "1"),
+        ("between-repositories:1", "1"),
+        ("between-repositories:2", "2"),
+    ] {
+        killed_sweep(&repos_dir, point, jobs);
+        check_every_repository(point);
+    }
+    let done: Vec<bool> = names
+        .iter()
+        .map(|name| branches(&repos_dir.join(name)).len() == 2)
+        .collect();
+    assert!(done[0] && done[1] && done[2], "{done:?}");
+
+    let (document, exit) = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    assert_eq!(exit, 0, "{document:#}");
+    check_every_repository("the rerun");
+    for name in names {
+        let rerun = row(&document, name);
+        assert_eq!(rerun["error"], Value::Null, "{name}: {rerun}");
+        assert_eq!(rerun["branch"], BRANCH, "{name}");
+        assert_eq!(rerun["fixed"], 7, "{name}: {rerun}");
+        assert!(
+            rerun["commit"] == "up-to-date" || rerun["commit"] == "created",
+            "{name}: {rerun}"
+        );
+        assert_eq!(branches(&repos_dir.join(name)), ["main", BRANCH]);
+    }
+    assert_eq!(row(&document, "clean")["commit"], Value::Null);
+
+    let refs_before: Vec<String> = names
+        .iter()
+        .map(|name| refs(&repos_dir.join(name)))
+        .collect();
+    let output = run(&repos_dir, &["sweep", ".", "--fix", "--commit"]);
+    assert_eq!(code(&output), 0, "{}", stderr_of(&output));
+    let table = stdout(&output);
+    assert_eq!(
+        table.matches(&format!("up to date on {BRANCH}")).count(),
+        4,
+        "{table}"
+    );
+    let refs_after: Vec<String> = names
+        .iter()
+        .map(|name| refs(&repos_dir.join(name)))
+        .collect();
+    assert_eq!(refs_after, refs_before, "the third run moved a branch");
+    check_every_repository("the third run");
+}
+
+/// The fix and commit on a clone of `repo`'s `main` as `regshift fix` makes it, for the tree.
+fn commit_on_main(repo: &Path, files: &[(&str, &str)], message: &str) {
+    for (name, text) in files {
+        write(&repo.join(name), text);
+    }
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// A branch that holds only regshift's commit is rebuilt when HEAD moved on or the fix
+/// changed, and left alone once HEAD holds the fix.
+#[test]
+fn gh_19_a_rerun_rebuilds_a_branch_that_holds_only_regshifts_commit() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let repo = root.join("repos/repo");
+    init_repo(&repo, &[("pod.yaml", LEGACY_POD)]);
+    let (document, exit) = sweep_json(&repo, &[".", "--fix", "--commit"]);
+    assert_eq!(exit, 0, "{document:#}");
+    let first_tip = git(&repo, &["rev-parse", BRANCH]);
+
+    // HEAD moves on: the branch is rebuilt on it, holding both fixes.
+    commit_on_main(
+        &repo,
+        &[
+            ("more.yaml", "image: k8s.gcr.io/etcd:3.5.6-0\n"),
+            (
+                "main.go",
+                "package main\n\nconst image = \"k8s.gcr.io/pause:3.9\"\n",
+            ),
+        ],
+        "more",
+    );
+    let before = state(&repo);
+    let (document, exit) = sweep_json(&repo, &[".", "--fix", "--commit"]);
+    assert_eq!(exit, 1, "the unsafe Go finding remains: {document:#}");
+    let rebuilt = row(&document, ".");
+    assert_eq!(rebuilt["commit"], "rebuilt", "{rebuilt}");
+    assert_eq!(rebuilt["commit_reason"], "the base moved");
+    assert_eq!(rebuilt["branch"], BRANCH);
+    assert_eq!(rebuilt["fixed"], 2);
+    assert_eq!(state(&repo), before);
+    assert_eq!(
+        git(&repo, &["rev-parse", &format!("{BRANCH}^")]),
+        before.commit
+    );
+    assert_eq!(
+        git(&repo, &["rev-list", "--count", &format!("main..{BRANCH}")]),
+        "1"
+    );
+    assert_eq!(
+        git(&repo, &["diff", "--name-only", &format!("main..{BRANCH}")]),
+        "more.yaml\npod.yaml"
+    );
+    assert_ne!(git(&repo, &["rev-parse", BRANCH]), first_tip);
+    let reflog = git(&repo, &["reflog", "--format=%gs", BRANCH]);
+    assert!(reflog.contains("regshift sweep"), "{reflog}");
+
+    // Same HEAD, another fix (unsafe fixes too): rebuilt again.
+    let (document, exit) = sweep_json(&repo, &[".", "--fix", "--commit", "--unsafe-fixes"]);
+    assert_eq!(exit, 0, "{document:#}");
+    assert_eq!(row(&document, ".")["commit"], "rebuilt");
+    assert_eq!(row(&document, ".")["commit_reason"], "the fix changed");
+    assert_eq!(
+        git(&repo, &["diff", "--name-only", &format!("main..{BRANCH}")]),
+        "main.go\nmore.yaml\npod.yaml"
+    );
+    let output = run(
+        &repo,
+        &[
+            "sweep",
+            ".",
+            "--fix",
+            "--commit",
+            "--unsafe-fixes",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code(&output), 0);
+    assert!(
+        stdout(&output).contains(&format!("up to date on {BRANCH}")),
+        "{}",
+        stdout(&output)
+    );
+
+    // The branch is merged: nothing is left to fix, and the branch stays where it is.
+    git(&repo, &["merge", "-q", "--ff-only", BRANCH]);
+    let tip = git(&repo, &["rev-parse", BRANCH]);
+    let (document, exit) = sweep_json(&repo, &[".", "--fix", "--commit", "--unsafe-fixes"]);
+    assert_eq!(exit, 0, "{document:#}");
+    let merged = row(&document, ".");
+    assert_eq!(merged["commit"], "left-alone", "{merged}");
+    assert_eq!(merged["commit_reason"], "nothing to fix on HEAD");
+    assert_eq!(merged["branch"], Value::Null);
+    assert_eq!(merged["error"], Value::Null);
+    assert_eq!(git(&repo, &["rev-parse", BRANCH]), tip);
+}
+
+/// A branch with anyone else's commits, a branch that is checked out, and a repository
+/// without a commit are left alone; a dirty tree is refused as on the first run.
+#[test]
+fn gh_19_a_rerun_leaves_alone_a_branch_that_is_not_regshifts_alone() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let repos_dir = root.join("repos");
+    let names = ["amended", "checked-out", "extra", "unrelated"];
+    for name in names.iter().chain(&["dirty"]) {
+        init_repo(&repos_dir.join(name), &[("pod.yaml", LEGACY_POD)]);
+    }
+    let (document, exit) = sweep_json(&repos_dir, &[".", "--fix", "--commit"]);
+    assert_eq!(exit, 0, "{document:#}");
+
+    let extra = repos_dir.join("extra");
+    git(&extra, &["switch", "-q", BRANCH]);
+    commit_on_main(&extra, &[("mine.txt", "work in progress\n")], "mine");
+    git(&extra, &["switch", "-q", "main"]);
+    let amended = repos_dir.join("amended");
+    git(&amended, &["switch", "-q", BRANCH]);
+    let amend = git_command(&amended)
+        .args(["commit", "-q", "--amend", "--no-edit"])
+        .env("GIT_COMMITTER_DATE", "2031-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(amend.status.success());
+    git(&amended, &["switch", "-q", "main"]);
+    let unrelated = repos_dir.join("unrelated");
+    git(&unrelated, &["switch", "-q", "--orphan", "other"]);
+    commit_on_main(&unrelated, &[("other.txt", "other history\n")], "other");
+    git(&unrelated, &["branch", "-f", BRANCH]);
+    git(&unrelated, &["switch", "-q", "main"]);
+    let checked_out = repos_dir.join("checked-out");
+    git(&checked_out, &["switch", "-q", BRANCH]);
+    let empty = repos_dir.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    git(&empty, &["init", "-q", "-b", "main"]);
+    git(&empty, &["config", "user.name", "regshift test"]);
+    git(&empty, &["config", "user.email", "test@example.com"]);
+
+    let mut before = BTreeMap::new();
+    for name in names {
+        let repo = repos_dir.join(name);
+        before.insert(name, (state(&repo), refs(&repo)));
+    }
+    let mut args = names.to_vec();
+    args.extend(["empty", "--fix", "--commit", "-j", "3"]);
+    let (document, exit) = sweep_json(&repos_dir, &args);
+    assert_eq!(exit, 1, "main still has its finding: {document:#}");
+    for (name, reason) in [
+        ("amended", "the branch has commits not made by regshift"),
+        ("checked-out", "the branch is checked out"),
+        ("empty", "HEAD has no commit to branch from"),
+        ("extra", "the branch has commits not made by regshift"),
+        ("unrelated", "the branch has commits not made by regshift"),
+    ] {
+        let left = row(&document, name);
+        assert_eq!(left["commit"], "left-alone", "{name}: {left}");
+        assert_eq!(left["commit_reason"], reason, "{name}");
+        assert_eq!(left["branch"], Value::Null, "{name}");
+        assert_eq!(left["error"], Value::Null, "{name}");
+        assert_eq!(left["fixed"], 0, "{name}");
+    }
+    assert_eq!(row(&document, "extra")["safe"], 1, "what main still holds");
+    assert_eq!(
+        row(&document, "checked-out")["safe"],
+        0,
+        "the branch has the fix"
+    );
+    for name in names {
+        let repo = repos_dir.join(name);
+        assert_eq!((state(&repo), refs(&repo)), before[name], "{name} changed");
+    }
+    let output = run(&repos_dir, &["sweep", "extra", "--fix", "--commit"]);
+    assert!(
+        stdout(&output).contains("left alone: the branch has commits not made by regshift"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A dirty tree is refused before anything, branch or not.
+    let dirty = repos_dir.join("dirty");
+    write(&dirty.join("pod.yaml"), CLEAN_POD);
+    let dirty_refs = refs(&dirty);
+    let (document, exit) = sweep_json(&repos_dir, &["dirty", "--fix", "--commit"]);
+    assert_eq!(exit, 2);
+    let error = row(&document, "dirty")["error"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("uncommitted changes"), "{error}");
+    assert_eq!(row(&document, "dirty")["commit"], Value::Null);
+    assert_eq!(refs(&dirty), dirty_refs);
+    assert_eq!(
+        fs::read_to_string(dirty.join("pod.yaml")).unwrap(),
+        CLEAN_POD
+    );
 }

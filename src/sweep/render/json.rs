@@ -35,6 +35,10 @@ struct JsonRow<'a> {
     fix_errors: usize,
     error: Option<&'a str>,
     branch: Option<&'a str>,
+    /// What `--commit` did with the branch: `created`, `up-to-date`, `rebuilt`, `left-alone`.
+    commit: Option<&'static str>,
+    /// Why it was rebuilt or left alone.
+    commit_reason: Option<&'static str>,
 }
 
 impl<'a> JsonRow<'a> {
@@ -63,6 +67,8 @@ impl<'a> JsonRow<'a> {
             fix_errors: row.fix_errors,
             error: row.error.as_deref(),
             branch: row.branch.as_deref(),
+            commit: row.commit.map(|commit| commit.label()),
+            commit_reason: row.commit.and_then(|commit| commit.reason()),
         }
     }
 }

@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::Row;
+use super::commit::CommitOutcome;
 use crate::cli::SweepFormat;
 use crate::report::plural;
 
@@ -52,6 +53,10 @@ pub(super) struct RowView<'a> {
     pub(super) fix_errors: usize,
     pub(super) error: Option<&'a str>,
     pub(super) branch: Option<&'a str>,
+    /// What `--commit` did with the branch (`created`, `up-to-date`, `rebuilt`, `left-alone`),
+    /// and why, as the JSON rows spell them.
+    pub(super) commit: Option<&'a str>,
+    pub(super) commit_reason: Option<&'a str>,
     /// Findings at or above the failing severity, for the exit code; not a column.
     pub(super) failing: usize,
     pub(super) json: RowJson<'a>,
@@ -92,6 +97,8 @@ impl View for Row {
             fix_errors: self.fix_errors,
             error: self.error.as_deref(),
             branch: self.branch.as_deref(),
+            commit: self.commit.map(CommitOutcome::label),
+            commit_reason: self.commit.and_then(CommitOutcome::reason),
             failing: self.failing,
             json: RowJson::Swept(self),
         }
@@ -193,16 +200,16 @@ fn cells(row: &RowView) -> [String; 9] {
     ]
 }
 
-/// The status column: an error, the branch committed to, files that could not be scanned or
-/// fixed, or nothing.
+/// The status column: an error, or what --commit did with the branch, and the files that
+/// could not be scanned or fixed.
 fn status(row: &RowView) -> String {
     if let Some(error) = row.error {
         return format!("error: {error}");
     }
-    if let Some(branch) = row.branch {
-        return format!("committed on {branch}");
-    }
     let mut parts = Vec::new();
+    if let Some(commit) = row.commit {
+        parts.push(commit_status(commit, row.commit_reason, row.branch));
+    }
     if row.file_errors > 0 {
         parts.push(format!(
             "{} not scanned",
@@ -216,4 +223,17 @@ fn status(row: &RowView) -> String {
         ));
     }
     parts.join(", ")
+}
+
+/// What --commit did, in words.
+fn commit_status(commit: &str, reason: Option<&str>, branch: Option<&str>) -> String {
+    let branch = branch.unwrap_or("the branch");
+    match (commit, reason) {
+        ("up-to-date", _) => format!("up to date on {branch}"),
+        ("rebuilt", Some(reason)) => format!("rebuilt on {branch} ({reason})"),
+        ("rebuilt", None) => format!("rebuilt on {branch}"),
+        ("left-alone", reason) => format!("left alone: {}", reason.unwrap_or("see the branch")),
+        // `created`, and any label a newer version wrote into a merged document.
+        _ => format!("committed on {branch}"),
+    }
 }
