@@ -4,7 +4,7 @@
     python3 benches/lsp.py             # 15 runs per row
     python3 benches/lsp.py --quick     # 3 runs per row (CI smoke test)
 
-Builds regshift (`cargo build --release`, honouring CARGO_TARGET_DIR) unless --regshift is
+Builds regshift (`cargo build --profile dist`, honouring CARGO_TARGET_DIR) unless --regshift is
 given, generates its buffers in memory (deterministically: the same bytes every run) and
 prints one plain-text table of medians against the targets. Needs nothing but python3.
 See benches/README.md for what each row measures.
@@ -36,11 +36,13 @@ def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
-def build_regshift() -> Path:
+def build_regshift(profile: str) -> Path:
+    """The binary of a cargo profile: `dist` (the release artifacts, the default) or `release`
+    (what `cargo install` builds)."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    log(f"cargo build --release (target dir {target})")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    return target / "release" / "regshift"
+    log(f"cargo build --profile {profile} (target dir {target})")
+    subprocess.run(["cargo", "build", "--profile", profile, "--quiet"], cwd=REPO, check=True)
+    return target / profile / "regshift"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,10 +331,12 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="3 runs per row (CI smoke test)")
     parser.add_argument("--regshift", type=Path, help="use this binary instead of building one")
+    parser.add_argument("--profile", default="dist",
+                        help="cargo profile to build: dist (release artifacts, default) or release")
     parser.add_argument("--runs", type=int, help="timed runs per row (default 15; quick 3)")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 15)
-    binary = (args.regshift or build_regshift()).resolve()
+    binary = (args.regshift or build_regshift(args.profile)).resolve()
     log(f"{binary}, {runs} runs per row")
     rows = measure(binary, runs)
     load = os.getloadavg()[0]

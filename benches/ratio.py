@@ -4,7 +4,7 @@
     python3 benches/ratio.py            # full: ~56k files / ~600 MB tree, 10 runs each
     python3 benches/ratio.py --quick    # smoke test for CI (a few thousand files, < 1 minute)
 
-Builds regshift (`cargo build --release`, honouring CARGO_TARGET_DIR) unless --regshift is
+Builds regshift (`cargo build --profile dist`, honouring CARGO_TARGET_DIR) unless --regshift is
 given, generates (or reuses) the tree under target/bench/, and prints one plain-text table.
 See benches/README.md for what is measured and why.
 """
@@ -39,11 +39,13 @@ def log(message: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Setup
 
-def build_regshift() -> Path:
+def build_regshift(profile: str) -> Path:
+    """The binary of a cargo profile: `dist` (the release artifacts, the default) or `release`
+    (what `cargo install` builds)."""
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    log(f"cargo build --release (target dir {target})")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
-    return target / "release" / "regshift"
+    log(f"cargo build --profile {profile} (target dir {target})")
+    subprocess.run(["cargo", "build", "--profile", profile, "--quiet"], cwd=REPO, check=True)
+    return target / profile / "regshift"
 
 
 def tree_for(profile: str) -> tuple[Path, dict]:
@@ -244,6 +246,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small tree and few runs (CI smoke test)")
     parser.add_argument("--regshift", type=Path, help="use this binary instead of building one")
+    parser.add_argument("--profile", default="dist",
+                        help="cargo profile to build: dist (release artifacts, default) or release")
     parser.add_argument("--runs", type=int, help="timed runs per command (default 10; quick 3)")
     parser.add_argument("--scale-runs", type=int, help="timed runs per command per scale (default 5; quick 2)")
     parser.add_argument("--scales", default=None, help="comma-separated copies (default 1,2,4; quick 1,2)")
@@ -262,7 +266,7 @@ def main() -> int:
     skip = set(filter(None, args.skip.split(",")))
     threads = args.threads
 
-    binary = (args.regshift or build_regshift()).resolve()
+    binary = (args.regshift or build_regshift(args.profile)).resolve()
     tree, stats = tree_for(profile)
     rg_version = subprocess.run(["rg", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     started = time.time()

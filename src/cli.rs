@@ -159,12 +159,13 @@ pub struct SweepArgs {
     #[arg(long)]
     pub fix: bool,
 
-    /// With --fix: create a branch and one commit in each repository that changed (never
-    /// pushes; refuses repositories with uncommitted changes)
+    /// With --fix: commit the fix on a branch in each repository that needs it, without
+    /// touching the working tree or the checked-out branch; reruns update or keep the branch
+    /// (never pushes; refuses repositories with uncommitted changes)
     #[arg(long, requires = "fix")]
     pub commit: bool,
 
-    /// The branch --commit creates
+    /// The branch --commit creates or updates
     #[arg(long, default_value = "regshift/registry-k8s-io", value_name = "NAME")]
     pub branch: String,
 
