@@ -15,6 +15,14 @@ case "$fail_on" in
         exit 2
         ;;
 esac
+suggest="${INPUT_SUGGEST:-false}"
+case "$suggest" in
+    true | false) ;;
+    *)
+        echo "::error title=regshift::suggest must be true or false" >&2
+        exit 2
+        ;;
+esac
 # The report goes outside the workspace unless asked: a later scan must not read it.
 sarif="${INPUT_SARIF_FILE:-${RUNNER_TEMP:?RUNNER_TEMP is not set}/regshift.sarif}"
 case "$sarif" in
@@ -48,10 +56,23 @@ if [ "${INPUT_FIX:-false}" = "true" ]; then
     regshift fix --format concise -- "${paths[@]}" >/dev/null || true
 fi
 
+rdjson="$work/report.rdjson"
 regshift check --format github --fail-on "$fail_on" \
     --report "sarif=$sarif" --report "markdown=$summary" --report "json=$json" \
+    --report "rdjson=$rdjson" \
     -- "${paths[@]}"
 status=$?
+
+# Fixes as suggested changes on the pull request. reviewdog's own exit status never decides
+# the step's: regshift's does.
+if [ "$suggest" = true ] && [ -f "$rdjson" ]; then
+    if command -v reviewdog >/dev/null 2>&1; then
+        reviewdog -f=rdjson -name=regshift -reporter=github-pr-review -fail-level=none <"$rdjson" \
+            || echo "::warning title=regshift::reviewdog could not post the suggestions"
+    else
+        echo "::warning title=regshift::suggest is true but reviewdog is not installed"
+    fi
+fi
 
 if [ -f "$summary" ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
     cat "$summary" >>"$GITHUB_STEP_SUMMARY"

@@ -86,6 +86,8 @@ fn evaluate(value: &str, inputs: &BTreeMap<String, String>, outputs: &StepOutput
     for (name, input) in inputs {
         result = result.replace(&format!("${{{{ inputs.{name} }}}}"), input);
     }
+    // What the runner puts in `${{ github.token }}`, the default of the github-token input.
+    result = result.replace("${{ github.token }}", "github-token-for-tests");
     while let Some(start) = result.find("${{ steps.") {
         let end = start + result[start..].find("}}").expect("a closed expression") + 2;
         let value = output_of(result[start + 3..end - 2].trim(), outputs);
@@ -112,8 +114,13 @@ fn output_of(reference: &str, outputs: &StepOutputs) -> String {
         .unwrap_or_default()
 }
 
-/// An `if:` of the forms the action uses: `A != 'v'` or `A == 'v'`, joined by `&&`.
-fn condition_holds(condition: &str, outputs: &StepOutputs) -> bool {
+/// An `if:` of the forms the action uses: `A != 'v'` or `A == 'v'`, joined by `&&`, where `A`
+/// is a step output or an input.
+fn condition_holds(
+    condition: &str,
+    inputs: &BTreeMap<String, String>,
+    outputs: &StepOutputs,
+) -> bool {
     condition.split("&&").all(|clause| {
         let (negated, (left, right)) = match clause.split_once("!=") {
             Some(pair) => (true, pair),
@@ -124,8 +131,12 @@ fn condition_holds(condition: &str, outputs: &StepOutputs) -> bool {
             right.len() >= 2 && right.starts_with('\'') && right.ends_with('\''),
             "unsupported if: {condition}"
         );
-        let equal = output_of(left.trim(), outputs) == right[1..right.len() - 1];
-        equal != negated
+        let left = left.trim();
+        let value = match left.strip_prefix("inputs.") {
+            Some(name) => inputs[name].clone(),
+            None => output_of(left, outputs),
+        };
+        (value == right[1..right.len() - 1]) != negated
     })
 }
 
@@ -231,7 +242,7 @@ impl Runner {
         let mut run_outputs = String::new();
         for step in steps() {
             if let Some(condition) = &step.condition
-                && !condition_holds(condition, &outputs)
+                && !condition_holds(condition, &inputs, &outputs)
             {
                 continue;
             }
@@ -321,6 +332,11 @@ impl Runner {
             pin.len() == 40 && pin.bytes().all(|byte| byte.is_ascii_hexdigit()),
             "{action} is pinned by commit"
         );
+        if name == "reviewdog/action-setup" {
+            // The tests put a fake reviewdog on PATH; the version must be pinned.
+            assert!(with["reviewdog_version"].starts_with('v'), "{with:?}");
+            return String::new();
+        }
         let (key, path) = (&with["key"], Path::new(&with["path"]));
         assert!(!key.is_empty() && path.is_absolute(), "{with:?}");
         let saved = self.temp.path().join("actions-cache").join(key);
@@ -484,6 +500,52 @@ fn a_release_run_annotates_summarises_and_fails_on_findings() {
         "injection ran: {:?}",
         runner.pwned()
     );
+}
+
+#[test]
+fn suggest_posts_the_fixes_through_reviewdog() {
+    let runner = Runner::new("all-rules");
+    runner.serve_release("v0.1.0");
+    let log = runner.temp.path().join("reviewdog");
+    runner.fake_tool(
+        "reviewdog",
+        &format!(
+            "#!/bin/sh\necho \"$*\" > {log}.args\necho \"$REVIEWDOG_GITHUB_API_TOKEN\" > {log}.token\ncat > {log}.in\n",
+            log = log.display()
+        ),
+    );
+    let off = runner.run(&[("version", "v0.1.0")]);
+    assert_eq!(off.status, 1, "{}", off.log);
+    assert!(!off.log.contains("[reviewdog/"), "{}", off.log);
+    assert!(!log.with_extension("args").exists(), "reviewdog ran");
+
+    let on = runner.run(&[("version", "v0.1.0"), ("suggest", "true")]);
+    assert_eq!(
+        on.status, 1,
+        "regshift's status decides the step:\n{}",
+        on.log
+    );
+    assert!(on.log.contains("[reviewdog/action-setup@"), "{}", on.log);
+    let args = std::fs::read_to_string(log.with_extension("args")).unwrap();
+    assert!(
+        args.contains("-f=rdjson") && args.contains("-reporter=github-pr-review"),
+        "{args}"
+    );
+    let token = std::fs::read_to_string(log.with_extension("token")).unwrap();
+    assert_eq!(token, "github-token-for-tests\n");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(log.with_extension("in")).unwrap()).unwrap();
+    assert_eq!(report["source"]["name"], "regshift");
+    let suggested = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|diagnostic| diagnostic.get("suggestions").is_some())
+        .count();
+    assert!(suggested > 0, "{report}");
+
+    let bad = runner.run(&[("version", "v0.1.0"), ("suggest", "yes")]);
+    assert_eq!(bad.status, 2, "{}", bad.log);
 }
 
 #[test]
