@@ -1968,3 +1968,46 @@ fn gh_19_a_rerun_leaves_alone_a_branch_that_is_not_regshifts_alone() {
         CLEAN_POD
     );
 }
+
+/// File names that are not UTF-8 (Latin-1 bytes, as old repositories hold them) are committed
+/// under their own bytes.
+#[cfg(unix)]
+#[test]
+fn commit_keeps_file_names_that_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("latin1");
+    init_repo(&repo, &[]);
+    let name = OsStr::from_bytes(b"caf\xe9.yaml");
+    fs::write(repo.join(name), LEGACY_POD).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "latin-1 name"]);
+    let before = snapshot(&repo);
+    let (document, code) = sweep_json(root.path(), &[".", "--fix", "--commit"]);
+    assert_eq!(code, 0, "{document}");
+    assert_eq!(row(&document, "latin1")["commit"], "created");
+    assert_eq!(snapshot(&repo), before, "the working tree is untouched");
+    let listing = git_command(&repo)
+        .args(["ls-tree", "-z", "--name-only", BRANCH])
+        .output()
+        .unwrap();
+    assert!(
+        listing
+            .stdout
+            .split(|&byte| byte == 0)
+            .any(|entry| entry == b"caf\xe9.yaml"),
+        "{:?}",
+        String::from_utf8_lossy(&listing.stdout)
+    );
+    let diff = git_command(&repo)
+        .args(["diff", "--stat", "main", BRANCH])
+        .output()
+        .unwrap();
+    let stat = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        stat.contains("1 file changed, 1 insertion(+), 1 deletion(-)"),
+        "{stat}"
+    );
+}
