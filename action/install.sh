@@ -5,8 +5,9 @@
 #
 # INPUT_VERSION:
 #   ""        the release of the action's own version (Cargo.toml of the action's checkout);
-#             when that release cannot be downloaded (not published yet, a runner with no
-#             prebuilt binary), the next steps build the action from source, cached.
+#             when that is a development version (1.3.0-dev, what main carries between
+#             releases) or its release cannot be downloaded (a runner with no prebuilt
+#             binary), the next steps build the action from source, cached.
 #   v1.2.3    that release; failing to download it fails the step.
 #   source    always the cached source build.
 #
@@ -107,7 +108,11 @@ case "$version" in
     source) ;;
     "")
         own="v$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action/Cargo.toml" | head -n 1)"
-        if download "$own"; then
+        if [[ "$own" == *-* ]]; then
+            # Between releases the version is the next one with a pre-release suffix
+            # (0.2.0-dev): no release holds this checkout's code.
+            echo "::notice title=regshift::$own is a development version; building regshift from source (cached between runs)"
+        elif download "$own"; then
             installed=true
         else
             echo "::notice title=regshift::no release $own to download for this runner; building regshift from source (cached between runs)"

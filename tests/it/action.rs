@@ -549,6 +549,53 @@ fn suggest_posts_the_fixes_through_reviewdog() {
 }
 
 #[test]
+fn a_development_version_builds_from_source_without_downloading() {
+    // install.sh alone, on an action checkout whose Cargo.toml carries a pre-release version.
+    let runner = Runner::new("all-rules");
+    runner.serve_release("v0.2.0-dev");
+    let action = runner.temp.path().join("action-checkout");
+    std::fs::create_dir_all(action.join("src")).unwrap();
+    std::fs::write(
+        action.join("Cargo.toml"),
+        "[package]\nname = \"regshift\"\nversion = \"0.2.0-dev\"\n",
+    )
+    .unwrap();
+    std::fs::write(action.join("Cargo.lock"), "").unwrap();
+    std::fs::write(action.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let outputs = runner.temp.path().join("install-outputs");
+    let output = Command::new("bash")
+        .arg(repository().join("action/install.sh"))
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                runner.fake_bin.display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .env("GITHUB_ACTION_PATH", &action)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("GITHUB_PATH", runner.temp.path().join("install-path"))
+        .env("RUNNER_TEMP", runner.temp.path())
+        .env("INPUT_VERSION", "")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("v0.2.0-dev is a development version"), "{log}");
+    let written = std::fs::read_to_string(&outputs).unwrap();
+    assert!(written.starts_with("installed=false\n"), "{written}");
+    assert!(
+        written.contains("cache-key=regshift-source-Linux-X64-v0.2.0-dev-"),
+        "{written}"
+    );
+    assert!(
+        !runner.temp.path().join("downloads.log").exists(),
+        "nothing is downloaded"
+    );
+}
+
+#[test]
 fn hostile_inputs_do_nothing() {
     let runner = Runner::new("all-rules");
     runner.serve_release("v0.1.0");
