@@ -245,3 +245,102 @@ fn the_package_holds_only_what_the_crate_needs() {
         assert!(files.contains(&needed), "{needed} is missing: {files:?}");
     }
 }
+
+/// The `run:` script of the build job's step called `name` in release.yml.
+fn release_step(name: &str) -> String {
+    let text = std::fs::read_to_string(repository().join(".github/workflows/release.yml")).unwrap();
+    let documents = documents(&text);
+    let steps = documents[0]
+        .get("jobs")
+        .and_then(|jobs| jobs.get("build"))
+        .and_then(|build| build.get("steps"))
+        .map(Node::items)
+        .unwrap();
+    steps
+        .iter()
+        .find(|step| step.get("name").and_then(Node::as_str) == Some(name))
+        .and_then(|step| step.get("run"))
+        .and_then(Node::as_str)
+        .unwrap_or_else(|| panic!("no step {name}"))
+        .to_string()
+}
+
+#[test]
+fn a_packaged_release_installs_through_the_action() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        support::missing_tool("curl not found", "install curl");
+        return;
+    }
+    // release.yml's Package step, run as the Linux job runs it, on this build's binary.
+    let work = tempfile::tempdir().unwrap();
+    let checkout = work.path().join("checkout");
+    let target = "x86_64-unknown-linux-musl";
+    let built = checkout.join("target").join(target).join("dist");
+    std::fs::create_dir_all(&built).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_regshift"), built.join("regshift")).unwrap();
+    for file in ["README.md", "CHANGELOG.md", "LICENSE"] {
+        std::fs::copy(repository().join(file), checkout.join(file)).unwrap();
+    }
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let package = Command::new("bash")
+        .args(["-e", "-c", &release_step("Package")])
+        .current_dir(&checkout)
+        .env("TARGET", target)
+        .env("TAG", &tag)
+        .output()
+        .unwrap();
+    assert!(
+        package.status.success(),
+        "{}",
+        String::from_utf8_lossy(&package.stderr)
+    );
+    let asset = format!("regshift-{tag}-{target}.tar.gz");
+    let dist = checkout.join("dist");
+    let check = Command::new("sha256sum")
+        .args(["--check", &format!("{asset}.sha256")])
+        .current_dir(&dist)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    // The release as GitHub serves it, and the Action's installer pointed at it.
+    let releases = work.path().join("releases").join(&tag);
+    std::fs::create_dir_all(&releases).unwrap();
+    for file in [asset.clone(), format!("{asset}.sha256")] {
+        std::fs::copy(dist.join(&file), releases.join(&file)).unwrap();
+    }
+    let runner_temp = work.path().join("runner-temp");
+    std::fs::create_dir_all(&runner_temp).unwrap();
+    let install = Command::new("bash")
+        .arg(repository().join("action/install.sh"))
+        .env("GITHUB_ACTION_PATH", repository())
+        .env("GITHUB_OUTPUT", work.path().join("outputs"))
+        .env("GITHUB_PATH", work.path().join("path"))
+        .env("RUNNER_TEMP", &runner_temp)
+        .env("RUNNER_OS", "Linux")
+        .env("RUNNER_ARCH", "X64")
+        .env("INPUT_VERSION", &tag)
+        .env(
+            "REGSHIFT_RELEASES",
+            format!("file://{}", work.path().join("releases").display()),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        install.status.success(),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
+    let installed = runner_temp.join("regshift/bin/regshift");
+    let version = Command::new(&installed).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains(env!("CARGO_PKG_VERSION")),
+        "{version:?}"
+    );
+    let outputs = std::fs::read_to_string(work.path().join("outputs")).unwrap();
+    assert_eq!(outputs, "installed=true\n");
+}
