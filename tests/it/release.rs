@@ -38,17 +38,7 @@ fn workflows_pass_actionlint() {
     };
     let files = workflows();
     assert!(files.len() >= 3, "ci, release and the example: {files:?}");
-    let output = Command::new(actionlint)
-        .arg("-no-color")
-        .args(&files)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    support::run_ok(Command::new(actionlint).arg("-no-color").args(&files));
 }
 
 #[test]
@@ -87,27 +77,36 @@ fn third_party_actions_are_pinned_by_commit() {
     }
 }
 
-/// The targets release.yml builds.
-fn release_targets() -> Vec<String> {
+/// A key of release.yml's `build` job, with `f` reading it.
+fn build_job<T>(key: &str, f: impl FnOnce(&Node) -> T) -> T {
     let text = std::fs::read_to_string(repository().join(".github/workflows/release.yml")).unwrap();
     let documents = documents(&text);
-    documents[0]
+    let job = documents[0]
         .get("jobs")
         .and_then(|jobs| jobs.get("build"))
-        .and_then(|build| build.get("strategy"))
-        .and_then(|strategy| strategy.get("matrix"))
-        .and_then(|matrix| matrix.get("include"))
-        .map(Node::items)
-        .unwrap()
-        .iter()
-        .map(|entry| {
-            entry
-                .get("target")
-                .and_then(Node::as_str)
-                .unwrap()
-                .to_string()
-        })
-        .collect()
+        .and_then(|build| build.get(key))
+        .unwrap_or_else(|| panic!("release.yml: no jobs.build.{key}"));
+    f(job)
+}
+
+/// The targets release.yml builds.
+fn release_targets() -> Vec<String> {
+    build_job("strategy", |strategy| {
+        strategy
+            .get("matrix")
+            .and_then(|matrix| matrix.get("include"))
+            .map(Node::items)
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                entry
+                    .get("target")
+                    .and_then(Node::as_str)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    })
 }
 
 #[test]
@@ -215,15 +214,10 @@ fn the_package_holds_only_what_the_crate_needs() {
         println!("skipped: cargo not available");
         return;
     };
-    let output = Command::new(cargo)
-        .args(["package", "--list", "--locked", "--allow-dirty"])
-        .current_dir(repository())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = support::run_ok(
+        Command::new(cargo)
+            .args(["package", "--list", "--locked", "--allow-dirty"])
+            .current_dir(repository()),
     );
     let listed = String::from_utf8(output.stdout).unwrap();
     let files: Vec<&str> = listed.lines().collect();
@@ -248,21 +242,16 @@ fn the_package_holds_only_what_the_crate_needs() {
 
 /// The `run:` script of the build job's step called `name` in release.yml.
 fn release_step(name: &str) -> String {
-    let text = std::fs::read_to_string(repository().join(".github/workflows/release.yml")).unwrap();
-    let documents = documents(&text);
-    let steps = documents[0]
-        .get("jobs")
-        .and_then(|jobs| jobs.get("build"))
-        .and_then(|build| build.get("steps"))
-        .map(Node::items)
-        .unwrap();
-    steps
-        .iter()
-        .find(|step| step.get("name").and_then(Node::as_str) == Some(name))
-        .and_then(|step| step.get("run"))
-        .and_then(Node::as_str)
-        .unwrap_or_else(|| panic!("no step {name}"))
-        .to_string()
+    build_job("steps", |steps| {
+        steps
+            .items()
+            .iter()
+            .find(|step| step.get("name").and_then(Node::as_str) == Some(name))
+            .and_then(|step| step.get("run"))
+            .and_then(Node::as_str)
+            .unwrap_or_else(|| panic!("no step {name}"))
+            .to_string()
+    })
 }
 
 #[test]
@@ -282,29 +271,19 @@ fn a_packaged_release_installs_through_the_action() {
         std::fs::copy(repository().join(file), checkout.join(file)).unwrap();
     }
     let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
-    let package = Command::new("bash")
-        .args(["-e", "-c", &release_step("Package")])
-        .current_dir(&checkout)
-        .env("TARGET", target)
-        .env("TAG", &tag)
-        .output()
-        .unwrap();
-    assert!(
-        package.status.success(),
-        "{}",
-        String::from_utf8_lossy(&package.stderr)
+    support::run_ok(
+        Command::new("bash")
+            .args(["-e", "-c", &release_step("Package")])
+            .current_dir(&checkout)
+            .env("TARGET", target)
+            .env("TAG", &tag),
     );
     let asset = format!("regshift-{tag}-{target}.tar.gz");
     let dist = checkout.join("dist");
-    let check = Command::new("sha256sum")
-        .args(["--check", &format!("{asset}.sha256")])
-        .current_dir(&dist)
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
+    support::run_ok(
+        Command::new("sha256sum")
+            .args(["--check", &format!("{asset}.sha256")])
+            .current_dir(&dist),
     );
 
     // The release as GitHub serves it, and the Action's installer pointed at it.
@@ -315,25 +294,20 @@ fn a_packaged_release_installs_through_the_action() {
     }
     let runner_temp = work.path().join("runner-temp");
     std::fs::create_dir_all(&runner_temp).unwrap();
-    let install = Command::new("bash")
-        .arg(repository().join("action/install.sh"))
-        .env("GITHUB_ACTION_PATH", repository())
-        .env("GITHUB_OUTPUT", work.path().join("outputs"))
-        .env("GITHUB_PATH", work.path().join("path"))
-        .env("RUNNER_TEMP", &runner_temp)
-        .env("RUNNER_OS", "Linux")
-        .env("RUNNER_ARCH", "X64")
-        .env("INPUT_VERSION", &tag)
-        .env(
-            "REGSHIFT_RELEASES",
-            format!("file://{}", work.path().join("releases").display()),
-        )
-        .output()
-        .unwrap();
-    assert!(
-        install.status.success(),
-        "{}",
-        String::from_utf8_lossy(&install.stderr)
+    support::run_ok(
+        Command::new("bash")
+            .arg(repository().join("action/install.sh"))
+            .env("GITHUB_ACTION_PATH", repository())
+            .env("GITHUB_OUTPUT", work.path().join("outputs"))
+            .env("GITHUB_PATH", work.path().join("path"))
+            .env("RUNNER_TEMP", &runner_temp)
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("INPUT_VERSION", &tag)
+            .env(
+                "REGSHIFT_RELEASES",
+                format!("file://{}", work.path().join("releases").display()),
+            ),
     );
     let installed = runner_temp.join("regshift/bin/regshift");
     let version = Command::new(&installed).arg("--version").output().unwrap();

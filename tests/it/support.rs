@@ -301,6 +301,21 @@ pub fn finding_paths(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Run `command` to the end and assert that it succeeded; a failure shows both streams.
+pub fn run_ok(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// A process's standard error as text (invalid UTF-8 replaced).
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
