@@ -209,7 +209,8 @@ def file_digest(path: Path) -> str:
 @dataclass
 class FixRun:
     tree: Path
-    findings: dict  # path -> line -> [finding]
+    findings: dict  # path -> line -> [finding] that `fix` left (line numbers of the fixed tree)
+    fixed_by: dict  # path -> line -> [finding] that `check` reported before the fix (before tree)
     errors: list[str]
     skipped: list[str]
     code: int
@@ -220,6 +221,7 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
     """A copy of `before` fixed by `regshift fix --no-config` (cached per binary and flags)."""
     report_file = dest.with_name(dest.name + ".json")
     stamp = dest.with_name(dest.name + ".done")
+    binary_id += "+check"  # the report holds the `check` findings too (older caches do not)
     if not (stamp.is_file() and stamp.read_text() == binary_id and dest.is_dir()):
         if stamp.exists():
             stamp.unlink()
@@ -234,6 +236,16 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
         subprocess.run(["git", "init", "-q"], **git_quiet)
         subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.autocrlf=false",
                         "add", "-A", "-f"], **git_quiet)
+        # What `check` says first: `fix` reports only what it leaves, so this names the rule
+        # behind each line it rewrites.
+        check = subprocess.run(
+            [str(regshift), "check", "--no-config", "--color", "never", "--format", "json",
+             "."],
+            cwd=dest, capture_output=True, text=True, errors="replace")
+        try:
+            before_findings = json.loads(check.stdout).get("findings", [])
+        except json.JSONDecodeError:
+            before_findings = []
         proc = subprocess.run(
             [str(regshift), "fix", "--no-config", "--color", "never", "--format", "json", *extra,
              "."],
@@ -243,6 +255,7 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
         except json.JSONDecodeError:
             document = {"errors": [f"unreadable JSON report: {proc.stdout[:200]!r}"]}
         document["_code"] = proc.returncode
+        document["_check_findings"] = before_findings
         document["_stderr"] = proc.stderr
         report_file.write_text(json.dumps(document))
         stamp.write_text(binary_id)
@@ -250,6 +263,10 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
     findings: dict = {}
     for finding in document.get("findings", []):
         findings.setdefault(finding["path"], {}).setdefault(finding["line"], []).append(finding)
+    fixed_by: dict = {}
+    for finding in document.get("_check_findings", []):
+        if finding.get("fix"):  # a line regshift rewrote: the findings with an edit there
+            fixed_by.setdefault(finding["path"], {}).setdefault(finding["line"], []).append(finding)
     errors = [json.dumps(error) if not isinstance(error, str) else error
               for error in document.get("errors", [])]
     stderr = document.get("_stderr", "")
@@ -260,7 +277,7 @@ def run_fix(regshift: Path, binary_id: str, before: Path, dest: Path,
     skipped = [f"{item.get('path')}: {item.get('reason')}" for item in document.get("skipped", [])]
     skipped += [line.strip() for line in stderr.splitlines()
                 if line.startswith("note:") or line.startswith("warning:")]
-    return FixRun(dest, findings, errors, skipped, document.get("_code", -1))
+    return FixRun(dest, findings, fixed_by, errors, skipped, document.get("_code", -1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,7 +516,10 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             if we_rewrote and what_later == "file gone at HEAD":
                 tally.gone += 1
             ours_no = to_ours[i] + 1 if i in to_ours else None
-            findings = fixed.findings.get(rel, {}).get(ours_no, []) if ours_no else []
+            if we_rewrote:
+                findings = fixed.fixed_by.get(rel, {}).get(i + 1, [])
+            else:
+                findings = fixed.findings.get(rel, {}).get(ours_no, []) if ours_no else []
             result.disagreements.append({
                 "repo": repo, "split": entry["split"], "category": category(rel),
                 "class": kind, "path": rel, "line": i + 1,
