@@ -39,6 +39,21 @@ pub use node::{Node, chart_dependencies, documents, documents_holding};
 pub use oracle::{check_line_reader, check_safe_edits};
 use walker::index_documents;
 
+/// The options of every parse. Aliases stay events of their own. The parser buffers the
+/// comments it meets while it looks ahead (a key with no value, followed by a commented-out
+/// block); granit's default cap of 96 rejects valid files, such as a Helm values file that
+/// comments out a whole default configuration (hundreds of lines). The cap stays, high enough
+/// for any such block and low enough to bound memory (a buffered comment costs about 500
+/// bytes: 65,536 of them about 32 MB) on a file made of nothing else.
+const MAX_BUFFERED_COMMENTS: usize = 1 << 16;
+
+fn parser_options() -> granit_parser::Options {
+    granit_parser::options! {
+        emit_unresolved_aliases: true,
+        max_buffered_comment_events: MAX_BUFFERED_COMMENTS,
+    }
+}
+
 /// Where in the YAML structure a hit sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {

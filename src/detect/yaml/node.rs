@@ -148,11 +148,8 @@ pub fn documents_holding(text: &str, spans: &[Range<usize>]) -> Vec<Node> {
 /// Parse `text[chunk]` and push the root node of each document that parses; spans are
 /// offsets into `text`.
 fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
-    let options = granit_parser::options! {
-        emit_unresolved_aliases: true,
-    };
     let base = chunk.start;
-    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], super::parser_options());
     // Open collections: the node being built and, for mappings, a pending key.
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
     let mut failed = false;

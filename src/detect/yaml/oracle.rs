@@ -69,11 +69,8 @@ pub fn check_line_reader(text: &str, scanner: &HostScanner) -> Result<usize, Str
 
 /// The parser's steps for `text[chunk]`, normalized as [`normalized`] does.
 fn parser_steps(text: &str, chunk: Range<usize>) -> Result<Vec<(Step<'_>, Range<usize>)>, String> {
-    let options = granit_parser::options! {
-        emit_unresolved_aliases: true,
-    };
     let base = chunk.start;
-    let mut parser = Parser::new_from_str_with_options(&text[chunk], options);
+    let mut parser = Parser::new_from_str_with_options(&text[chunk], super::parser_options());
     let mut steps = Vec::new();
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|error| error.info())?;

@@ -338,3 +338,24 @@ mirrors:
             .all(|site| site.as_ref().unwrap().image_key.is_none())
     );
 }
+
+#[test]
+fn a_long_commented_out_block_parses() {
+    // A Helm values file that comments out a whole default configuration under a key with no
+    // value (node-feature-discovery's `worker.config`): the parser buffers the comments while
+    // it looks ahead, and granit's default limit (96) rejected such valid files.
+    for count in [95, 1_000, 60_000] {
+        let mut text = String::from("worker:\n  config: ### start\n");
+        for line in 0..count {
+            text.push_str(&format!("    #  key{line}: value\n"));
+        }
+        text.push_str("# end\n\n  a: {}\n  b: {}\n    # trailing\nimage: k8s.gcr.io/pause:3.9\n");
+        let (placed, index) = sites(&text);
+        assert!(index.failures.is_empty(), "{count}: {:?}", index.failures);
+        assert_eq!(
+            placed[0].as_ref().unwrap().context,
+            "yaml: image",
+            "{count}"
+        );
+    }
+}

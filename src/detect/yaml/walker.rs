@@ -117,12 +117,12 @@ const MAX_ERRORS: usize = 10_000;
 
 impl<'a> Walker<'a> {
     fn run(&mut self) {
-        let options = granit_parser::options! {
-            emit_unresolved_aliases: true,
-        };
         let base = self.chunk.start;
         let end = self.chunk.end;
-        let mut parser = Parser::new_from_str_with_options(&self.text[self.chunk.clone()], options);
+        let mut parser = Parser::new_from_str_with_options(
+            &self.text[self.chunk.clone()],
+            super::parser_options(),
+        );
         let mut open_failure: Option<DocumentFailure> = None;
         let mut errors = 0;
         loop {
