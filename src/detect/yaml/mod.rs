@@ -22,6 +22,7 @@
 mod chunks;
 mod embedded;
 mod image_keys;
+mod lenient;
 mod lines;
 mod node;
 mod oracle;

@@ -2,9 +2,10 @@
 
 use std::ops::Range;
 
-use granit_parser::{Event, Parser, ScalarStyle};
+use granit_parser::{ErrorKind, Event, Parser, ScalarStyle};
 
 use super::chunks::chunks_holding;
+use super::lenient;
 
 /// The `dependencies` of a `Chart.yaml` (or Helm 2 `requirements.yaml`): each one's `name`
 /// and `alias`. Values of a dependency are overridden under its alias when it has one.
@@ -148,16 +149,38 @@ pub fn documents_holding(text: &str, spans: &[Range<usize>]) -> Vec<Node> {
 /// Parse `text[chunk]` and push the root node of each document that parses; spans are
 /// offsets into `text`.
 fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
-    let base = chunk.start;
-    let mut parser = Parser::new_from_str_with_options(&text[chunk], super::parser_options());
+    let source = &text[chunk.clone()];
+    let before = documents.len();
+    if build_nodes(source, chunk.start, None, documents) {
+        return;
+    }
+    // A quoted scalar continued at or left of its block's column: read as Kubernetes reads it.
+    if let Some(copy) = lenient::reindented(source) {
+        documents.truncate(before);
+        build_nodes(&copy.text, chunk.start, Some(&copy), documents);
+    }
+}
+
+/// Push the root node of each document of `source` (the chunk at `base`, or `copy` of it) that
+/// parses. False when a document stopped at an under-indented quoted scalar.
+fn build_nodes(
+    source: &str,
+    base: usize,
+    copy: Option<&lenient::Reindented>,
+    documents: &mut Vec<Node>,
+) -> bool {
+    let original = |at: usize| copy.map_or(at, |copy| copy.original(at)) + base;
+    let mut parser = Parser::new_from_str_with_options(source, super::parser_options());
     // Open collections: the node being built and, for mappings, a pending key.
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
     let mut failed = false;
+    let mut quoted_indent = false;
     loop {
         let (event, span) = match parser.next_event() {
             None => break,
             Some(Ok(next)) => next,
-            Some(Err(_)) => {
+            Some(Err(error)) => {
+                quoted_indent |= matches!(error.kind(), ErrorKind::InvalidQuotedScalarIndent);
                 stack.clear();
                 failed = true;
                 match parser.proceed_next_document() {
@@ -169,7 +192,7 @@ fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
         let Some(range) = span.byte_range() else {
             continue;
         };
-        let range = range.start + base..range.end + base;
+        let range = original(range.start)..original(range.end);
         let node = match event {
             Event::DocumentStart(..) => {
                 stack.clear();
@@ -228,4 +251,5 @@ fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
             Some(_) => {}
         }
     }
+    !quoted_indent
 }

@@ -21,6 +21,20 @@ pub(super) enum Step<'a> {
 }
 
 impl<'a> Step<'a> {
+    /// The step with its scalar owned, free of the text it was read from.
+    pub(super) fn into_owned(self) -> Step<'static> {
+        match self {
+            Step::DocumentStart => Step::DocumentStart,
+            Step::DocumentEnd => Step::DocumentEnd,
+            Step::Comment => Step::Comment,
+            Step::Scalar(value, style) => Step::Scalar(Cow::Owned(value.into_owned()), style),
+            Step::Alias => Step::Alias,
+            Step::MappingStart => Step::MappingStart,
+            Step::SequenceStart => Step::SequenceStart,
+            Step::End => Step::End,
+        }
+    }
+
     pub(super) fn from_event(event: Event<'a>) -> Option<Step<'a>> {
         Some(match event {
             Event::DocumentStart(..) => Step::DocumentStart,

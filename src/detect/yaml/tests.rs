@@ -359,3 +359,37 @@ fn a_long_commented_out_block_parses() {
         );
     }
 }
+
+#[test]
+fn quoted_scalars_continued_at_the_key_column_parse_as_kubernetes_reads_them() {
+    // kubectl (go-yaml) and Helm accept a quoted scalar whose continuation lines are not
+    // indented past its block; YAML 1.2 and granit do not. Such a document keeps its
+    // structure, and its spans point into the file as written.
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  annotations:\n    k8s.v1.cni.cncf.io/networks: '[\n    {\"name\": \"net1\"}\n    ]'\n    description: \"one\n    two\"\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: k8s.gcr.io/pause:3.9\n";
+    let (placed, index) = sites(text);
+    assert!(index.failures.is_empty(), "{:?}", index.failures);
+    let site = placed[0].as_ref().unwrap();
+    assert_eq!(
+        site.context,
+        "manifest: Deployment/web spec.template.spec.containers[0].image"
+    );
+    // The node tree too (what kustomize, kubeadm and Chart.yaml carriers read).
+    let hit = text.find("k8s.gcr.io").unwrap();
+    let roots = documents_holding(text, std::slice::from_ref(&(hit..text.len())));
+    assert_eq!(roots.len(), 1);
+    let image = roots[0]
+        .get("spec")
+        .and_then(|spec| spec.get("template"))
+        .and_then(|template| template.get("spec"))
+        .and_then(|spec| spec.get("containers"))
+        .and_then(|containers| containers.items().first())
+        .and_then(|container| container.get("image"))
+        .unwrap();
+    assert_eq!(image.as_str(), Some("k8s.gcr.io/pause:3.9"));
+    assert_eq!(&text[image.range().clone()], "k8s.gcr.io/pause:3.9");
+    // A document broken otherwise still fails, at its own place.
+    let broken = "a: \"one\nb: [k8s.gcr.io/pause\n";
+    let (placed, index) = sites(broken);
+    assert!(placed[0].is_none());
+    assert_eq!(index.failures.len(), 1);
+}

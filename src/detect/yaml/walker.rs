@@ -5,13 +5,13 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use granit_parser::{Parser, ScalarStyle};
+use granit_parser::{ErrorKind, Parser, ScalarStyle};
 
 use super::image_keys::{MapKeys, renamed_image_key, whole_image};
 use super::step::Step;
 use super::{
     Dialect, DocumentFailure, EscapedScalar, ImageKey, Place, Reading, ResourceId, YamlIndex,
-    YamlSite, lines,
+    YamlSite, lenient, lines,
 };
 use crate::detect::hosts::{HostHit, HostScanner};
 
@@ -117,14 +117,44 @@ const MAX_ERRORS: usize = 10_000;
 
 impl<'a> Walker<'a> {
     fn run(&mut self) {
+        let text = self.text;
+        let source = &text[self.chunk.clone()];
+        if self.parse(source, None, true, |step| step) {
+            return;
+        }
+        // The document stopped at a quoted scalar continued at or left of its block's column,
+        // before anything of it was recorded. Read it as Kubernetes does (`lenient`), or
+        // record the failure.
+        self.document = Document {
+            start: self.chunk.start,
+            ..Document::default()
+        };
+        match lenient::reindented(source) {
+            Some(copy) => self.parse(&copy.text, Some(&copy), false, |step| -> Step<'a> {
+                step.into_owned()
+            }),
+            None => self.parse(source, None, false, |step| step),
+        };
+    }
+
+    /// Walk the events of `text`: the current chunk, or `copy` of it. With `retry`, stop at an
+    /// under-indented quoted scalar that comes before the end of the first document, recording
+    /// nothing of it, and return false.
+    fn parse<'t>(
+        &mut self,
+        text: &'t str,
+        copy: Option<&lenient::Reindented>,
+        retry: bool,
+        // A copy's scalars are made owned: the copy does not outlive the call.
+        own: impl Fn(Step<'t>) -> Step<'a>,
+    ) -> bool {
         let base = self.chunk.start;
         let end = self.chunk.end;
-        let mut parser = Parser::new_from_str_with_options(
-            &self.text[self.chunk.clone()],
-            super::parser_options(),
-        );
+        let original = |at: usize| copy.map_or(at, |copy| copy.original(at)) + base;
+        let mut parser = Parser::new_from_str_with_options(text, super::parser_options());
         let mut open_failure: Option<DocumentFailure> = None;
         let mut errors = 0;
+        let mut documents_ended = false;
         loop {
             match parser.next_event() {
                 None => break,
@@ -132,19 +162,28 @@ impl<'a> Walker<'a> {
                     let Some(range) = span.byte_range() else {
                         continue;
                     };
-                    let range = range.start + base..range.end + base;
+                    let range = original(range.start)..original(range.end);
                     let Some(step) = Step::from_event(event) else {
                         continue;
                     };
+                    let step = own(step);
                     if step == Step::DocumentStart
                         && let Some(mut failure) = open_failure.take()
                     {
                         failure.range.end = range.start.max(failure.range.start);
                         self.result.failures.push(failure);
                     }
+                    documents_ended |= step == Step::DocumentEnd;
                     self.step(step, range);
                 }
                 Some(Err(error)) => {
+                    if retry
+                        && errors == 0
+                        && !documents_ended
+                        && matches!(error.kind(), ErrorKind::InvalidQuotedScalarIndent)
+                    {
+                        return false;
+                    }
                     errors += 1;
                     // A second error before the next document starts belongs to the same
                     // broken region: keep the first message.
@@ -154,7 +193,7 @@ impl<'a> Walker<'a> {
                             at: error
                                 .marker()
                                 .byte_offset()
-                                .map_or(self.document.start, |at| at + base),
+                                .map_or(self.document.start, original),
                             message: error.info(),
                         });
                     }
@@ -173,6 +212,7 @@ impl<'a> Walker<'a> {
         if let Some(failure) = open_failure {
             self.result.failures.push(failure);
         }
+        true
     }
 
     fn step(&mut self, step: Step<'a>, range: Range<usize>) {
