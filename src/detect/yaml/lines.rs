@@ -174,6 +174,11 @@ impl<'a> Reader<'a, '_> {
         let mut opened = false;
         if let Some(pending) = self.pending.take() {
             if indent > pending.indent || (indent == pending.indent && pending.key && is_item) {
+                // A key's sequence whose first dash holds only a comment: the parser gives
+                // that comment before the sequence starts, where no line of this reader can.
+                if pending.key && is_item && self.dash_comment_holds_hit(content, line_end) {
+                    return None;
+                }
                 self.release_comments();
                 self.open(indent, is_item, indent == pending.indent, content);
                 opened = true;
@@ -474,12 +479,7 @@ impl<'a> Reader<'a, '_> {
     /// While a dash's value is pending the parser's order depends on the lines after, so
     /// such a document is declined.
     fn comment(&mut self, start: usize, line_end: usize) -> Option<()> {
-        let first = self.hits.partition_point(|hit| hit.range.start < start);
-        if self
-            .hits
-            .get(first)
-            .is_none_or(|hit| hit.range.start >= line_end)
-        {
+        if !self.holds_hit(start, line_end) {
             return Some(());
         }
         match &self.pending {
@@ -488,6 +488,20 @@ impl<'a> Reader<'a, '_> {
             Some(_) => return None,
         }
         Some(())
+    }
+
+    /// Whether the dash at `dash` has nothing after it on its line but a comment with a hit.
+    fn dash_comment_holds_hit(&self, dash: usize, line_end: usize) -> bool {
+        matches!(self.inline_node(dash + 1, line_end), Inline::Empty { comment: Some(comment) }
+            if self.holds_hit(comment, line_end))
+    }
+
+    /// Whether a hit starts in `start..line_end`.
+    fn holds_hit(&self, start: usize, line_end: usize) -> bool {
+        let first = self.hits.partition_point(|hit| hit.range.start < start);
+        self.hits
+            .get(first)
+            .is_some_and(|hit| hit.range.start < line_end)
     }
 
     /// The comments that waited for a pending value, now that it is known.
@@ -584,6 +598,8 @@ mod tests {
             "containers: # k8s.gcr.io\n# k8s.gcr.io\n- name: c\n",
             "a: # k8s.gcr.io\n  # k8s.gcr.io\nb:\n  c: 1\n  # k8s.gcr.io\nd: 2\n# k8s.gcr.io\n",
             "- # k8s.gcr.io\n  a: 1\n- # k8s.gcr.io\n- b # k8s.gcr.io\n",
+            "a:\n- x\n- # k8s.gcr.io\n  b: 1\n",
+            "a:\n- # no hit\n  b: k8s.gcr.io\n",
             "a: [k8s.gcr.io/x]\n",
             "a: {b: c}\n",
             "args: [\"--port=8080\", \"--v=2\", plain, 'single']\n",
@@ -638,6 +654,9 @@ mod tests {
             "- - k8s.gcr.io\n",
             "a: -\n",
             "# only a comment\n",
+            "a:\n- # k8s.gcr.io/pause\n  b: 1\n",
+            "imageTags:\n- #ame: k8s.gcr.io/pause\n  newTag: \"3.9\"\n",
+            "a:\n  - # k8s.gcr.io\n  - b\n",
         ];
         for text in declined {
             assert_eq!(check(text), 0, "{text:?} was accepted");
