@@ -43,6 +43,15 @@ impl Reindented {
     }
 }
 
+/// Whether a parse error may be one [`reindented`] resolves: an under-indented continuation
+/// line, or one that starts with a tab.
+pub(super) fn may_resolve(kind: &ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::InvalidQuotedScalarIndent | ErrorKind::TabInIndentation
+    )
+}
+
 /// A copy of `source` (one or more documents) that parses, when its only parse errors are
 /// under-indented continuation lines of quoted scalars; `None` otherwise.
 pub(super) fn reindented(source: &str) -> Option<Reindented> {

@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use granit_parser::{ErrorKind, Event, Parser, ScalarStyle};
+use granit_parser::{Event, Parser, ScalarStyle};
 
 use super::chunks::chunks_holding;
 use super::lenient;
@@ -162,7 +162,7 @@ fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
 }
 
 /// Push the root node of each document of `source` (the chunk at `base`, or `copy` of it) that
-/// parses. False when a document stopped at an under-indented quoted scalar.
+/// parses. False when a document stopped at an error [`lenient`] may resolve.
 fn build_nodes(
     source: &str,
     base: usize,
@@ -180,7 +180,7 @@ fn build_nodes(
             None => break,
             Some(Ok(next)) => next,
             Some(Err(error)) => {
-                quoted_indent |= matches!(error.kind(), ErrorKind::InvalidQuotedScalarIndent);
+                quoted_indent |= lenient::may_resolve(error.kind());
                 stack.clear();
                 failed = true;
                 match parser.proceed_next_document() {

@@ -387,6 +387,15 @@ fn quoted_scalars_continued_at_the_key_column_parse_as_kubernetes_reads_them() {
         .unwrap();
     assert_eq!(image.as_str(), Some("k8s.gcr.io/pause:3.9"));
     assert_eq!(&text[image.range().clone()], "k8s.gcr.io/pause:3.9");
+    // A continuation that starts with a tab, first thing in the document, too; a block
+    // indented by a tab is still broken.
+    let text = "a: 'one\n\ttwo'\nb: k8s.gcr.io/pause\n";
+    let (placed, index) = sites(text);
+    assert!(index.failures.is_empty(), "{:?}", index.failures);
+    assert_eq!(placed[0].as_ref().unwrap().context, "yaml: b");
+    let (placed, index) = sites("a:\n\tb: k8s.gcr.io/pause\n");
+    assert!(placed[0].is_none());
+    assert_eq!(index.failures.len(), 1);
     // A document broken otherwise still fails, at its own place.
     let broken = "a: \"one\nb: [k8s.gcr.io/pause\n";
     let (placed, index) = sites(broken);

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
-use granit_parser::{ErrorKind, Parser, ScalarStyle};
+use granit_parser::{Parser, ScalarStyle};
 
 use super::image_keys::{MapKeys, renamed_image_key, whole_image};
 use super::step::Step;
@@ -122,8 +122,8 @@ impl<'a> Walker<'a> {
         if self.parse(source, None, true, |step| step) {
             return;
         }
-        // The document stopped at a quoted scalar continued at or left of its block's column,
-        // before anything of it was recorded. Read it as Kubernetes does (`lenient`), or
+        // The document stopped where a quoted scalar may be continued at or left of its block's
+        // column, before anything of it was recorded. Read it as Kubernetes does (`lenient`), or
         // record the failure.
         self.document = Document {
             start: self.chunk.start,
@@ -138,8 +138,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Walk the events of `text`: the current chunk, or `copy` of it. With `retry`, stop at an
-    /// under-indented quoted scalar that comes before the end of the first document, recording
-    /// nothing of it, and return false.
+    /// error [`lenient`] may resolve that comes before the end of the first document,
+    /// recording nothing of it, and return false.
     fn parse<'t>(
         &mut self,
         text: &'t str,
@@ -180,7 +180,7 @@ impl<'a> Walker<'a> {
                     if retry
                         && errors == 0
                         && !documents_ended
-                        && matches!(error.kind(), ErrorKind::InvalidQuotedScalarIndent)
+                        && lenient::may_resolve(error.kind())
                     {
                         return false;
                     }
