@@ -9,10 +9,13 @@
 //! would leave their hits with text-level context only, on files Kubernetes applies.
 //!
 //! Leading white space of a continuation line is folded away, so indenting such a line (and
-//! turning the tabs that start it into spaces) changes no value. This module indents the lines the parser rejects, one at a time, in a copy, until
-//! the copy parses, and maps the copy's offsets back to the original's.
+//! turning the tabs that start it into spaces) changes no value. This module indents the lines
+//! the parser rejects, one at a time, in a copy, until the copy parses, and maps the copy's
+//! offsets back to the original's.
 
 use granit_parser::{ErrorKind, Parser};
+
+use super::lines::spaces;
 
 /// Each indented line costs one more parse of the document: the copies parsed stop at this
 /// many bytes in all (about half a second), so a small document may get hundreds of lines
@@ -53,11 +56,11 @@ pub(super) fn may_resolve(kind: &ErrorKind) -> bool {
 }
 
 /// A copy of `source` (one or more documents) that parses, when its only parse errors are
-/// under-indented continuation lines of quoted scalars; `None` otherwise.
+/// continuation lines of quoted scalars, under-indented or started by a tab; `None` otherwise.
 pub(super) fn reindented(source: &str) -> Option<Reindented> {
     let target = source
         .lines()
-        .map(|line| line.len() - line.trim_start_matches(' ').len())
+        .map(|line| spaces(line.as_bytes()))
         .max()
         .unwrap_or(0)
         + 1;
@@ -76,9 +79,7 @@ pub(super) fn reindented(source: &str) -> Option<Reindented> {
             // accepts) when the text before the line ends inside a quoted scalar; anywhere
             // else it is block indentation, which nothing accepts.
             ErrorKind::TabInIndentation => {
-                let line_start = copy.text[..at.min(copy.text.len())]
-                    .rfind('\n')
-                    .map_or(0, |newline| newline + 1);
+                let line_start = line_start(&copy.text, at.min(copy.text.len()));
                 // Cut there, such text fails at its end, inside the scalar.
                 matches!(
                     first_error(&copy.text[..line_start]),
@@ -92,9 +93,8 @@ pub(super) fn reindented(source: &str) -> Option<Reindented> {
             return None;
         }
         let at = copy.original(at).min(source.len());
-        let line_start = source[..at].rfind('\n').map_or(0, |newline| newline + 1);
-        let indent =
-            source[line_start..].len() - source[line_start..].trim_start_matches(' ').len();
+        let line_start = line_start(source, at);
+        let indent = spaces(&source.as_bytes()[line_start..]);
         if indents.iter().any(|&(start, _)| start == line_start) || indent >= target {
             return None;
         }
@@ -122,6 +122,11 @@ fn build(source: &str, indents: &[(usize, usize)]) -> Reindented {
     }
     text.push_str(&source[from..]);
     Reindented { text, inserted }
+}
+
+/// The start of the line holding `at`.
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |newline| newline + 1)
 }
 
 /// The first parse error of `text`: its kind and byte offset.

@@ -552,7 +552,7 @@ impl<'a> Reader<'a, '_> {
 }
 
 /// How many spaces `bytes` starts with.
-fn spaces(bytes: &[u8]) -> usize {
+pub(super) fn spaces(bytes: &[u8]) -> usize {
     bytes.iter().take_while(|&&byte| byte == b' ').count()
 }
 

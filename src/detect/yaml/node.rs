@@ -154,7 +154,8 @@ fn parse_nodes(text: &str, chunk: Range<usize>, documents: &mut Vec<Node>) {
     if build_nodes(source, chunk.start, None, documents) {
         return;
     }
-    // A quoted scalar continued at or left of its block's column: read as Kubernetes reads it.
+    // A quoted scalar may be continued at or left of its block's column: read as Kubernetes
+    // reads it.
     if let Some(copy) = lenient::reindented(source) {
         documents.truncate(before);
         build_nodes(&copy.text, chunk.start, Some(&copy), documents);
@@ -174,13 +175,13 @@ fn build_nodes(
     // Open collections: the node being built and, for mappings, a pending key.
     let mut stack: Vec<(Node, Option<Node>)> = Vec::new();
     let mut failed = false;
-    let mut quoted_indent = false;
+    let mut resolvable = false;
     loop {
         let (event, span) = match parser.next_event() {
             None => break,
             Some(Ok(next)) => next,
             Some(Err(error)) => {
-                quoted_indent |= lenient::may_resolve(error.kind());
+                resolvable |= lenient::may_resolve(error.kind());
                 stack.clear();
                 failed = true;
                 match parser.proceed_next_document() {
@@ -251,5 +252,5 @@ fn build_nodes(
             Some(_) => {}
         }
     }
-    !quoted_indent
+    !resolvable
 }
