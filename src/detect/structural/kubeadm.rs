@@ -11,7 +11,7 @@
 //! Configurations are standalone (`apiVersion: kubeadm.k8s.io/…`) or embedded by Cluster API
 //! under a `clusterConfiguration:` key.
 
-use crate::detect::yaml::Node;
+use crate::detect::yaml::{self, Node};
 use crate::finding::Edit;
 
 /// The replacement for the legacy default registry.
@@ -160,7 +160,7 @@ fn parse_version(version: &str) -> Option<(u32, u32, u32)> {
 /// indentation of `key`.
 fn insert_dns_after(text: &str, key: &Node) -> Edit {
     let indent = " ".repeat(column(text, key.range().start));
-    let (at, eol) = line_end(text, key.range().start);
+    let (at, eol) = yaml::line_end(text, key.range().start);
     Edit {
         range: at..at,
         original: String::new(),
@@ -173,7 +173,7 @@ fn insert_dns_after(text: &str, key: &Node) -> Edit {
 /// `imageRepository` as the first child of a block mapping whose first key starts at `first`.
 fn insert_first_child(text: &str, first: usize) -> Edit {
     let indent = " ".repeat(column(text, first));
-    let (_, eol) = line_end(text, first);
+    let (_, eol) = yaml::line_end(text, first);
     Edit {
         range: first..first,
         original: String::new(),
@@ -184,7 +184,7 @@ fn insert_first_child(text: &str, first: usize) -> Edit {
 /// `imageRepository` on a new line below an empty `dns:` key.
 fn insert_child_after(text: &str, key: &Node) -> Edit {
     let indent = " ".repeat(column(text, key.range().start) + 2);
-    let (at, eol) = line_end(text, key.range().start);
+    let (at, eol) = yaml::line_end(text, key.range().start);
     Edit {
         range: at..at,
         original: String::new(),
@@ -194,26 +194,7 @@ fn insert_child_after(text: &str, key: &Node) -> Edit {
 
 /// Column (in bytes, which are spaces for indentation) of `offset` on its line.
 fn column(text: &str, offset: usize) -> usize {
-    offset - text[..offset].rfind('\n').map_or(0, |newline| newline + 1)
-}
-
-/// The end of the line holding `offset` (before its line break) and the file's line break
-/// there (`\r\n` or `\n`).
-fn line_end(text: &str, offset: usize) -> (usize, &'static str) {
-    match text[offset..].find('\n') {
-        Some(newline) => {
-            let end = offset + newline;
-            if end > offset && text.as_bytes()[end - 1] == b'\r' {
-                (end - 1, "\r\n")
-            } else {
-                (end, "\n")
-            }
-        }
-        None => (
-            text.len(),
-            if text.contains("\r\n") { "\r\n" } else { "\n" },
-        ),
-    }
+    offset - yaml::line_start(text, offset)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 
 use super::moved::name_move;
 use crate::detect::hosts::HostScanner;
-use crate::detect::yaml::Node;
+use crate::detect::yaml::{self, Node};
 use crate::finding::Edit;
 use crate::image_ref::ImageRef;
 use crate::origin::KustomizeBases as Bases;
@@ -145,18 +145,8 @@ fn insert_new_name(text: &str, entry: &Node, key: &Node, value: &Node, new_name:
         (value.range().end, format!(", newName: {new_name}"))
     } else {
         let key_start = key.range().start;
-        let line_start = text[..key_start]
-            .rfind('\n')
-            .map_or(0, |newline| newline + 1);
-        let indent = " ".repeat(key_start - line_start);
-        let line_end = text[key_start..]
-            .find('\n')
-            .map_or(text.len(), |newline| key_start + newline);
-        let (at, eol) = if line_end > key_start && text.as_bytes()[line_end - 1] == b'\r' {
-            (line_end - 1, "\r\n")
-        } else {
-            (line_end, "\n")
-        };
+        let indent = " ".repeat(key_start - yaml::line_start(text, key_start));
+        let (at, eol) = yaml::line_end(text, key_start);
         (at, format!("{eol}{indent}newName: {new_name}"))
     };
     Edit {

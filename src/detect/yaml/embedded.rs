@@ -66,9 +66,7 @@ impl LiteralBlock {
     /// `None` when the raw lines do not rebuild the parser's value (indentation indicators,
     /// tabs): the hits then keep the outer context.
     fn map(text: &str, range: &Range<usize>, value: &str) -> Option<LiteralBlock> {
-        let line_start = text[..range.start]
-            .rfind('\n')
-            .map_or(0, |newline| newline + 1);
+        let line_start = super::line_start(text, range.start);
         let indent = range.start - line_start;
         if !text[line_start..range.start]
             .bytes()

@@ -15,6 +15,7 @@
 
 use granit_parser::{ErrorKind, Parser};
 
+use super::line_start;
 use super::lines::spaces;
 
 /// Each indented line costs one more parse of the document: the copies parsed stop at this
@@ -122,11 +123,6 @@ fn build(source: &str, indents: &[(usize, usize)]) -> Reindented {
     }
     text.push_str(&source[from..]);
     Reindented { text, inserted }
-}
-
-/// The start of the line holding `at`.
-fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |newline| newline + 1)
 }
 
 /// The first parse error of `text`: its kind and byte offset.

@@ -40,6 +40,30 @@ pub use node::{Node, chart_dependencies, documents, documents_holding};
 pub use oracle::{check_line_reader, check_safe_edits};
 use walker::index_documents;
 
+/// The start of the line holding `at`.
+pub(crate) fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |newline| newline + 1)
+}
+
+/// The end of the line holding `at` (before its line break) and the line break an inserted
+/// line should use: the line's own, else the file's (`\r\n` or `\n`).
+pub(crate) fn line_end(text: &str, at: usize) -> (usize, &'static str) {
+    match text[at..].find('\n') {
+        Some(newline) => {
+            let end = at + newline;
+            if end > at && text.as_bytes()[end - 1] == b'\r' {
+                (end - 1, "\r\n")
+            } else {
+                (end, "\n")
+            }
+        }
+        None => (
+            text.len(),
+            if text.contains("\r\n") { "\r\n" } else { "\n" },
+        ),
+    }
+}
+
 /// The options of every parse. Aliases stay events of their own. The parser buffers the
 /// comments it meets while it looks ahead (a key with no value, followed by a commented-out
 /// block); granit's default cap of 96 rejects valid files, such as a Helm values file that
