@@ -56,7 +56,7 @@ pub fn list() -> String {
 /// `helpUri` of SARIF rules points here).
 pub fn reference() -> String {
     let mut text = String::from(
-        "# regshift rules\n\nGenerated from the rule documentation in `src/rules.rs` (the same text as\n`regshift explain RULE` and SARIF rule help); `cargo test` checks it is current.\n\nEvery finding without a fix says why in its note: history (a patch, release notes), a folder\nin a URL or file path, a command that works only against Google's registries, a policy, a\nmirror key, a staging or proxy path, a line that already names registry.k8s.io, a template\ncomparison, a packaged chart, a mention.\n\n| rule | severity | fix | summary |\n|---|---|---|---|\n",
+        "# regshift rules\n\nGenerated from the rule documentation in `src/rules.rs` (the same text as\n`regshift explain RULE` and SARIF rule help); `cargo test` checks it is current.\n\nEvery finding without a fix says why in its note: history (a patch, release notes), a folder\nin a URL or file path, a recording of a cluster (a metric sample, an object's status), a\ncommand that works only against Google's registries, a policy, a mirror key, a staging or\nproxy path, a line that already names registry.k8s.io, a template comparison, a packaged\nchart, a mention.\n\n| rule | severity | fix | summary |\n|---|---|---|---|\n",
     );
     for rule in Rule::ALL {
         text.push_str(&format!(

@@ -96,6 +96,8 @@ pub enum LineFact {
     MirrorHeader,
     /// The mirror table whose header is this line names registry.k8s.io.
     MirrorTableNamesNewHost,
+    /// The line is a metric sample; where its label set ends.
+    MetricLabelsEnd,
 }
 
 /// What [`SourceFile`] remembers about its longest lines (see [`MEMO_MIN_LINE`]).

@@ -10,7 +10,7 @@
 //!    message and default fix;
 //! 2. the **refinements** ([`refine`]): an ordered list of named adjustments, each of which
 //!    may withhold or downgrade the fix or add a note (history: a patch or release notes; a
-//!    gcloud command that works only against Google's registries; program source, the
+//!    recording of a cluster: a metric sample, an object's status, a live object; a gcloud command that works only against Google's registries; program source, the
 //!    destination already on the line, a name matched against references, a kubelet flag, a
 //!    template comparison, a packaged chart, kubeadm's `--image-repository`, a configured
 //!    move);

@@ -6,7 +6,7 @@ use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, NEW_HOST, Shape};
 use crate::detect::names::matches_references;
 use crate::detect::text::LineSite;
-use crate::detect::yaml::{Place, YamlSite};
+use crate::detect::yaml::{Place, Recorded, YamlSite};
 use crate::finding::Applicability;
 use crate::origin::{History, Packaged};
 use crate::source::SourceFile;
@@ -28,6 +28,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     Refinement {
         name: "history",
         apply: history,
+    },
+    Refinement {
+        name: "recorded state",
+        apply: recorded_state,
     },
     Refinement {
         name: "Google-only registry command",
@@ -85,6 +89,38 @@ fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
         .or(cx.source.origin.history);
     if let Some(record) = record.filter(|_| verdict.is_fixable()) {
         verdict.withhold(record.note());
+    }
+}
+
+/// What a cluster recorded is not what a file asks for, and files of recordings are mostly
+/// test fixtures that program source is compared with. A metric sample's labels and an
+/// object's `status` get no fix; the rest of an object read back from a cluster (its spec
+/// still applies if someone applies it again) gets an unsafe one. In data files only: a
+/// Markdown transcript illustrates, and readers expect it to show the new registry.
+fn recorded_state(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if !verdict.is_fixable() {
+        return;
+    }
+    if cx.text.metric_sample {
+        verdict.withhold(
+            "no automatic fix: a metric sample records the image a container ran when it was scraped; rewriting it changes a recording (often a test fixture), not what any cluster pulls",
+        );
+        return;
+    }
+    if !matches!(cx.source.carrier, Carrier::Yaml | Carrier::Json) {
+        return;
+    }
+    match cx.yaml.and_then(|site| site.recorded) {
+        Some(Recorded::Status) => verdict.withhold(
+            "no automatic fix: status is observed state that the cluster writes (the image a container ran, the images a node holds); applying this file does not set it, and rewriting it changes a recording",
+        ),
+        Some(Recorded::LiveObject) if verdict.applicability == Applicability::Safe => {
+            verdict.applicability = Applicability::Unsafe;
+            verdict.note = Some(
+                "unsafe: a copy of an object read back from a cluster (metadata.uid or resourceVersion is set) records what ran, and is often a test fixture; rewrite it only if it is applied again".into(),
+            );
+        }
+        _ => {}
     }
 }
 

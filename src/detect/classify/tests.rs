@@ -81,6 +81,7 @@ fn the_pipeline_in_order() {
         [
             "form note",
             "history",
+            "recorded state",
             "Google-only registry command",
             "program source",
             "destination already on the line",
@@ -472,6 +473,70 @@ fn patches_are_history() {
             refinement("history")(cx, &mut verdict)
         });
         assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
+}
+
+/// What a cluster recorded: a metric sample's labels and an object's status get no fix, the
+/// rest of an object read back from a cluster an unsafe one; a manifest, a Markdown transcript
+/// and a PromQL query keep theirs.
+#[test]
+fn recorded_state_is_not_what_a_file_asks_for() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n";
+    let live = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  uid: 0c6d\n";
+    let list = "apiVersion: v1\nkind: PodList\nmetadata: {}\nitems:\n- metadata:\n    name: p\n";
+    let status = "status:\n  containerStatuses:\n  - image: k8s.gcr.io/pause:3.9\n";
+    let cases = [
+        (
+            "testdata/cadvisor",
+            "m{container=\"c\",image=\"k8s.gcr.io/pause:3.9\"} 1\n".to_string(),
+            Applicability::DisplayOnly,
+        ),
+        ("testdata/pod.yaml", format!("{pod}{status}"), Applicability::DisplayOnly),
+        (
+            "testdata/pods.json",
+            r#"{"apiVersion": "v1", "kind": "PodList", "items": [{"status": {"containerStatuses": [{"image": "k8s.gcr.io/pause:3.9"}]}}]}"#.to_string(),
+            Applicability::DisplayOnly,
+        ),
+        (
+            "testdata/pods.yaml",
+            format!("{list}  status:\n    containerStatuses:\n    - image: k8s.gcr.io/pause:3.9\n"),
+            Applicability::DisplayOnly,
+        ),
+        (
+            "testdata/live.yaml",
+            format!("{live}spec:\n  containers:\n  - image: k8s.gcr.io/pause:3.9\n"),
+            Applicability::Unsafe,
+        ),
+        // Desired state, wherever a `status` sits.
+        (
+            "deploy/pod.yaml",
+            format!("{pod}spec:\n  containers:\n  - image: k8s.gcr.io/pause:3.9\nstatus: {{}}\n"),
+            Applicability::Safe,
+        ),
+        ("values.yaml", status.to_string(), Applicability::Safe),
+        ("docs/debug.md", format!("```yaml\n{pod}{status}```\n"), Applicability::Safe),
+        (
+            "docs/debug.md",
+            "```\nm{image=\"k8s.gcr.io/pause:3.9\"} 1\n```\n".to_string(),
+            Applicability::Safe,
+        ),
+        (
+            "alerts.yaml",
+            "expr: count(m{image=~\"k8s.gcr.io/.*\"}) > 0\n".to_string(),
+            Applicability::Safe,
+        ),
+    ];
+    for (path, text, expected) in cases {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, &text, &[], |cx| {
+            refinement("recorded state")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, expected, "{path}: {text}");
+        assert_eq!(
+            verdict.note.is_some(),
+            expected != Applicability::Safe,
+            "{path}"
+        );
     }
 }
 

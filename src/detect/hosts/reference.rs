@@ -20,6 +20,12 @@ pub(super) fn left_position(bytes: &[u8], start: usize) -> (Position, usize) {
                 byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'.' | b'-')
             });
         }
+        // `docker://k8s.gcr.io/pause:3.9` is not a URL: it is the `docker` transport of
+        // containers/image (skopeo, buildah, podman), whose reference is pulled through the
+        // registry API like any image reference.
+        if &bytes[url_start..start] == b"docker://" {
+            return (Position::Registry, start);
+        }
         return (Position::UrlHost, url_start);
     }
     let word_start = word_start(bytes, start - 1);

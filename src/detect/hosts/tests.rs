@@ -185,6 +185,22 @@ fn url_hosts() {
     assert_eq!(reference, "https://k8s.gcr.io/v2/pause/tags/list");
 }
 
+/// containers/image's `docker` transport names an image, not a URL.
+#[test]
+fn docker_transport_references_are_images() {
+    let (_, _, position, shape, reference) =
+        one("skopeo copy docker://k8s.gcr.io/pause:3.1 oci:pause:3.1");
+    assert_eq!(position, Position::Registry);
+    assert_eq!(shape, Shape::Image);
+    assert_eq!(reference, "k8s.gcr.io/pause:3.1");
+    for url in [
+        "docker-pullable://k8s.gcr.io/pause@sha256:0",
+        "xdocker://k8s.gcr.io/pause",
+    ] {
+        assert_eq!(one(url).2, Position::UrlHost, "{url}");
+    }
+}
+
 #[test]
 fn bare_hosts_with_and_without_slash() {
     assert_eq!(

@@ -8,6 +8,7 @@
 
 mod gcloud;
 mod markdown;
+mod metrics;
 mod mirror;
 mod template;
 
@@ -160,6 +161,9 @@ pub struct TextSite {
     /// its line, whatever the name: `UPSTREAM=k8s.gcr.io`, `default = "k8s.gcr.io"`. Whether
     /// that names a registry depends on the carrier (data or code): classification decides.
     pub whole_value: bool,
+    /// Inside the labels of a metric sample (`m{image="k8s.gcr.io/pause:3.2"} 1`) in a data
+    /// file (not Markdown, whose transcripts illustrate): a recording of what ran.
+    pub metric_sample: bool,
 }
 
 impl TextSite {
@@ -388,6 +392,13 @@ impl TextAnalyzer {
                 line.start,
                 comment,
             ));
+        }
+        if source.carrier != Carrier::Markdown {
+            site.metric_sample = source
+                .line_fact(line_index, LineFact::MetricLabelsEnd, || {
+                    metrics::label_set_end(line_bytes)
+                })
+                .is_some_and(|end| hit.range.start - line.start < end);
         }
         site.in_patch = source.carrier == Carrier::Patch
             || markdown::in_code_block(&layout.code_blocks.patches, hit.range.start);

@@ -113,6 +113,20 @@ pub struct YamlSite {
     pub sibling_name: Option<String>,
     /// The hit is in a key that is exactly one image reference: a map keyed by image names.
     pub image_key: Option<ImageKey>,
+    /// The hit is in what a cluster recorded, not in what the file asks for.
+    pub recorded: Option<Recorded>,
+}
+
+/// Where a cluster, not an author, wrote the hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Under an object's `status` (an item's, in a `…List`): observed state, which the
+    /// cluster writes (the image a container ran, the images a node holds) and which
+    /// applying the file does not set.
+    Status,
+    /// Elsewhere in an object read back from a cluster: `metadata.uid` or
+    /// `metadata.resourceVersion`, which only the API server assigns, are set.
+    LiveObject,
 }
 
 /// A mapping key that is exactly one image reference of a moved form

@@ -10,8 +10,8 @@ use granit_parser::{Parser, ScalarStyle};
 use super::image_keys::{MapKeys, renamed_image_key, whole_image};
 use super::step::Step;
 use super::{
-    Dialect, DocumentFailure, EscapedScalar, ImageKey, Place, Reading, ResourceId, YamlIndex,
-    YamlSite, lenient, lines,
+    Dialect, DocumentFailure, EscapedScalar, ImageKey, Place, Reading, Recorded, ResourceId,
+    YamlIndex, YamlSite, lenient, lines,
 };
 use crate::detect::hosts::{HostHit, HostScanner};
 
@@ -64,6 +64,8 @@ struct Resource<'a> {
     kind: Option<String>,
     name: Option<String>,
     namespace: Option<String>,
+    /// `metadata.uid` or `metadata.resourceVersion` is set: a copy of a live object.
+    live: bool,
 }
 
 impl Resource<'_> {
@@ -291,8 +293,10 @@ impl<'a> Walker<'a> {
             && !hits.is_empty();
         let resource_field = !is_key
             && (matches!(value_key, Some("kind" | "apiVersion"))
-                || (matches!(value_key, Some("name" | "namespace"))
-                    && key_of(parent) == Some("metadata")));
+                || (matches!(
+                    value_key,
+                    Some("name" | "namespace" | "uid" | "resourceVersion")
+                ) && key_of(parent) == Some("metadata")));
         let names_mapping = value_key == Some("name");
         let may_escape = !is_key
             && style == ScalarStyle::DoubleQuoted
@@ -432,9 +436,14 @@ impl<'a> Walker<'a> {
             [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
             [owner @ .., PathElem::Key(key)] if key == "apiVersion" => (owner, "apiVersion"),
             [owner @ .., PathElem::Key(metadata), PathElem::Key(field)]
-                if metadata == "metadata" && (field == "name" || field == "namespace") =>
+                if metadata == "metadata" =>
             {
-                (owner, if field == "name" { "name" } else { "namespace" })
+                match field.as_ref() {
+                    "name" => (owner, "name"),
+                    "namespace" => (owner, "namespace"),
+                    "uid" | "resourceVersion" => (owner, "live"),
+                    _ => return,
+                }
             }
             _ => return,
         };
@@ -454,6 +463,8 @@ impl<'a> Walker<'a> {
             "kind" => resource.kind = Some(value.to_string()),
             "apiVersion" => resource.api_version = Some(value.to_string()),
             "namespace" => resource.namespace = Some(value.to_string()),
+            // `resourceVersion: ""` is what kubectl writes on the `List` it wraps items in.
+            "live" => resource.live |= !value.is_empty(),
             _ => resource.name = Some(value.to_string()),
         }
     }
@@ -488,6 +499,7 @@ impl<'a> Walker<'a> {
                 keyed_by_legacy_host,
                 sibling_name: pending.sibling_name,
                 image_key: pending.image_key,
+                recorded: recorded(&pending.path, &document.resources),
             });
         }
         for (range, path, hit, decoded) in document.pending_escaped {
@@ -631,6 +643,35 @@ fn owner<'r, 'a>(path: &[PathElem<'_>], resources: &'r [Resource<'a>]) -> Option
                 && path.starts_with(&resource.path)
         })
         .max_by_key(|resource| resource.path.len())
+}
+
+/// Whether `path` is in what a cluster recorded: under the `status` of an object that holds
+/// it (an object: `apiVersion` and `kind`, or a live object's metadata; in a `…List`, each of
+/// its `items`), or anywhere in a live object.
+fn recorded(path: &[PathElem<'_>], resources: &[Resource<'_>]) -> Option<Recorded> {
+    let is_status =
+        |rest: &[PathElem<'_>]| matches!(rest.first(), Some(PathElem::Key(key)) if key == "status");
+    let mut live = false;
+    for resource in resources
+        .iter()
+        .filter(|resource| path.starts_with(&resource.path))
+    {
+        let object = resource.live || (resource.api_version.is_some() && resource.kind.is_some());
+        if !object {
+            continue;
+        }
+        let rest = &path[resource.path.len()..];
+        let list_item = resource
+            .kind
+            .as_deref()
+            .is_some_and(|kind| kind.ends_with("List"))
+            && matches!(rest, [PathElem::Key(items), PathElem::Index(_), ..] if items == "items");
+        if is_status(rest) || (list_item && is_status(&rest[2..])) {
+            return Some(Recorded::Status);
+        }
+        live |= resource.live;
+    }
+    live.then_some(Recorded::LiveObject)
 }
 
 /// "manifest: Kind/name rest.of.path" (with the namespace when the object names one:
