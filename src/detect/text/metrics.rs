@@ -39,20 +39,17 @@ pub(super) fn label_set_end(line: &[u8]) -> Option<usize> {
         }
     };
     // The value, then maybe a timestamp, then maybe an exemplar.
-    let mut rest = line[close + 1..].split(|byte| matches!(byte, b' ' | b'\t'));
-    let mut tokens = rest.by_ref().filter(|token| !token.is_empty());
+    let mut tokens = line[close + 1..]
+        .split(|byte| matches!(byte, b' ' | b'\t'))
+        .filter(|token| !token.is_empty());
     if !tokens.next().is_some_and(is_number) {
         return None;
     }
-    match tokens.next() {
-        None => Some(close),
-        Some(b"#") => Some(close),
-        Some(timestamp) if is_number(timestamp) => match tokens.next() {
-            None | Some(b"#") => Some(close),
-            Some(_) => None,
-        },
-        Some(_) => None,
+    let mut next = tokens.next();
+    if next.is_some_and(is_number) {
+        next = tokens.next();
     }
+    matches!(next, None | Some(b"#")).then_some(close)
 }
 
 fn skip_blanks(line: &[u8], mut at: usize) -> usize {

@@ -69,6 +69,11 @@ struct Resource<'a> {
 }
 
 impl Resource<'_> {
+    /// Both `apiVersion` and `kind` are set: a Kubernetes object.
+    fn is_object(&self) -> bool {
+        self.api_version.is_some() && self.kind.is_some()
+    }
+
     fn id(&self) -> Option<ResourceId> {
         Some(ResourceId {
             api_version: self.api_version.clone()?,
@@ -637,11 +642,7 @@ impl<'a> Walker<'a> {
 fn owner<'r, 'a>(path: &[PathElem<'_>], resources: &'r [Resource<'a>]) -> Option<&'r Resource<'a>> {
     resources
         .iter()
-        .filter(|resource| {
-            resource.api_version.is_some()
-                && resource.kind.is_some()
-                && path.starts_with(&resource.path)
-        })
+        .filter(|resource| resource.is_object() && path.starts_with(&resource.path))
         .max_by_key(|resource| resource.path.len())
 }
 
@@ -656,8 +657,7 @@ fn recorded(path: &[PathElem<'_>], resources: &[Resource<'_>]) -> Option<Recorde
         .iter()
         .filter(|resource| path.starts_with(&resource.path))
     {
-        let object = resource.live || (resource.api_version.is_some() && resource.kind.is_some());
-        if !object {
+        if !(resource.live || resource.is_object()) {
             continue;
         }
         let rest = &path[resource.path.len()..];
