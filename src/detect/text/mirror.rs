@@ -6,6 +6,7 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use super::TextLayout as Layout;
+use crate::carrier::Carrier;
 use crate::source::{LineFact, SourceFile};
 
 /// How many lines above a hit the TOML table header that holds it may be.
@@ -52,7 +53,46 @@ pub(super) fn mirror_table(
                 .map(|before| before.end)
         })
         .unwrap_or_else(|| source.line_range(source.line_count() - 1).end);
-    Some((header_index, header.start..end))
+    let end = match source.carrier {
+        Carrier::Toml => end,
+        // TOML written from a script (a heredoc), a YAML block scalar (kind's
+        // `containerdConfigPatches`) or a Markdown code block: the table also ends where the
+        // TOML does, so a `docker pull` after the heredoc is not a line of the table.
+        _ => embedded_table_end(source, header_index, end),
+    };
+    (offset < end || line.start == header.start).then_some((header_index, header.start..end))
+}
+
+/// Where a mirror table in TOML embedded in another file ends, at most at `end`: before the
+/// first non-blank line indented less than its header (the end of a block scalar), or one that
+/// is no TOML table line (a heredoc's terminator, a command, a fence).
+fn embedded_table_end(source: &SourceFile, header_index: usize, end: usize) -> usize {
+    let indent = |line: &[u8]| {
+        line.iter()
+            .take_while(|byte| byte.is_ascii_whitespace())
+            .count()
+    };
+    let header_indent = indent(&source.bytes[source.line_range(header_index)]);
+    let mut index = header_index + 1;
+    while index < source.line_count() {
+        let range = source.line_range(index);
+        if range.start >= end {
+            break;
+        }
+        let line = &source.bytes[range.clone()];
+        let text = line.trim_ascii();
+        let toml = text.is_empty()
+            || (indent(line) >= header_indent
+                && (text.contains(&b'=')
+                    || matches!(text[0], b'#' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'')));
+        if !toml {
+            return source
+                .previous_line(&range)
+                .map_or(range.start, |before| before.end);
+        }
+        index += 1;
+    }
+    end
 }
 
 /// The starts of the lines whose first non-blank byte is `[` (TOML table headers), in order:

@@ -269,6 +269,17 @@ fn mirror_tables_and_namespaces() {
         .mirror
     );
     assert!(one("setup.sh", "mkdir -p /etc/containerd/certs.d/k8s.gcr.io\n").mirror);
+
+    // TOML embedded in a script or a YAML block scalar ends where the TOML does: at a
+    // heredoc's terminator, at a line indented less than the header.
+    let script = "cat <<EOF > /etc/containerd/config.toml\n[plugins.\"cri\".registry.mirrors.\"k8s.gcr.io\"]\n  endpoint = [\n    \"https://k8s.gcr.io\",\n  ]\n\n# k8s.gcr.io keeps its mirror\nEOF\ndocker pull k8s.gcr.io/pause:3.9\n";
+    let mirrors: Vec<bool> = analyze("kind.sh", script)
+        .iter()
+        .map(|site| site.mirror)
+        .collect();
+    assert_eq!(mirrors, [true, true, true, false]);
+    let kind = "containerdConfigPatches:\n  - |-\n    [plugins.\"cri\".registry.mirrors.\"docker.io\"]\n    endpoint = [\"http://127.0.0.1:5001\"]\nnodes:\n  - image: k8s.gcr.io/pause:3.9\n";
+    assert!(!one("kind.yaml", kind).mirror);
 }
 
 #[test]
