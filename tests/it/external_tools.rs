@@ -1195,14 +1195,19 @@ fn assert_kustomize_fix_changes_only_the_host(folder: &str) {
 //   `<etcd.local.imageRepository or imageRepository>/etcd:<tag>`;
 // - CoreDNS is `<dns repository>/coredns:<tag>`, where the DNS repository is
 //   `dns.imageRepository` or `imageRepository`, with `/coredns` appended only when it equals
-//   the version's default (kubernetes/kubeadm#2761).
+//   the version's default (kubernetes/kubeadm#2761), from v1.21.2 on. Before v1.21 nothing is
+//   appended and the tag has no `v` (`k8s.gcr.io/coredns:1.7.0`); v1.21.0 and v1.21.1 name
+//   `<dns repository>/coredns/coredns:v1.8.0` for any repository (kubernetes/kubernetes#102502).
 //
 // After the fix every image must be the one before with its host swapped, except a CoreDNS
 // image that was already broken before (`k8s.gcr.io/coredns:<tag>` on a version whose default
 // is registry.k8s.io), which must become the working `registry.k8s.io/coredns/coredns:<tag>`.
-// `registry.k8s.io/coredns:<tag>` does not exist and must never appear.
+// CoreDNS's `v` tags are only under `coredns/coredns`, its older tags only right under the
+// host: `registry.k8s.io/coredns:v1.8.6` and `registry.k8s.io/coredns/coredns:1.7.0` do not
+// exist and must never appear.
 
-/// One version from each class of kubeadm default, for configurations without a version.
+/// One version from each class of kubeadm default, for configurations without a version: the
+/// fix assumes a kubeadm from v1.21.2 on (every release since June 2021).
 const KUBEADM_VERSION_CLASSES: &[&str] = &[
     "v1.21.14", "v1.22.16", "v1.22.17", "v1.23.14", "v1.23.15", "v1.24.8", "v1.24.9", "v1.25.0",
     "v1.31.2",
@@ -1293,7 +1298,8 @@ fn kubeadm_default_registry(version: &str) -> &'static str {
 /// tag is the same before and after the fix.
 fn kubeadm_coredns_tag(version: &str) -> &'static str {
     match kubeadm_minor_patch(version).map(|(minor, _)| minor) {
-        Some(..=21) => "v1.8.0",
+        Some(..=20) => "1.7.0",
+        Some(21) => "v1.8.0",
         Some(22) => "v1.8.4",
         Some(23 | 24) => "v1.8.6",
         Some(25 | 26) => "v1.9.3",
@@ -1324,8 +1330,11 @@ fn kubeadm_images(config: &Node, version: &str) -> KubeadmImages {
     let repository = value(Some(config), "imageRepository").unwrap_or_else(|| default.to_owned());
     let dns = config.get("dns");
     let mut dns_repository = value(dns, "imageRepository").unwrap_or_else(|| repository.clone());
-    if dns_repository == default {
-        dns_repository.push_str("/coredns");
+    match kubeadm_minor_patch(version) {
+        Some((..=20, _)) => {}
+        Some((21, ..=1)) => dns_repository.push_str("/coredns"),
+        _ if dns_repository == default => dns_repository.push_str("/coredns"),
+        _ => {}
     }
     let coredns_tag =
         value(dns, "imageTag").unwrap_or_else(|| kubeadm_coredns_tag(version).to_owned());
@@ -1388,9 +1397,14 @@ fn kubeadm_problems(file: &str, before: &str, after: &str) -> (usize, Vec<String
             let new_images = kubeadm_images(new.node, version);
             let place = format!("{file} {} with kubeadm {version}", old.label);
             let works = |image: &str| {
-                image
-                    .split_once('/')
-                    .is_some_and(|(_, path)| path.starts_with("coredns/coredns:"))
+                image.split_once('/').is_some_and(|(_, path)| {
+                    match path.strip_prefix("coredns/coredns:") {
+                        Some(tag) => tag.starts_with('v'),
+                        None => path
+                            .strip_prefix("coredns:")
+                            .is_some_and(|tag| !tag.starts_with('v')),
+                    }
+                })
             };
             let wanted_coredns =
                 if old_images.coredns.starts_with("k8s.gcr.io/") && !works(&old_images.coredns) {
@@ -1404,7 +1418,7 @@ fn kubeadm_problems(file: &str, before: &str, after: &str) -> (usize, Vec<String
                     old_images.coredns, new_images.coredns
                 ));
             }
-            if new_images.coredns.starts_with("registry.k8s.io/coredns:") {
+            if !works(&new_images.coredns) && works(&old_images.coredns) {
                 problems.push(format!(
                     "{place}: CoreDNS becomes {}, which does not exist (kubernetes/kubeadm#2761)",
                     new_images.coredns

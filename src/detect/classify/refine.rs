@@ -265,7 +265,7 @@ pub(crate) fn packaged_note(
 fn image_repository_flag(cx: &Hit<'_>, verdict: &mut Verdict) {
     if cx.text.site == Some(LineSite::ImageRepositoryFlag) && verdict.is_fixable() {
         verdict.note = Some(
-            "kubeadm before v1.22.17, v1.23.15 and v1.24.9 treats registry.k8s.io as a custom registry and drops CoreDNS's /coredns sub-path (kubernetes/kubeadm#2761): with an older kubeadm, also set dns.imageRepository: registry.k8s.io/coredns in a config file".into(),
+            "kubeadm from v1.21.2 and before v1.22.17, v1.23.15 and v1.24.9 treats registry.k8s.io as a custom registry and drops CoreDNS's /coredns sub-path (kubernetes/kubeadm#2761): with such a kubeadm, also set dns.imageRepository: registry.k8s.io/coredns in a config file".into(),
         );
     }
 }

@@ -2,15 +2,23 @@
 //!
 //! kubeadm appends CoreDNS's `/coredns` sub-path only when the DNS image repository equals its
 //! compiled-in default, and that default became `registry.k8s.io` only in v1.22.17, v1.23.15,
-//! v1.24.9 and v1.25.0 (kubernetes/kubeadm#2761). So when `imageRepository: k8s.gcr.io` becomes
-//! `registry.k8s.io` for an older (or unknown) `kubernetesVersion`, the fix also sets
-//! `dns.imageRepository: registry.k8s.io/coredns`, which names the same CoreDNS image on every
-//! kubeadm version. The repository is written exactly `registry.k8s.io`: `registry.k8s.io/`
-//! never equals the default anywhere.
+//! v1.24.9 and v1.25.0 (kubernetes/kubeadm#2761). The sub-path itself came with CoreDNS v1.8.0
+//! in v1.21, and only from v1.21.2 on does kubeadm append just `coredns` to a custom DNS
+//! repository (kubernetes/kubernetes#102502): before v1.21 the image was `<repo>/coredns:1.7.0`,
+//! which registry.k8s.io serves as it is, and v1.21.0 and v1.21.1 append `coredns/coredns`
+//! to any repository. So when `imageRepository: k8s.gcr.io` becomes `registry.k8s.io` for a
+//! `kubernetesVersion` from v1.21.2 up to those releases (or an unknown one, most likely a
+//! current kubeadm), the fix also sets `dns.imageRepository: registry.k8s.io/coredns`, which
+//! names the CoreDNS image on every kubeadm from v1.21.2 on. The repository is written exactly
+//! `registry.k8s.io`: `registry.k8s.io/` never equals the default anywhere.
 //!
-//! Configurations are standalone (`apiVersion: kubeadm.k8s.io/…`) or embedded by Cluster API
-//! under a `clusterConfiguration:` key.
+//! Configurations are standalone (`apiVersion: kubeadm.k8s.io/…`), embedded by Cluster API
+//! under a `clusterConfiguration:` key, or YAML in a literal block (the `kubeadm-config`
+//! ConfigMap, a cloud-init file).
 
+use std::ops::Range;
+
+use crate::carrier::Carrier;
 use crate::detect::yaml::{self, Node};
 use crate::finding::Edit;
 
@@ -26,6 +34,112 @@ pub struct RepositoryFix {
     pub hit_start: usize,
     pub edits: Vec<Edit>,
     pub note: Option<String>,
+}
+
+/// The documents of the kubeadm configurations written inside a file that is not YAML: a
+/// fenced code block in Markdown, a heredoc in a shell script, a Dockerfile or Terraform
+/// (`cat > kubeadm.yaml <<EOF`). Spans are in `text`; a region is taken as it is written, so
+/// the insertion lands at its indentation.
+pub fn text_documents(text: &str, carrier: Carrier) -> Vec<Node> {
+    if !yaml::holds_kubeadm_config(text) {
+        return Vec::new();
+    }
+    let regions = match carrier {
+        Carrier::Markdown => fenced_blocks(text),
+        Carrier::Shell | Carrier::Makefile | Carrier::Dockerfile | Carrier::Terraform => {
+            heredocs(text)
+        }
+        _ => return Vec::new(),
+    };
+    let mut documents = Vec::new();
+    for region in regions {
+        let body = &text[region.clone()];
+        if !yaml::holds_kubeadm_config(body) {
+            continue;
+        }
+        for mut document in yaml::documents(body) {
+            document.map_offsets(&|at| region.start + at);
+            documents.push(document);
+        }
+    }
+    documents
+}
+
+/// Lines of `text`: (start, line without its line break).
+fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |offset, line| {
+        let start = *offset;
+        *offset += line.len();
+        Some((start, line.trim_end_matches(['\n', '\r'])))
+    })
+}
+
+/// The contents of Markdown's fenced code blocks (``` or ~~~).
+fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
+    let mut blocks = Vec::new();
+    // The open fence: its character, its length, where the block's content starts.
+    let mut open: Option<(char, usize, usize)> = None;
+    for (start, line) in lines(text) {
+        let trimmed = line.trim_start();
+        let fence = ['`', '~'].into_iter().find_map(|mark| {
+            let length = trimmed.chars().take_while(|&c| c == mark).count();
+            (length >= 3).then_some((mark, length))
+        });
+        match (open, fence) {
+            (None, Some((mark, length))) => open = Some((mark, length, start + line.len() + 1)),
+            (Some((mark, length, content)), Some((closing, closing_length)))
+                if closing == mark
+                    && closing_length >= length
+                    && trimmed.trim_start_matches(mark).trim().is_empty() =>
+            {
+                blocks.push(content.min(start)..start);
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// The bodies of heredocs (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`): from the line after the
+/// operator to the line that is only the delimiter (after leading tabs, with `<<-`).
+fn heredocs(text: &str) -> Vec<Range<usize>> {
+    let mut bodies = Vec::new();
+    // The delimiter, whether leading tabs are stripped, where the body starts.
+    let mut open: Option<(String, bool, usize)> = None;
+    for (start, line) in lines(text) {
+        if let Some((delimiter, strip_tabs, body)) = &open {
+            let content = if *strip_tabs {
+                line.trim_start_matches('\t')
+            } else {
+                line
+            };
+            if content.trim_end() == delimiter {
+                bodies.push(*body..start);
+                open = None;
+            }
+            continue;
+        }
+        let Some(at) = line.find("<<") else {
+            continue;
+        };
+        let rest = &line[at + 2..];
+        // `<<<` is a here-string.
+        if rest.starts_with('<') {
+            continue;
+        }
+        let strip_tabs = rest.starts_with('-');
+        let rest = rest.trim_start_matches('-').trim_start();
+        let delimiter: String = rest
+            .trim_start_matches(['\'', '"'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !delimiter.is_empty() {
+            open = Some((delimiter, strip_tabs, start + line.len() + 1));
+        }
+    }
+    bodies
 }
 
 /// The fixes for every kubeadm cluster configuration in `documents` (parsed from `text`).
@@ -49,6 +163,17 @@ pub fn repository_fixes(text: &str, documents: &[Node]) -> Vec<RepositoryFix> {
                 .or(cluster_version);
             if let Some(fix) = repository_fix(text, mapping, version) {
                 fixes.push(fix);
+            }
+        }
+        // A configuration in a string: the `kubeadm-config` ConfigMap's
+        // `ClusterConfiguration: |`, a cloud-init file. Its spans are in `text`, so the
+        // insertion lands at the block's indentation.
+        let mut values = Vec::new();
+        root.values(&mut values);
+        for block in values {
+            if block.is_literal_block() && block.as_str().is_some_and(yaml::holds_kubeadm_config) {
+                let inner = yaml::literal_documents(text, block);
+                fixes.extend(repository_fixes(text, &inner));
             }
         }
     }
@@ -92,7 +217,14 @@ fn repository_fix(text: &str, config: &Node, version: Option<&str>) -> Option<Re
             note: None,
         });
     }
-    let why = "kubeadm before v1.22.17, v1.23.15 and v1.24.9 adds CoreDNS's /coredns sub-path only for its own default registry (kubernetes/kubeadm#2761)";
+    let why = match version.and_then(parse_version) {
+        Some(_) => {
+            "kubeadm from v1.21.2 and before v1.22.17, v1.23.15 and v1.24.9 adds CoreDNS's /coredns sub-path only for its own default registry (kubernetes/kubeadm#2761)"
+        }
+        None => {
+            "kubeadm from v1.21.2 and before v1.22.17, v1.23.15 and v1.24.9 adds CoreDNS's /coredns sub-path only for its own default registry (kubernetes/kubeadm#2761); with no kubernetesVersion here, the kubeadm that reads this file decides: drop it for one older than v1.21.2"
+        }
+    };
     let insertion = match (config, dns) {
         (Node::Mapping { flow: false, .. }, None) => Some(insert_dns_after(text, key)),
         (
@@ -125,16 +257,20 @@ fn repository_fix(text: &str, config: &Node, version: Option<&str>) -> Option<Re
     })
 }
 
-/// Whether kubeadm of this version treats `registry.k8s.io` as a custom registry. A missing or
-/// unreadable version (an envsubst placeholder, `stable`) counts as old: the inserted
-/// repository is right for every version.
+/// Whether kubeadm of this version treats `registry.k8s.io` as a custom registry and looks for
+/// CoreDNS right under it, where the image is not. A missing or unreadable version (an
+/// envsubst placeholder, `stable`) counts as needing it: the inserted repository is right for
+/// every kubeadm from v1.21.2 on, and an older one is unlikely to read a file written today.
 pub fn needs_coredns_path(version: Option<&str>) -> bool {
     let Some((major, minor, patch)) = version.and_then(parse_version) else {
         return true;
     };
     match (major, minor) {
         (0, _) => true,
-        (1, minor) if minor < 22 => true,
+        // `<repo>/coredns:1.7.0` and older tags: registry.k8s.io serves them at that path.
+        (1, minor) if minor < 21 => false,
+        // v1.21.0 and v1.21.1 append `coredns/coredns` to any repository.
+        (1, 21) => patch >= 2,
         (1, 22) => patch < 17,
         (1, 23) => patch < 15,
         (1, 24) => patch < 9,
@@ -265,6 +401,77 @@ mod tests {
     }
 
     #[test]
+    fn configurations_in_literal_blocks_get_the_insertion_at_their_indentation() {
+        // The ConfigMap kubeadm reads on upgrade, and a cloud-init file.
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kubeadm-config\ndata:\n  ClusterConfiguration: |\n    apiVersion: kubeadm.k8s.io/v1beta3\n    kind: ClusterConfiguration\n    kubernetesVersion: v1.22.1\n    imageRepository: k8s.gcr.io\n    networking: {}\n";
+        assert_eq!(
+            fixed(text),
+            text.replace(
+                "    imageRepository: k8s.gcr.io\n",
+                "    imageRepository: registry.k8s.io\n    dns:\n      imageRepository: registry.k8s.io/coredns\n"
+            )
+        );
+        let text = "write_files:\n- path: /etc/kubeadm.yaml\n  content: |\n    apiVersion: kubeadm.k8s.io/v1beta3\n    kind: ClusterConfiguration\n    imageRepository: k8s.gcr.io\n    dns:\n      imageTag: v1.8.6\n";
+        assert_eq!(
+            fixed(text),
+            text.replace("k8s.gcr.io", "registry.k8s.io").replace(
+                "      imageTag",
+                "      imageRepository: registry.k8s.io/coredns\n      imageTag"
+            )
+        );
+        // Versions where kubeadm finds CoreDNS without it: a plain swap.
+        let old = "data:\n  ClusterConfiguration: |\n    apiVersion: kubeadm.k8s.io/v1beta2\n    kind: ClusterConfiguration\n    kubernetesVersion: v1.20.4\n    imageRepository: k8s.gcr.io\n";
+        assert_eq!(fixed(old), old.replace("k8s.gcr.io", "registry.k8s.io"));
+    }
+
+    fn fixed_in(text: &str, carrier: Carrier) -> String {
+        let documents = text_documents(text, carrier);
+        let fixes = repository_fixes(text, &documents);
+        let mut out = text.to_string();
+        let mut edits: Vec<Edit> = fixes.into_iter().flat_map(|fix| fix.edits).collect();
+        edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start));
+        for edit in edits {
+            out.replace_range(edit.range, &edit.replacement);
+        }
+        out
+    }
+
+    #[test]
+    fn configurations_in_code_blocks_and_heredocs() {
+        let config = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.23.4\nimageRepository: k8s.gcr.io\n";
+        let swapped = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nkubernetesVersion: v1.23.4\nimageRepository: registry.k8s.io\ndns:\n  imageRepository: registry.k8s.io/coredns\n";
+        let markdown = format!("# Set up\n\n````yaml\n{config}````\n\nThen `kubeadm init`.\n");
+        assert_eq!(
+            fixed_in(&markdown, Carrier::Markdown),
+            markdown.replace(config, swapped)
+        );
+        // Indented in a list item: the insertion takes the block's indentation.
+        let listed = "1. Write it:\n\n   ```yaml\n   apiVersion: kubeadm.k8s.io/v1beta3\n   kind: ClusterConfiguration\n   imageRepository: k8s.gcr.io\n   ```\n";
+        assert_eq!(
+            fixed_in(listed, Carrier::Markdown),
+            listed.replace(
+                "   imageRepository: k8s.gcr.io\n",
+                "   imageRepository: registry.k8s.io\n   dns:\n     imageRepository: registry.k8s.io/coredns\n"
+            )
+        );
+        for opener in ["<<EOF", "<< 'EOF'", "<<\"EOF\"", "<<-EOF"] {
+            let script = format!(
+                "cat > kubeadm.yaml {opener}\n{config}EOF\nkubeadm init --config kubeadm.yaml\n"
+            );
+            assert_eq!(
+                fixed_in(&script, Carrier::Shell),
+                script.replace(config, swapped),
+                "{opener}"
+            );
+        }
+        // A here-string, an unclosed heredoc and a file of another kind hold no region.
+        let here_string = format!("kubeadm config print <<< \"{config}\"\n");
+        assert!(text_documents(&here_string, Carrier::Shell).is_empty());
+        assert!(text_documents(&format!("cat <<EOF\n{config}"), Carrier::Shell).is_empty());
+        assert!(text_documents(&format!("cat <<EOF\n{config}EOF\n"), Carrier::Text).is_empty());
+    }
+
+    #[test]
     fn flow_dns_mappings_are_left_with_a_note() {
         let text = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\nimageRepository: k8s.gcr.io\ndns: {}\n";
         let fixes = repository_fixes(text, &documents(text));
@@ -276,6 +483,10 @@ mod tests {
     fn versions() {
         for (version, old) in [
             (None, true),
+            (Some("v1.13.0"), false),
+            (Some("v1.20.15"), false),
+            (Some("v1.21.1"), false),
+            (Some("v1.21.2"), true),
             (Some("v1.21.14"), true),
             (Some("v1.22.16"), true),
             (Some("v1.22.17"), false),

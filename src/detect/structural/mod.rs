@@ -31,11 +31,18 @@ impl Detector {
         may_be_kubeadm: bool,
         findings: &mut Vec<Finding>,
     ) {
-        let kubeadm = may_be_kubeadm
-            && source.parses_as_yaml()
-            && memmem::find(&source.bytes, b"imageRepository").is_some();
+        let names_repository = memmem::find(&source.bytes, b"imageRepository").is_some();
+        let kubeadm = may_be_kubeadm && source.parses_as_yaml() && names_repository;
         let kustomization = source.origin.kustomization.as_deref();
         if !kubeadm && !split && kustomization.is_none() {
+            // A kubeadm configuration in a Markdown code block or a heredoc.
+            if names_repository
+                && !source.parses_as_yaml()
+                && let Ok(text) = std::str::from_utf8(&source.bytes)
+            {
+                let documents = kubeadm::text_documents(text, source.carrier);
+                apply_kubeadm_fixes(text, &documents, findings);
+            }
             return;
         }
         let Ok(text) = std::str::from_utf8(&source.bytes) else {
@@ -93,31 +100,8 @@ impl Detector {
         if let Some(bases) = kustomization {
             self.apply_kustomize_names(text, &documents, bases, findings);
         }
-        if !kubeadm {
-            return;
-        }
-        for fix in kubeadm::repository_fixes(text, &documents) {
-            let Some(finding) = findings
-                .iter_mut()
-                .find(|finding| finding.range.start == fix.hit_start)
-            else {
-                continue;
-            };
-            let Some(existing) = finding.fix.as_mut() else {
-                continue;
-            };
-            // The CoreDNS insertion may stand above the host (`dns:` before
-            // `imageRepository`): the fix orders its edits.
-            let Ok(replaced) = Fix::new(fix.edits, existing.applicability) else {
-                continue;
-            };
-            *existing = replaced;
-            if let Some(note) = fix.note {
-                finding.note = Some(match finding.note.take() {
-                    Some(previous) => format!("{previous}; {note}"),
-                    None => note,
-                });
-            }
+        if kubeadm {
+            apply_kubeadm_fixes(text, &documents, findings);
         }
     }
 
@@ -182,4 +166,32 @@ fn split_needles(moves: &[Move]) -> Vec<String> {
         .map(str::to_string)
         .chain(moves.iter().flat_map(Move::name_needles))
         .collect()
+}
+
+/// kubeadm's CoreDNS repository: its fix replaces the edits of the `imageRepository` finding
+/// it belongs to.
+fn apply_kubeadm_fixes(text: &str, documents: &[yaml::Node], findings: &mut [Finding]) {
+    for fix in kubeadm::repository_fixes(text, documents) {
+        let Some(finding) = findings
+            .iter_mut()
+            .find(|finding| finding.range.start == fix.hit_start)
+        else {
+            continue;
+        };
+        let Some(existing) = finding.fix.as_mut() else {
+            continue;
+        };
+        // The CoreDNS insertion may stand above the host (`dns:` before
+        // `imageRepository`): the fix orders its edits.
+        let Ok(replaced) = Fix::new(fix.edits, existing.applicability) else {
+            continue;
+        };
+        *existing = replaced;
+        if let Some(note) = fix.note {
+            finding.note = Some(match finding.note.take() {
+                Some(previous) => format!("{previous}; {note}"),
+                None => note,
+            });
+        }
+    }
 }

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::walker::Walker;
-use super::{Dialect, YamlSite, index};
+use super::{Dialect, Node, YamlSite, index};
 
 impl Walker<'_> {
     /// Parse a literal block that holds YAML and give the hits inside it their inner
@@ -111,6 +111,32 @@ impl LiteralBlock {
         let (decoded_start, raw_start) = self.lines[line];
         raw_start + (decoded - decoded_start)
     }
+}
+
+/// Whether a literal block holds a kubeadm configuration (the `kubeadm-config` ConfigMap's
+/// `ClusterConfiguration`, a cloud-init file): YAML in a string, whatever its key.
+pub(crate) fn holds_kubeadm_config(value: &str) -> bool {
+    value.contains("kubeadm.k8s.io/")
+        && (value.contains("ClusterConfiguration") || value.contains("MasterConfiguration"))
+}
+
+/// The documents of the YAML in literal block `block` of `text`, with spans in `text`; none
+/// when the block's lines do not rebuild its value.
+pub fn literal_documents(text: &str, block: &Node) -> Vec<Node> {
+    let Node::Scalar { value, range, .. } = block else {
+        return Vec::new();
+    };
+    if !block.is_literal_block() {
+        return Vec::new();
+    }
+    let Some(literal) = LiteralBlock::map(text, range, value) else {
+        return Vec::new();
+    };
+    let mut inner = super::documents(&literal.decoded);
+    for node in &mut inner {
+        node.map_offsets(&|at| literal.raw_offset(at));
+    }
+    inner
 }
 
 /// `annotations["artifacthub.io/images"]` + `[0].image`.

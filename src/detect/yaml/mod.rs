@@ -35,6 +35,8 @@ use super::hosts::{HostHit, HostScanner};
 pub use crate::carrier::Dialect;
 pub use chunks::{chunks_holding, document_chunks};
 use chunks::{holds_any, span_starts};
+pub(crate) use embedded::holds_kubeadm_config;
+pub use embedded::literal_documents;
 pub use node::{Node, chart_dependencies, documents, documents_holding};
 #[doc(hidden)]
 pub use oracle::{check_line_reader, check_safe_edits};

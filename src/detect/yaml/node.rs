@@ -107,6 +107,45 @@ impl Node {
         }
     }
 
+    /// Replace every offset of this subtree by `map(offset)`.
+    pub fn map_offsets(&mut self, map: &impl Fn(usize) -> usize) {
+        let range = match self {
+            Node::Scalar { range, .. } | Node::Alias { range } => range,
+            Node::Mapping { range, entries, .. } => {
+                for (key, value) in entries.iter_mut() {
+                    key.map_offsets(map);
+                    value.map_offsets(map);
+                }
+                range
+            }
+            Node::Sequence { range, items, .. } => {
+                for item in items.iter_mut() {
+                    item.map_offsets(map);
+                }
+                range
+            }
+        };
+        *range = map(range.start)..map(range.end);
+    }
+
+    /// Every scalar value in this subtree (depth first; keys left out).
+    pub fn values<'a>(&'a self, out: &mut Vec<&'a Node>) {
+        match self {
+            Node::Scalar { .. } => out.push(self),
+            Node::Mapping { entries, .. } => {
+                for (_, value) in entries {
+                    value.values(out);
+                }
+            }
+            Node::Sequence { items, .. } => {
+                for item in items {
+                    item.values(out);
+                }
+            }
+            Node::Alias { .. } => {}
+        }
+    }
+
     /// Every mapping in this subtree (depth first), with the key that holds it.
     pub fn mappings<'a>(
         &'a self,

@@ -294,8 +294,9 @@ impl<'a> Walker<'a> {
         };
         let embeds = !is_key
             && style == ScalarStyle::Literal
-            && embedding_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
-            && !hits.is_empty();
+            && !hits.is_empty()
+            && (embedding_key.is_some_and(|key| self.dialect.embedded_yaml_keys.contains(&key))
+                || super::holds_kubeadm_config(&value));
         let resource_field = !is_key
             && (matches!(value_key, Some("kind" | "apiVersion"))
                 || (matches!(
