@@ -168,11 +168,13 @@ impl<'a> Hit<'a> {
     }
 
     /// Without YAML structure: the host is the whole value of an assignment in a data file
-    /// (TOML, INI, an env file, YAML the parser could not read), not in a comment.
+    /// (TOML, INI, an env file, Terraform's HCL, YAML the parser could not read), not in a
+    /// comment. A Terraform variable's `default = "k8s.gcr.io"` is its registry, as a YAML
+    /// schema's `default:` is.
     fn whole_data_value(&self) -> bool {
         let data = matches!(
             self.source.carrier,
-            Carrier::Toml | Carrier::Ini | Carrier::Env
+            Carrier::Toml | Carrier::Ini | Carrier::Env | Carrier::Terraform
         );
         self.text.whole_value && !self.text.in_comment && (data || self.source.parses_as_yaml())
     }
@@ -218,26 +220,75 @@ impl<'a> Hit<'a> {
             && (self.text.mirror || self.yaml.is_some_and(|site| site.keyed_by_legacy_host))
     }
 
-    /// Whether the hit's line names `host` (lowercase) with whole tokens.
     /// Whether the hit sits between the slashes of a pattern (`/k8s.gcr.io/`,
     /// `s/k8s.gcr.io/…/`) on a line that runs a pattern tool (sed, awk, grep, perl): the
     /// slashes delimit a regular expression there, not a path.
     fn in_text_pattern(&self) -> bool {
-        const TOOLS: &[&[u8]] = &[b"sed", b"awk", b"gawk", b"grep", b"egrep", b"perl"];
         let bytes = &self.source.bytes;
         let range = &self.hit.range;
         let slashed = range.start > 0
             && bytes[range.start - 1] == b'/'
             && bytes.get(range.end) == Some(&b'/');
-        if !slashed {
-            return false;
-        }
-        let line = self.source.line_range_at(range.start);
-        bytes[line.start..range.start]
+        slashed && self.runs_pattern_tool()
+    }
+
+    /// Whether the line before the hit runs a pattern tool (sed, awk, grep, perl).
+    fn runs_pattern_tool(&self) -> bool {
+        const TOOLS: &[&[u8]] = &[b"sed", b"awk", b"gawk", b"grep", b"egrep", b"perl"];
+        let line = self.source.line_range_at(self.hit.range.start);
+        self.source.bytes[line.start..self.hit.range.start]
             .split(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'-' || *byte == b'_'))
             .any(|word| TOOLS.contains(&word))
     }
 
+    /// Whether the hit is in the pattern of a substitution with any delimiter
+    /// (`s|k8s.gcr.io|…|`, `s#k8s.gcr.io#…#`, `s{k8s.gcr.io}{…}`) on a line that runs a
+    /// pattern tool.
+    fn in_substitution(&self) -> bool {
+        let line = self.source.line_range_at(self.hit.range.start);
+        let before = &self.source.bytes[line.start..self.hit.range.start];
+        let opens = (1..before.len()).any(|at| {
+            let delimiter = before[at];
+            let closing = if delimiter == b'{' { b'}' } else { delimiter };
+            before[at - 1] == b's'
+                && b"/|#,:;@!%+~_{".contains(&delimiter)
+                && (at == 1 || b" \t'\";{(".contains(&before[at - 2]))
+                && !before[at + 1..].contains(&closing)
+        });
+        opens && self.runs_pattern_tool()
+    }
+
+    /// Whether the hit is the pattern of a shell parameter expansion that matches text:
+    /// `${image/k8s.gcr.io/…}`, `${image//k8s.gcr.io/…}`, `${image#k8s.gcr.io/}`,
+    /// `${image%%k8s.gcr.io*}`.
+    fn in_parameter_pattern(&self) -> bool {
+        let line = self.source.line_range_at(self.hit.range.start);
+        let before = &self.source.bytes[line.start..self.hit.range.start];
+        // The operator, then the name (with an optional `[index]`), then `${`.
+        let operator = before
+            .iter()
+            .rev()
+            .take_while(|byte| matches!(byte, b'/' | b'#' | b'%'))
+            .count();
+        if !(1..=2).contains(&operator) {
+            return false;
+        }
+        let mut rest = &before[..before.len() - operator];
+        if rest.last() == Some(&b']') {
+            match rest.iter().rposition(|&byte| byte == b'[') {
+                Some(open) => rest = &rest[..open],
+                None => return false,
+            }
+        }
+        let name = rest
+            .iter()
+            .rev()
+            .take_while(|byte| byte.is_ascii_alphanumeric() || **byte == b'_')
+            .count();
+        name > 0 && rest[..rest.len() - name].ends_with(b"${")
+    }
+
+    /// Whether the hit's line names `host` (lowercase) with whole tokens.
     fn line_names(&self, host: &str) -> bool {
         let source = self.source;
         let index = source.line_index(self.hit.range.start);

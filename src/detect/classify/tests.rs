@@ -61,6 +61,7 @@ fn the_pipeline_in_order() {
             "policy",
             "image key",
             "mirror key",
+            "text pattern",
             "URL or file path",
             "proxy path",
             "reported form",
@@ -174,6 +175,54 @@ fn url_and_file_paths_name_folders() {
         ),
         None
     );
+}
+
+#[test]
+fn text_patterns_match_text() {
+    for text in [
+        "sed -i 's/k8s.gcr.io/mirror.local/g' a.yaml\n",
+        "for i in $images; do docker pull ${i/k8s.gcr.io/gotok8s}; done\n",
+        "new=${img//k8s.gcr.io/registry.k8s.io}\n",
+        "name=${img#k8s.gcr.io/}\n",
+        "name=${images[0]##k8s.gcr.io/}\n",
+        "host=${img%%k8s.gcr.io*}\n",
+    ] {
+        let verdict = with_hit("a.sh", text, &[], base_rule("text pattern"));
+        assert_eq!(
+            verdict.map(|verdict| (verdict.rule, verdict.applicability)),
+            Some((Rule::LegacyMention, Applicability::DisplayOnly)),
+            "{text}"
+        );
+    }
+    for text in [
+        "image=${IMAGE:-k8s.gcr.io/pause:3.9}\n",
+        "docker pull k8s.gcr.io/pause:3.9 # ${a/b/c}\n",
+        "curl https://k8s.gcr.io/v2/\n",
+        "sed -e 's|k8s.gcr.io/pause|mirror/pause|' a.yaml\n",
+    ] {
+        assert_eq!(
+            with_hit("a.sh", text, &[], base_rule("text pattern")),
+            None,
+            "{text}"
+        );
+    }
+    // A bare host in a substitution with another delimiter gets the pattern's note; an image
+    // there is left to the image rules.
+    for text in [
+        "sed -e 's|k8s.gcr.io|mirror.local|' -i a.yaml\n",
+        "sed \"s#k8s.gcr.io#mirror.local#g\" a.yaml\n",
+        "perl -pi -e 's{k8s.gcr.io}{mirror.local}g' a.yaml\n",
+    ] {
+        let verdict = with_hit("a.sh", text, &[], base_rule("mention")).unwrap();
+        assert!(verdict.message.contains("text pattern"), "{text}");
+    }
+    let verdict = with_hit(
+        "a.sh",
+        "echo k8s.gcr.io | tee x\n",
+        &[],
+        base_rule("mention"),
+    );
+    assert!(!verdict.unwrap().message.contains("text pattern"));
 }
 
 #[test]
@@ -346,6 +395,12 @@ fn whole_values_name_a_registry_whatever_the_key() {
         ("schema.json", "{\"default\": \"k8s.gcr.io\"}\n"),
         ("vars.toml", "default = 'k8s.gcr.io' # the registry\n"),
         ("images.env", "UPSTREAM=k8s.gcr.io\n"),
+        // A Terraform variable's default and a module argument.
+        (
+            "variables.tf",
+            "variable \"upstream\" {\n  default = \"k8s.gcr.io\"\n}\n",
+        ),
+        ("prod.tfvars", "image_source = \"k8s.gcr.io/\"\n"),
         // A document the parser cannot read keeps the rule from its line.
         ("broken.yaml", "a: [\nvalue: k8s.gcr.io\n"),
     ] {
@@ -356,6 +411,11 @@ fn whole_values_name_a_registry_whatever_the_key() {
         ("list.yaml", "hosts:\n  - k8s.gcr.io\n"),
         ("vars.toml", "description = \"k8s.gcr.io is frozen\"\n"),
         ("vars.toml", "# default = \"k8s.gcr.io\"\n"),
+        ("main.tf", "  allowed = [\"k8s.gcr.io\", \"quay.io\"]\n"),
+        (
+            "main.tf",
+            "  description = \"images come from k8s.gcr.io\"\n",
+        ),
         ("images.env", "UPSTREAM=k8s.gcr.io;other\n"),
         ("run.sh", "UPSTREAM=k8s.gcr.io\n"),
         ("main.go", "upstream = \"k8s.gcr.io\"\n"),

@@ -10,7 +10,7 @@ use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::detect::names::holds_registry;
 use crate::detect::text::LineSite;
-use crate::detect::yaml::ImageKey;
+use crate::detect::yaml::{ImageKey, Place};
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
 
@@ -35,6 +35,10 @@ pub(super) const BASE_RULES: &[BaseRule] = &[
     BaseRule {
         name: "mirror key",
         decide: mirror_key,
+    },
+    BaseRule {
+        name: "text pattern",
+        decide: text_pattern,
     },
     BaseRule {
         name: "URL or file path",
@@ -147,11 +151,24 @@ fn mirror_key(cx: &Hit<'_>) -> Option<Verdict> {
     }
     let note = if cx.text.mirror_names_new_host || cx.line_names(crate::rules::NEW_HOST) {
         "no automatic fix: this mirror already sends the old host to registry.k8s.io; keep it while references to the old host remain"
-    } else {
+    } else if is_mirror_key(cx) {
         "no automatic fix: the key must keep matching references to the old host; add a sibling registry.k8s.io entry with the same settings"
+    } else {
+        "no automatic fix: a setting of the mirror keyed by the old host (its endpoint, its credentials); keep it with that key, and give a sibling registry.k8s.io entry the same settings"
     };
     let message = format!("a registry mirror or setting is keyed by {}", cx.host);
     Some(Verdict::none(Rule::MirrorKey, message).with_note(note))
+}
+
+/// Whether the hit is the key of its mirror (a YAML key, a TOML table header, a certs.d
+/// folder), not one of its settings.
+fn is_mirror_key(cx: &Hit<'_>) -> bool {
+    // TOML in a YAML block scalar (kind's containerdConfigPatches) is read by its lines.
+    let line = cx.source.line_range_at(cx.hit.range.start);
+    let before = &cx.source.bytes[line.start..cx.hit.range.start];
+    cx.yaml.is_some_and(|site| site.place == Place::Key)
+        || before.trim_ascii_start().starts_with(b"[")
+        || before.ends_with(b"certs.d/")
 }
 
 /// The host as a segment of a URL path or a file path (`…/tree/main/k8s.gcr.io`,
@@ -161,18 +178,6 @@ fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
     let path_argument = cx.hit.position == Position::Registry
         && matches!(cx.text.site, Some(LineSite::PathCommand { .. }));
     (cx.hit.position == Position::PathSegment || path_argument).then(|| {
-        if cx.in_text_pattern() {
-            return Verdict::none(
-                Rule::LegacyMention,
-                format!(
-                    "{} is part of a text pattern (sed, awk, grep), not an image registry",
-                    cx.host
-                ),
-            )
-            .with_note(
-                "no automatic fix: the pattern matches text that names the old host; change it together with what it searches",
-            );
-        }
         Verdict::none(
             Rule::LegacyMention,
             format!(
@@ -182,6 +187,26 @@ fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
         )
         .with_note("no automatic fix: the path must keep naming the folder it names")
     })
+}
+
+/// The host in a pattern that matches text: between the slashes of a sed, awk or grep
+/// pattern, or in a shell parameter expansion (`${image/k8s.gcr.io/…}`). Whatever a pattern
+/// searches still names the old host until it moves too.
+fn text_pattern(cx: &Hit<'_>) -> Option<Verdict> {
+    (cx.in_text_pattern() || cx.in_parameter_pattern()).then(|| pattern_verdict(cx))
+}
+
+fn pattern_verdict(cx: &Hit<'_>) -> Verdict {
+    Verdict::none(
+        Rule::LegacyMention,
+        format!(
+            "{} is part of a text pattern (sed, awk, grep, a shell ${{…/…}}), not an image registry",
+            cx.host
+        ),
+    )
+    .with_note(
+        "no automatic fix: the pattern matches text that names the old host; change it together with what it searches",
+    )
 }
 
 fn proxy_path(cx: &Hit<'_>) -> Option<Verdict> {
@@ -290,6 +315,11 @@ fn value_in_code(cx: &Hit<'_>) -> Option<Verdict> {
 }
 
 fn mention(cx: &Hit<'_>) -> Option<Verdict> {
+    // A bare host in a substitution with another delimiter (`s|k8s.gcr.io|…|`): an image
+    // there is left to the rules above, as maintainers move such patterns with their files.
+    if cx.in_substitution() {
+        return Some(pattern_verdict(cx));
+    }
     Some(
         Verdict::none(Rule::LegacyMention, format!("mentions {}", cx.describe()))
             .with_note("no automatic fix: the host alone names no image here; edit the text by hand if it should change"),
