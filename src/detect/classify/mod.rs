@@ -288,6 +288,29 @@ impl<'a> Hit<'a> {
         name > 0 && rest[..rest.len() - name].ends_with(b"${")
     }
 
+    /// Whether the hit is the default a flag's help prints (`--image-repository string  …
+    /// (default "k8s.gcr.io")`, pflag and Go's flag package), on a line of flag help: a line
+    /// that starts with the flag, or the line below it in Go's two-line format.
+    fn in_flag_help_default(&self) -> bool {
+        let source = self.source;
+        let line = source.line_range_at(self.hit.range.start);
+        let before = &source.bytes[line.start..self.hit.range.start];
+        let after = &source.bytes[self.hit.range.end..line.end];
+        let Some(open) = memchr::memmem::rfind(before, b"(default ") else {
+            return false;
+        };
+        if before[open..].contains(&b')') || !after.contains(&b')') {
+            return false;
+        }
+        let starts_with_flag = |text: &[u8]| text.trim_ascii_start().starts_with(b"-");
+        let whole_line = &source.bytes[line.clone()];
+        starts_with_flag(whole_line)
+            || (whole_line.first().is_some_and(u8::is_ascii_whitespace)
+                && source
+                    .previous_line(&line)
+                    .is_some_and(|previous| starts_with_flag(&source.bytes[previous])))
+    }
+
     /// Whether the hit's line names `host` (lowercase) with whole tokens.
     fn line_names(&self, host: &str) -> bool {
         let source = self.source;

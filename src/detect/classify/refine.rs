@@ -80,7 +80,7 @@ fn form_note(_cx: &Hit<'_>, verdict: &mut Verdict) {
 }
 
 /// History is never rewritten: a patch records a change as it was made, release notes what
-/// was released.
+/// was released, a captured `--help` what the program printed.
 fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
     let record = cx
         .text
@@ -89,6 +89,17 @@ fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
         .or(cx.source.origin.history);
     if let Some(record) = record.filter(|_| verdict.is_fixable()) {
         verdict.withhold(record.note());
+        return;
+    }
+    // A captured `--help` in docs or a text file prints the program's default: it changes
+    // when the program does (its source gets an unsafe fix), not by hand.
+    if matches!(cx.source.carrier, Carrier::Markdown | Carrier::Text)
+        && verdict.is_fixable()
+        && cx.in_flag_help_default()
+    {
+        verdict.withhold(
+            "no automatic fix: captured --help output records the default the program prints; regenerate it once the program's default moves (program source gets an unsafe fix)",
+        );
     }
 }
 

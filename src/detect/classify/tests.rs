@@ -536,6 +536,54 @@ fn patches_are_history() {
     }
 }
 
+/// A captured `--help` prints the program's default: it moves with the program.
+#[test]
+fn captured_flag_help_is_history() {
+    for (path, text) in [
+        (
+            "docs/init.md",
+            "```\n      --image-repository string   Choose a registry (default \"k8s.gcr.io\")\n```\n",
+        ),
+        (
+            "help.txt",
+            "  -i, --image string   image (default \"k8s.gcr.io/pause:3.9\")\n",
+        ),
+        // Go's flag package prints the description below the flag.
+        (
+            "README.md",
+            "```\n  -pause-image string\n    \tthe sandbox (default \"k8s.gcr.io/pause:3.9\")\n```\n",
+        ),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::DisplayOnly, "{text}");
+    }
+    for (path, text) in [
+        // Prose, a values comment (helm-docs), a script's own usage text.
+        ("README.md", "Run it (default \"k8s.gcr.io\") first.\n"),
+        (
+            "values.yaml",
+            "# -- the registry (default \"k8s.gcr.io\")\nregistry: x\n",
+        ),
+        (
+            "run.sh",
+            "echo '  --registry  the registry (default \"k8s.gcr.io\")'\n",
+        ),
+        (
+            "help.txt",
+            "  --image string   image: k8s.gcr.io/pause:3.9\n",
+        ),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("history")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
+}
+
 /// What a cluster recorded: a metric sample's labels and an object's status get no fix, the
 /// rest of an object read back from a cluster an unsafe one; a manifest, a Markdown transcript
 /// and a PromQL query keep theirs.
