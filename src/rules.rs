@@ -294,10 +294,10 @@ catalog! {
     PolicyList => RuleSpec {
         id: "policy-list",
         severity: Severity::Info,
-        summary: "the legacy host inside an admission or signing policy (Kyverno, Gatekeeper, sigstore)",
+        summary: "the legacy host inside an admission, signing or runtime policy (Kyverno, Gatekeeper, sigstore, Falco)",
         fix_class: FixClass::None,
         doc: RuleDoc {
-            why: "Admission and signing policies (Kyverno, Gatekeeper, sigstore) see the image string, not the redirect. A deny-list names the old host to block it; an allow-list must name both hosts while any workload still uses the old name.",
+            why: "Admission and signing policies (Kyverno, Gatekeeper, sigstore) and runtime rules (Falco's lists and conditions, which match container.image.repository) see the image string, not the redirect. A deny-list names the old host to block it; an allow-list must name both hosts while any workload still uses the old name.",
             fix: "None: deny-lists stay as they are; add registry.k8s.io beside the old host in allow-lists.",
             example: "repos: [\"k8s.gcr.io/\"]    (K8sAllowedRepos: add \"registry.k8s.io/\")",
         },

@@ -433,14 +433,17 @@ fn is_registry_key(key: &str) -> bool {
 /// Admission and signing policies: Kyverno, Gatekeeper (constraints and their templates),
 /// sigstore's policy controller.
 fn is_policy(api_version: &str) -> bool {
-    [
-        "kyverno.io/",
-        "constraints.gatekeeper.sh/",
-        "templates.gatekeeper.sh/",
-        "policy.sigstore.dev/",
-    ]
-    .iter()
-    .any(|group| api_version.starts_with(group))
+    // Falco's lists and conditions match the images containers run: an allow-list of
+    // trusted or privileged images, as runtime policy.
+    api_version == crate::detect::yaml::FALCO
+        || [
+            "kyverno.io/",
+            "constraints.gatekeeper.sh/",
+            "templates.gatekeeper.sh/",
+            "policy.sigstore.dev/",
+        ]
+        .iter()
+        .any(|group| api_version.starts_with(group))
 }
 
 /// The context of a finding without YAML structure: the carrier and what carries the hit on

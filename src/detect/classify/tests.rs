@@ -108,6 +108,23 @@ fn policies_claim_hits_in_admission_policies_only() {
         with_hit("d.yaml", deployment, &[], base_rule("policy")),
         None
     );
+    // Falco matches what containers run against its lists and conditions: runtime policy.
+    for falco in [
+        "- list: falco_privileged_images\n  items: [docker.io/calico/node, k8s.gcr.io/kube-proxy]\n",
+        "- macro: trusted\n  condition: container.image.repository in (k8s.gcr.io/pause)\n",
+    ] {
+        let verdict = with_hit("falco_rules.yaml", falco, &[], base_rule("policy")).unwrap();
+        assert_eq!(verdict.rule, Rule::PolicyList, "{falco}");
+        assert!(verdict.note.unwrap().contains("allow-list"), "{falco}");
+    }
+    let described = "- rule: Privileged\n  desc: images such as k8s.gcr.io/pause are allowed\n";
+    let verdict = with_hit("falco_rules.yaml", described, &[], base_rule("policy")).unwrap();
+    assert!(verdict.note.unwrap().contains("review this text by hand"));
+    // A list of containers whose items have a `name` is no Falco file.
+    let list = "- name: list\n  image: k8s.gcr.io/pause:3.9\n";
+    assert_eq!(with_hit("pods.yaml", list, &[], base_rule("policy")), None);
+    let nested = "spec:\n  - list: x\n    image: k8s.gcr.io/pause:3.9\n";
+    assert_eq!(with_hit("x.yaml", nested, &[], base_rule("policy")), None);
 }
 
 #[test]

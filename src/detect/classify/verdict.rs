@@ -93,10 +93,9 @@ fn policy(cx: &Hit<'_>) -> Option<Verdict> {
     let line = source.line_range_at(cx.hit.range.start);
     let before_host = &source.bytes[line.start..cx.hit.range.start];
     let key_path = cx.yaml.map_or("", |site| site.key_path.as_str());
-    let prose = key_path
-        .rsplit(['.', ']'])
-        .next()
-        .is_some_and(|field| ["message", "description", "title", "name"].contains(&field));
+    let prose = key_path.rsplit(['.', ']']).next().is_some_and(|field| {
+        ["message", "description", "title", "name", "desc", "output"].contains(&field)
+    });
     let note = if prose {
         "no automatic fix: policies name the old host on purpose; review this text by hand"
     } else if is_deny_list(&resource.kind, key_path, before_host) {

@@ -40,6 +40,7 @@ pub use embedded::literal_documents;
 pub use node::{Node, chart_dependencies, documents, documents_holding};
 #[doc(hidden)]
 pub use oracle::{check_line_reader, check_safe_edits};
+pub(crate) use walker::FALCO;
 use walker::index_documents;
 
 /// The start of the line holding `at`.

@@ -68,6 +68,9 @@ struct Resource<'a> {
     live: bool,
 }
 
+/// The group a Falco rules file's entries stand under, as if it were an `apiVersion`.
+pub(crate) const FALCO: &str = "falco";
+
 impl Resource<'_> {
     /// Both `apiVersion` and `kind` are set: a Kubernetes object.
     fn is_object(&self) -> bool {
@@ -302,7 +305,9 @@ impl<'a> Walker<'a> {
                 || (matches!(
                     value_key,
                     Some("name" | "namespace" | "uid" | "resourceVersion")
-                ) && key_of(parent) == Some("metadata")));
+                ) && key_of(parent) == Some("metadata"))
+                || (matches!(value_key, Some("list" | "macro" | "rule"))
+                    && matches!(parent, Some(Tail::Index))));
         let names_mapping = value_key == Some("name");
         let may_escape = !is_key
             && style == ScalarStyle::DoubleQuoted
@@ -438,6 +443,20 @@ impl<'a> Walker<'a> {
     /// Remember `kind`, `metadata.name` and `metadata.namespace` of every mapping that looks
     /// like a resource.
     fn note_resource_field(&mut self, path: &[PathElem<'a>], value: &str) {
+        // A Falco rules file is a list of `- list:`, `- macro:` and `- rule:` entries; their
+        // `items` and `condition` match what containers run (see `FALCO`).
+        if let [owner @ PathElem::Index(_), PathElem::Key(key)] = path
+            && matches!(key.as_ref(), "list" | "macro" | "rule")
+        {
+            self.document.resources.push(Resource {
+                path: vec![owner.clone()],
+                api_version: Some(FALCO.to_string()),
+                kind: Some(format!("Falco {key}")),
+                name: Some(value.to_string()),
+                ..Resource::default()
+            });
+            return;
+        }
         let (owner, field) = match path {
             [owner @ .., PathElem::Key(key)] if key == "kind" => (owner, "kind"),
             [owner @ .., PathElem::Key(key)] if key == "apiVersion" => (owner, "apiVersion"),
@@ -682,7 +701,13 @@ fn render_context(label: &str, path: &[PathElem<'_>], resources: &[Resource<'_>]
     match owner(path, resources) {
         Some(resource) => {
             let mut context = String::from("manifest: ");
-            context.push_str(resource.kind.as_deref().unwrap_or_default());
+            let kind = resource.kind.as_deref().unwrap_or_default();
+            match kind.strip_prefix("Falco ") {
+                Some(entry) if resource.api_version.as_deref() == Some(FALCO) => {
+                    context = format!("falco: {entry}");
+                }
+                _ => context.push_str(kind),
+            }
             match (&resource.namespace, &resource.name) {
                 (Some(namespace), Some(name)) => {
                     let _ = write!(context, " {namespace}/{name}");
