@@ -38,6 +38,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
         apply: google_registry_command,
     },
     Refinement {
+        name: "push target",
+        apply: push_target,
+    },
+    Refinement {
         name: "program source",
         apply: program_source,
     },
@@ -147,6 +151,78 @@ fn google_registry_command(cx: &Hit<'_>, verdict: &mut Verdict) {
     let rest = &cx.source.bytes[cx.hit.range.end..cx.hit.reference.end.max(cx.hit.range.end)];
     let image = format!("{}{}", cx.destination(), String::from_utf8_lossy(rest));
     verdict.withhold(&verb.note(command, &image));
+}
+
+/// registry.k8s.io accepts no pushes: images reach it from a staging registry through the
+/// image promoter. A push (`docker push k8s.gcr.io/…`), or a variable of a script or Makefile
+/// that a push in the same file uses (`IMAGE ?= k8s.gcr.io/foo` and `docker push $(IMAGE)`),
+/// keeps its host: the fix is the registry the project publishes to.
+fn push_target(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if !verdict.is_fixable() || !matches!(cx.hit.form, HostForm::Builtin(_)) {
+        return;
+    }
+    let pushed = match &cx.text.site {
+        Some(LineSite::Command { verb, .. }) => verb == "push",
+        Some(LineSite::Assignment { name })
+            if matches!(cx.source.carrier, Carrier::Shell | Carrier::Makefile) =>
+        {
+            pushes_variable(&cx.source.bytes, name)
+        }
+        _ => false,
+    };
+    // The same name where it is made (`docker tag k8s.gcr.io/pause:3.9 k8s.gcr.io/x/pause:3.9`
+    // before `docker push k8s.gcr.io/x/pause:3.9`): it keeps its host with the push.
+    let pushed = pushed
+        || (matches!(
+            cx.source.carrier,
+            Carrier::Shell | Carrier::Makefile | Carrier::Dockerfile | Carrier::Markdown
+        ) && pushes_reference(&cx.source.bytes, &cx.reference));
+    if pushed {
+        verdict.withhold(
+            "no automatic fix: a push target; registry.k8s.io accepts no pushes (images reach it from a staging registry through the image promoter): point it at the registry the project publishes to",
+        );
+    }
+}
+
+/// Whether a line of `text` pushes `reference` (`docker push k8s.gcr.io/x/pause:3.9`), as a
+/// whole reference.
+fn pushes_reference(text: &[u8], reference: &str) -> bool {
+    let is_reference_byte = |byte: &u8| {
+        byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'/' | b':' | b'@')
+    };
+    memchr::memmem::find_iter(text, b"push").any(|at| {
+        let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |newline| newline + 1);
+        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |newline| at + newline);
+        let line = &text[start..end];
+        memchr::memmem::find_iter(line, reference.as_bytes()).any(|found| {
+            let before = found.checked_sub(1).map(|index| &line[index]);
+            let after = line.get(found + reference.len());
+            !before.is_some_and(is_reference_byte) && !after.is_some_and(is_reference_byte)
+        })
+    })
+}
+
+/// Whether a line of `text` pushes with variable `name`: `push`, and `$(NAME)`, `${NAME}`
+/// or `$NAME` on the same line.
+fn pushes_variable(text: &[u8], name: &str) -> bool {
+    let forms = [
+        format!("$({name})"),
+        format!("${{{name}}}"),
+        format!("${name}"),
+    ];
+    memchr::memmem::find_iter(text, b"push").any(|at| {
+        let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |newline| newline + 1);
+        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |newline| at + newline);
+        let line = &text[start..end];
+        forms.iter().any(|form| {
+            memchr::memmem::find_iter(line, form.as_bytes()).any(|found| {
+                // `$NAME` must end there: `$IMAGE_TAG` is another variable.
+                let after = line.get(found + form.len());
+                !form.ends_with(name)
+                    || after.is_none_or(|byte| !(byte.is_ascii_alphanumeric() || *byte == b'_'))
+            })
+        })
+    })
 }
 
 /// Program source often names the old host on purpose: a safe fix becomes unsafe.

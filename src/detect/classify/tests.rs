@@ -84,6 +84,7 @@ fn the_pipeline_in_order() {
             "history",
             "recorded state",
             "Google-only registry command",
+            "push target",
             "program source",
             "destination already on the line",
             "matched names",
@@ -550,6 +551,55 @@ fn patches_are_history() {
             refinement("history")(cx, &mut verdict)
         });
         assert_eq!(verdict.applicability, Applicability::Safe, "{text}");
+    }
+}
+
+/// registry.k8s.io accepts no pushes: what a script pushes keeps its host.
+#[test]
+fn push_targets_keep_their_host() {
+    let makefile = "IMAGE ?= k8s.gcr.io/external-dns/external-dns\nBASE ?= k8s.gcr.io/build-image/debian-base:v1\n\npush:\n\tdocker build --build-arg BASE=$(BASE) -t $(IMAGE):$(VERSION) .\n\tdocker push \"$(IMAGE):$(VERSION)\"\n";
+    for (path, text, kept) in [
+        ("a.sh", "docker push k8s.gcr.io/defaultbackend:1.5\n", true),
+        (
+            "a.md",
+            "```\ngcloud docker -- push k8s.gcr.io/x:1\n```\n",
+            true,
+        ),
+        ("Makefile", makefile, true),
+        (
+            "release.sh",
+            "IMAGE_REPO=k8s.gcr.io/foo\ndocker buildx build --push -t \"${IMAGE_REPO}:v1\" .\n",
+            true,
+        ),
+        // The name a push pushes, where it is tagged.
+        (
+            "a.sh",
+            "docker tag x k8s.gcr.io/x/pause:3.9\ndocker push k8s.gcr.io/x/pause:3.9\n",
+            true,
+        ),
+        // A pull, a variable only built from, a variable whose name only starts another's.
+        ("a.sh", "docker pull k8s.gcr.io/pause:3.9\n", false),
+        (
+            "a.sh",
+            "docker tag k8s.gcr.io/pause:3.9 x/pause:3.9\ndocker push k8s.gcr.io/pause:3.9.1\n",
+            false,
+        ),
+        (
+            "Makefile",
+            "BASE ?= k8s.gcr.io/build-image/debian-base:v1\nimage:\n\tdocker build --build-arg BASE=$(BASE) .\n\tdocker push $(IMAGE)\n",
+            false,
+        ),
+        (
+            "release.sh",
+            "IMAGE=k8s.gcr.io/foo\ndocker push $IMAGE_TAG\n",
+            false,
+        ),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("push target")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.is_fixable(), !kept, "{path}: {text}");
     }
 }
 
