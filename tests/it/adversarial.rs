@@ -996,7 +996,7 @@ fn race_tree(dir: &Path) {
         );
         write(
             &format!("clusters/c{index}/kubeadm.yaml"),
-            "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.21.0\nimageRepository: k8s.gcr.io\n",
+            "apiVersion: kubeadm.k8s.io/v1beta2\nkind: ClusterConfiguration\nkubernetesVersion: v1.21.14\nimageRepository: k8s.gcr.io\n",
         );
     }
 }

@@ -72,7 +72,7 @@ CLEAN = ONE_FINDING.replace("k8s.gcr.io", "registry.k8s.io")
 KUBEADM = """\
 apiVersion: kubeadm.k8s.io/v1beta3
 kind: ClusterConfiguration
-kubernetesVersion: v1.20.0
+kubernetesVersion: v1.22.9
 imageRepository: k8s.gcr.io
 networking:
   podSubnet: 10.244.0.0/16

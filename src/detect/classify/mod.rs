@@ -468,4 +468,6 @@ pub(crate) fn escaped_rule(hit: &HostHit) -> Rule {
 }
 
 #[cfg(test)]
+mod script_tests;
+#[cfg(test)]
 mod tests;
