@@ -79,6 +79,8 @@ pub struct SourceFile {
     backslash: bool,
     /// Facts about the line of the last hit, for the next hit on the same line.
     memo: Mutex<LineMemo>,
+    /// The lines that say `push`, found once when a hit first asks.
+    push_lines: std::sync::OnceLock<Vec<Range<usize>>>,
 }
 
 /// Lines at least this long remember their facts: a minified file is one line of megabytes,
@@ -137,7 +139,23 @@ impl SourceFile {
             ascii,
             backslash,
             memo: Mutex::default(),
+            push_lines: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The lines that say `push` (`docker push`, `--push`), in order: a push target is
+    /// judged by them, and a file with a thousand hits must not search itself a thousand times.
+    pub fn push_lines(&self) -> &[Range<usize>] {
+        self.push_lines.get_or_init(|| {
+            let mut lines: Vec<Range<usize>> = Vec::new();
+            for at in memchr::memmem::find_iter(&self.bytes, b"push") {
+                if lines.last().is_some_and(|line| line.contains(&at)) {
+                    continue;
+                }
+                lines.push(self.line_range_at(at));
+            }
+            lines
+        })
     }
 
     /// Whether the file holds a backslash: without one, no quoted scalar holds an escape.

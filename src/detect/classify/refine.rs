@@ -166,7 +166,7 @@ fn push_target(cx: &Hit<'_>, verdict: &mut Verdict) {
         Some(LineSite::Assignment { name })
             if matches!(cx.source.carrier, Carrier::Shell | Carrier::Makefile) =>
         {
-            pushes_variable(&cx.source.bytes, name)
+            pushes_variable(cx.source, name)
         }
         _ => false,
     };
@@ -176,7 +176,7 @@ fn push_target(cx: &Hit<'_>, verdict: &mut Verdict) {
         || (matches!(
             cx.source.carrier,
             Carrier::Shell | Carrier::Makefile | Carrier::Dockerfile | Carrier::Markdown
-        ) && pushes_reference(&cx.source.bytes, &cx.reference));
+        ) && pushes_reference(cx.source, &cx.reference));
     if pushed {
         verdict.withhold(
             "no automatic fix: a push target; registry.k8s.io accepts no pushes (images reach it from a staging registry through the image promoter): point it at the registry the project publishes to",
@@ -184,16 +184,14 @@ fn push_target(cx: &Hit<'_>, verdict: &mut Verdict) {
     }
 }
 
-/// Whether a line of `text` pushes `reference` (`docker push k8s.gcr.io/x/pause:3.9`), as a
+/// Whether a line of `source` pushes `reference` (`docker push k8s.gcr.io/x/pause:3.9`), as a
 /// whole reference.
-fn pushes_reference(text: &[u8], reference: &str) -> bool {
+fn pushes_reference(source: &SourceFile, reference: &str) -> bool {
     let is_reference_byte = |byte: &u8| {
         byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'-' | b'_' | b'/' | b':' | b'@')
     };
-    memchr::memmem::find_iter(text, b"push").any(|at| {
-        let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |newline| newline + 1);
-        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |newline| at + newline);
-        let line = &text[start..end];
+    source.push_lines().iter().any(|line| {
+        let line = &source.bytes[line.clone()];
         memchr::memmem::find_iter(line, reference.as_bytes()).any(|found| {
             let before = found.checked_sub(1).map(|index| &line[index]);
             let after = line.get(found + reference.len());
@@ -202,18 +200,16 @@ fn pushes_reference(text: &[u8], reference: &str) -> bool {
     })
 }
 
-/// Whether a line of `text` pushes with variable `name`: `push`, and `$(NAME)`, `${NAME}`
+/// Whether a line of `source` pushes with variable `name`: `push`, and `$(NAME)`, `${NAME}`
 /// or `$NAME` on the same line.
-fn pushes_variable(text: &[u8], name: &str) -> bool {
+fn pushes_variable(source: &SourceFile, name: &str) -> bool {
     let forms = [
         format!("$({name})"),
         format!("${{{name}}}"),
         format!("${name}"),
     ];
-    memchr::memmem::find_iter(text, b"push").any(|at| {
-        let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |newline| newline + 1);
-        let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |newline| at + newline);
-        let line = &text[start..end];
+    source.push_lines().iter().any(|line| {
+        let line = &source.bytes[line.clone()];
         forms.iter().any(|form| {
             memchr::memmem::find_iter(line, form.as_bytes()).any(|found| {
                 // `$NAME` must end there: `$IMAGE_TAG` is another variable.
