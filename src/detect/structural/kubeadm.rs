@@ -19,8 +19,10 @@
 use std::ops::Range;
 
 use crate::carrier::Carrier;
+use crate::detect::text;
 use crate::detect::yaml::{self, Node};
 use crate::finding::Edit;
+use crate::source::SourceFile;
 
 /// The replacement for the legacy default registry.
 const NEW_REPOSITORY: &str = "registry.k8s.io";
@@ -40,12 +42,12 @@ pub struct RepositoryFix {
 /// fenced code block in Markdown, a heredoc in a shell script, a Dockerfile or Terraform
 /// (`cat > kubeadm.yaml <<EOF`). Spans are in `text`; a region is taken as it is written, so
 /// the insertion lands at its indentation.
-pub fn text_documents(text: &str, carrier: Carrier) -> Vec<Node> {
+pub fn text_documents(source: &SourceFile, text: &str) -> Vec<Node> {
     if !yaml::holds_kubeadm_config(text) {
         return Vec::new();
     }
-    let regions = match carrier {
-        Carrier::Markdown => fenced_blocks(text),
+    let regions = match source.carrier {
+        Carrier::Markdown => text::fenced_block_contents(source),
         Carrier::Shell | Carrier::Makefile | Carrier::Dockerfile | Carrier::Terraform => {
             heredocs(text)
         }
@@ -72,33 +74,6 @@ fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         *offset += line.len();
         Some((start, line.trim_end_matches(['\n', '\r'])))
     })
-}
-
-/// The contents of Markdown's fenced code blocks (``` or ~~~).
-fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
-    let mut blocks = Vec::new();
-    // The open fence: its character, its length, where the block's content starts.
-    let mut open: Option<(char, usize, usize)> = None;
-    for (start, line) in lines(text) {
-        let trimmed = line.trim_start();
-        let fence = ['`', '~'].into_iter().find_map(|mark| {
-            let length = trimmed.chars().take_while(|&c| c == mark).count();
-            (length >= 3).then_some((mark, length))
-        });
-        match (open, fence) {
-            (None, Some((mark, length))) => open = Some((mark, length, start + line.len() + 1)),
-            (Some((mark, length, content)), Some((closing, closing_length)))
-                if closing == mark
-                    && closing_length >= length
-                    && trimmed.trim_start_matches(mark).trim().is_empty() =>
-            {
-                blocks.push(content.min(start)..start);
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    blocks
 }
 
 /// The bodies of heredocs (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`): from the line after the
@@ -424,8 +399,16 @@ mod tests {
         assert_eq!(fixed(old), old.replace("k8s.gcr.io", "registry.k8s.io"));
     }
 
+    fn source(text: &str, carrier: Carrier) -> SourceFile {
+        SourceFile::with_carrier(
+            crate::path::RepoPath::new("x"),
+            text.as_bytes().to_vec(),
+            carrier,
+        )
+    }
+
     fn fixed_in(text: &str, carrier: Carrier) -> String {
-        let documents = text_documents(text, carrier);
+        let documents = text_documents(&source(text, carrier), text);
         let fixes = repository_fixes(text, &documents);
         let mut out = text.to_string();
         let mut edits: Vec<Edit> = fixes.into_iter().flat_map(|fix| fix.edits).collect();
@@ -466,9 +449,10 @@ mod tests {
         }
         // A here-string, an unclosed heredoc and a file of another kind hold no region.
         let here_string = format!("kubeadm config print <<< \"{config}\"\n");
-        assert!(text_documents(&here_string, Carrier::Shell).is_empty());
-        assert!(text_documents(&format!("cat <<EOF\n{config}"), Carrier::Shell).is_empty());
-        assert!(text_documents(&format!("cat <<EOF\n{config}EOF\n"), Carrier::Text).is_empty());
+        let none = |text: &str, carrier| text_documents(&source(text, carrier), text).is_empty();
+        assert!(none(&here_string, Carrier::Shell));
+        assert!(none(&format!("cat <<EOF\n{config}"), Carrier::Shell));
+        assert!(none(&format!("cat <<EOF\n{config}EOF\n"), Carrier::Text));
     }
 
     #[test]

@@ -40,7 +40,7 @@ impl Detector {
                 && !source.parses_as_yaml()
                 && let Ok(text) = std::str::from_utf8(&source.bytes)
             {
-                let documents = kubeadm::text_documents(text, source.carrier);
+                let documents = kubeadm::text_documents(source, text);
                 apply_kubeadm_fixes(text, &documents, findings);
             }
             return;

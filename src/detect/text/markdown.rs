@@ -48,6 +48,8 @@ pub(super) struct FencedBlocks {
     pub all: Vec<Range<usize>>,
     /// Those whose info string says the block is a patch (`diff`, `patch`): history.
     pub patches: Vec<Range<usize>>,
+    /// What each block holds, between its fence lines.
+    pub contents: Vec<Range<usize>>,
 }
 
 /// The language an info string names is a patch: ```` ```diff ````, ```` ~~~patch ````,
@@ -114,20 +116,26 @@ pub(super) fn fenced_code_blocks(source: &SourceFile) -> FencedBlocks {
                     && fence_len >= open_len
                     && trimmed[fence_len..].trim_ascii().is_empty() =>
             {
-                blocks.push(start..range.end, patch);
+                blocks.push(source, start..range.end, range.start, patch);
                 open = None;
             }
             Some(_) => {}
         }
     }
     if let Some((start, _, _, patch)) = open {
-        blocks.push(start..source.bytes.len(), patch);
+        let end = source.bytes.len();
+        blocks.push(source, start..end, end, patch);
     }
     blocks
 }
 
 impl FencedBlocks {
-    fn push(&mut self, range: Range<usize>, patch: bool) {
+    /// A block from its opening fence to `range.end`, its content ending at `content_end`.
+    fn push(&mut self, source: &SourceFile, range: Range<usize>, content_end: usize, patch: bool) {
+        let content_start = source
+            .next_line(&source.line_range_at(range.start))
+            .map_or(content_end, |line| line.start.min(content_end));
+        self.contents.push(content_start..content_end);
         if patch {
             self.patches.push(range.clone());
         }

@@ -314,6 +314,11 @@ const LINE_PATTERNS: &[LinePattern] = &[
     },
 ];
 
+/// What a Markdown file's fenced code blocks hold, between their fence lines.
+pub(crate) fn fenced_block_contents(source: &SourceFile) -> Vec<Range<usize>> {
+    markdown::fenced_code_blocks(source).contents
+}
+
 /// The line pattern table, compiled once per run.
 #[derive(Debug)]
 pub struct TextAnalyzer {
