@@ -10,7 +10,7 @@ use lsp_types::{
 };
 
 use crate::carrier::Carrier;
-use crate::detect::text::comment_start;
+use crate::detect::text::{comment_start, heredoc};
 use crate::finding::{Applicability, Edit, Finding};
 use crate::fix::{FixLevel, apply_fixes};
 use crate::rules::Rule;
@@ -362,31 +362,10 @@ fn in_heredoc<'a>(text: &impl Fn(usize) -> &'a [u8], line: usize) -> bool {
                     open = None;
                 }
             }
-            None => open = heredoc_word(current),
+            None => open = heredoc::opener(current).map(|(word, _)| word),
         }
     }
     open.is_some()
-}
-
-/// The terminator of a heredoc that `line` opens (`<<EOF`, `<<-'EOF'`, `<< "END"`).
-fn heredoc_word(line: &[u8]) -> Option<Vec<u8>> {
-    let at = memchr::memmem::find(line, b"<<")?;
-    let rest = &line[at + 2..];
-    // `<<<` is a here-string, not a heredoc.
-    if rest.first() == Some(&b'<') {
-        return None;
-    }
-    let rest = rest.strip_prefix(b"-").unwrap_or(rest).trim_ascii_start();
-    let rest = rest
-        .strip_prefix(b"'")
-        .or_else(|| rest.strip_prefix(b"\""))
-        .unwrap_or(rest);
-    let word: Vec<u8> = rest
-        .iter()
-        .copied()
-        .take_while(|byte| byte.is_ascii_alphanumeric() || *byte == b'_')
-        .collect();
-    (!word.is_empty()).then_some(word)
 }
 
 /// Program source whose comments start with `#` (the rest take `//`).

@@ -16,8 +16,6 @@
 //! under a `clusterConfiguration:` key, or YAML in a literal block (the `kubeadm-config`
 //! ConfigMap, a cloud-init file).
 
-use std::ops::Range;
-
 use crate::carrier::Carrier;
 use crate::detect::text;
 use crate::detect::yaml::{self, Node};
@@ -49,7 +47,7 @@ pub fn text_documents(source: &SourceFile, text: &str) -> Vec<Node> {
     let regions = match source.carrier {
         Carrier::Markdown => text::fenced_block_contents(source),
         Carrier::Shell | Carrier::Makefile | Carrier::Dockerfile | Carrier::Terraform => {
-            heredocs(text)
+            text::heredoc::bodies(text)
         }
         _ => return Vec::new(),
     };
@@ -65,56 +63,6 @@ pub fn text_documents(source: &SourceFile, text: &str) -> Vec<Node> {
         }
     }
     documents
-}
-
-/// Lines of `text`: (start, line without its line break).
-fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split_inclusive('\n').scan(0, |offset, line| {
-        let start = *offset;
-        *offset += line.len();
-        Some((start, line.trim_end_matches(['\n', '\r'])))
-    })
-}
-
-/// The bodies of heredocs (`<<EOF`, `<<-EOF`, `<<'EOF'`, `<<"EOF"`): from the line after the
-/// operator to the line that is only the delimiter (after leading tabs, with `<<-`).
-fn heredocs(text: &str) -> Vec<Range<usize>> {
-    let mut bodies = Vec::new();
-    // The delimiter, whether leading tabs are stripped, where the body starts.
-    let mut open: Option<(String, bool, usize)> = None;
-    for (start, line) in lines(text) {
-        if let Some((delimiter, strip_tabs, body)) = &open {
-            let content = if *strip_tabs {
-                line.trim_start_matches('\t')
-            } else {
-                line
-            };
-            if content.trim_end() == delimiter {
-                bodies.push(*body..start);
-                open = None;
-            }
-            continue;
-        }
-        let Some(at) = line.find("<<") else {
-            continue;
-        };
-        let rest = &line[at + 2..];
-        // `<<<` is a here-string.
-        if rest.starts_with('<') {
-            continue;
-        }
-        let strip_tabs = rest.starts_with('-');
-        let rest = rest.trim_start_matches('-').trim_start();
-        let delimiter: String = rest
-            .trim_start_matches(['\'', '"'])
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !delimiter.is_empty() {
-            open = Some((delimiter, strip_tabs, start + line.len() + 1));
-        }
-    }
-    bodies
 }
 
 /// The fixes for every kubeadm cluster configuration in `documents` (parsed from `text`).

@@ -7,6 +7,7 @@
 //! drop one. The YAML layer refines them with real structure where it can.
 
 mod gcloud;
+pub(crate) mod heredoc;
 mod markdown;
 mod metrics;
 mod mirror;
