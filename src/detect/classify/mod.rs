@@ -9,11 +9,12 @@
 //!    form that is only reported, a URL, an image, a registry field, a mention) gives its rule,
 //!    message and default fix;
 //! 2. the **refinements** ([`refine`]): an ordered list of named adjustments, each of which
-//!    may withhold or downgrade the fix or add a note (history: a patch or release notes; a
-//!    recording of a cluster: a metric sample, an object's status, a live object; a gcloud command that works only against Google's registries; program source, the
-//!    destination already on the line, a name matched against references, a kubelet flag, a
-//!    template comparison, a packaged chart, kubeadm's `--image-repository`, a configured
-//!    move);
+//!    may withhold or downgrade the fix or add a note (history: a patch, release notes or a
+//!    captured `--help`; a recording of a cluster: a metric sample, an object's status, a
+//!    live object; a gcloud command that works only against Google's registries; a push
+//!    target; program source, the destination already on the line, a name matched against
+//!    references, a kubelet flag, a template comparison, a packaged chart, kubeadm's
+//!    `--image-repository`, a configured move);
 //! 3. the **post-freeze tag** ([`post_freeze`]): a legacy-host (or frozen backend) image whose
 //!    tag the generated table ([`post_freeze_table`]) lists as published after the freeze
 //!    becomes `post-freeze-tag`, with the same fix;

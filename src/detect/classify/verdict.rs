@@ -1,7 +1,8 @@
 //! The base verdict: the first of these named rules that claims a hit decides its rule, its
 //! message and its default fix. Their order is the decision: a policy names the old host on
 //! purpose wherever the host stands; a map key that is a full image name follows the images,
-//! while a mirror key names the old host on purpose; a URL or file path names a folder; a
+//! while a mirror key names the old host on purpose; a text pattern (sed, a shell
+//! `${image/…/…}`) matches text that still names it; a URL or file path names a folder; a
 //! proxy path names a cache project; a form that is only reported (a staging registry) is
 //! reported as itself; the rest is decided by the hit's position and shape.
 

@@ -264,7 +264,13 @@ mod tests {
     use crate::fix::{FixLevel, apply_fixes};
 
     fn fixed(text: &str) -> String {
-        let fixes = repository_fixes(text, &documents(text));
+        fixed_from(text, &documents(text))
+    }
+
+    /// `text` with the fixes for the configurations of `documents` applied, as `fix` applies
+    /// them.
+    fn fixed_from(text: &str, documents: &[Node]) -> String {
+        let fixes = repository_fixes(text, documents);
         let findings: Vec<Finding> = fixes
             .into_iter()
             .map(|fix| Finding {
@@ -356,15 +362,7 @@ mod tests {
     }
 
     fn fixed_in(text: &str, carrier: Carrier) -> String {
-        let documents = text_documents(&source(text, carrier), text);
-        let fixes = repository_fixes(text, &documents);
-        let mut out = text.to_string();
-        let mut edits: Vec<Edit> = fixes.into_iter().flat_map(|fix| fix.edits).collect();
-        edits.sort_by_key(|edit| std::cmp::Reverse(edit.range.start));
-        for edit in edits {
-            out.replace_range(edit.range, &edit.replacement);
-        }
-        out
+        fixed_from(text, &text_documents(&source(text, carrier), text))
     }
 
     #[test]

@@ -700,14 +700,13 @@ fn recorded(path: &[PathElem<'_>], resources: &[Resource<'_>]) -> Option<Recorde
 fn render_context(label: &str, path: &[PathElem<'_>], resources: &[Resource<'_>]) -> String {
     match owner(path, resources) {
         Some(resource) => {
-            let mut context = String::from("manifest: ");
             let kind = resource.kind.as_deref().unwrap_or_default();
-            match kind.strip_prefix("Falco ") {
+            let mut context = match kind.strip_prefix("Falco ") {
                 Some(entry) if resource.api_version.as_deref() == Some(FALCO) => {
-                    context = format!("falco: {entry}");
+                    format!("falco: {entry}")
                 }
-                _ => context.push_str(kind),
-            }
+                _ => format!("manifest: {kind}"),
+            };
             match (&resource.namespace, &resource.name) {
                 (Some(namespace), Some(name)) => {
                     let _ = write!(context, " {namespace}/{name}");
