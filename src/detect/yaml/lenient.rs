@@ -83,12 +83,16 @@ pub(super) fn reindented(source: &str) -> Option<Reindented> {
     {
         return Some(copy);
     }
-    settle(source, Vec::new(), target, false)
+    // Line by line, from the line of the error already found.
+    let mut indents = Vec::new();
+    indent_line_at(source, &mut indents, at, target)?;
+    settle(source, indents, target, false)
 }
 
 /// Indent, one at a time, the lines the parser rejects, starting from `indents` (line starts
-/// in the original, with the spaces each gets), until the copy parses. With `verify`, the copy
-/// counts only when every indented line is inside a quoted scalar of its parse.
+/// in the original, with the spaces each gets; at least one), until the copy parses. With
+/// `verify`, the copy counts only when every indented line is inside a quoted scalar of its
+/// parse.
 fn settle(
     source: &str,
     mut indents: Vec<(usize, usize)>,
@@ -105,23 +109,33 @@ fn settle(
                     let after = quoted.partition_point(|span| span.start < at);
                     after > 0 && quoted[after - 1].end > at
                 };
-                let holds = !verify || copy.inserted.iter().all(inside);
-                return (holds && !indents.is_empty()).then_some(copy);
+                return (!verify || copy.inserted.iter().all(inside)).then_some(copy);
             }
             Err(error) => error,
         };
         if !fixable(&copy.text, &kind, at) || parsed >= MAX_PARSED_BYTES {
             return None;
         }
-        let at = copy.original(at).min(source.len());
-        let line_start = line_start(source, at);
-        let indent = spaces(&source.as_bytes()[line_start..]);
-        if indents.iter().any(|&(start, _)| start == line_start) || indent >= target {
-            return None;
-        }
-        let position = indents.partition_point(|&(start, _)| start < line_start);
-        indents.insert(position, (line_start, target - indent));
+        indent_line_at(source, &mut indents, copy.original(at), target)?;
     }
+}
+
+/// Add the line of `at` (an offset in the original) to `indents`, in order; `None` when it is
+/// indented already (the parser still rejects it) or cannot be indented further.
+fn indent_line_at(
+    source: &str,
+    indents: &mut Vec<(usize, usize)>,
+    at: usize,
+    target: usize,
+) -> Option<()> {
+    let line_start = line_start(source, at.min(source.len()));
+    let indent = spaces(&source.as_bytes()[line_start..]);
+    if indents.iter().any(|&(start, _)| start == line_start) || indent >= target {
+        return None;
+    }
+    let position = indents.partition_point(|&(start, _)| start < line_start);
+    indents.insert(position, (line_start, target - indent));
+    Some(())
 }
 
 /// Whether the parse error `kind` at `at` in `text` is one indenting a line may resolve.
