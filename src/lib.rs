@@ -47,7 +47,8 @@ pub mod internals {
         Node, check_failure_count, check_line_reader, check_safe_edits, document_chunks, documents,
     };
     pub use crate::detect::{Detection, Detector, RuleFilter};
-    pub use crate::origin::{KustomizeBases, Origin, Packaged};
+    pub use crate::layout::sed::sed_commands;
+    pub use crate::origin::{KustomizeBases, Origin, Packaged, SedInput, SedInputs};
     pub use crate::source::SourceFile;
     pub use crate::walk::git_index::{IndexError, TrackedPaths, read_index};
 }

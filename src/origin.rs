@@ -2,7 +2,7 @@
 //! in an archive and that detection reads. Plain data, so the file model and detection never
 //! depend on the code that reads the disk.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// What detection knows of a file's surroundings.
@@ -14,6 +14,25 @@ pub struct Origin {
     pub kustomization: Option<Arc<KustomizeBases>>,
     /// A file that records history (release notes, a changelog): never rewritten.
     pub history: Option<History>,
+    /// A script whose `sed` commands read or edit files of the scanned tree (`sed -i … FILE`),
+    /// with what those files hold once fixed (`layout::sed`).
+    pub sed_inputs: Option<Arc<SedInputs>>,
+}
+
+/// The files of the scanned tree that a script's `sed` commands read or edit, by the 0-based
+/// line of the command. A command is listed only when every file it names was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SedInputs {
+    pub by_line: HashMap<usize, Vec<SedInput>>,
+}
+
+/// A file a script's `sed` reads or edits, as regshift's safe fixes leave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SedInput {
+    /// How reports name it.
+    pub display: String,
+    /// Its bytes once fixed: what the script's patterns will meet.
+    pub fixed: Arc<[u8]>,
 }
 
 /// A file inside a packaged chart.

@@ -4,7 +4,8 @@
 //! An input is one selector byte and the file's bytes. The selector picks the file's name (and
 //! so its kind) and its place in a chart or kustomization, so one corpus reaches every
 //! detector: YAML, JSON, Dockerfile, shell, Go, Markdown, Helm templates, `Chart.yaml`,
-//! kustomizations with and without in-tree bases, values, TOML, packaged chart members.
+//! kustomizations with and without in-tree bases, values, TOML, packaged chart members, and
+//! shell scripts whose `sed` commands search files the fix rewrites.
 //!
 //! [`check`] runs the bytes through what `regshift check`, `fix` and `fix --diff` do, without
 //! the file system, and panics when an invariant of the fix contract (README.md, "How files
@@ -36,7 +37,8 @@ use regshift::finding::{Edit, Finding};
 use regshift::fix::{Applied, FixLevel, apply_fixes};
 use regshift::internals::{
     Carrier, ChartRole, Detection, Detector, KustomizeBases as Bases, Origin, Packaged, RuleFilter,
-    SourceFile, check_failure_count, check_line_reader, check_safe_edits, document_chunks,
+    SedInput, SedInputs, SourceFile, check_failure_count, check_line_reader, check_safe_edits,
+    document_chunks, sed_commands,
 };
 use regshift::path::RepoPath;
 use regshift::report::concise::ConciseReporter;
@@ -117,6 +119,29 @@ static DETECTOR: LazyLock<Detector> = LazyLock::new(Detector::new);
 static IN_TREE_BASES: LazyLock<Arc<Bases>> = LazyLock::new(|| Arc::new(in_tree_bases()));
 static REMOTE_BASES: LazyLock<Arc<Bases>> = LazyLock::new(|| Arc::new(Bases::default()));
 
+/// A script's origin as the engine builds it when every file its `sed` commands name is in
+/// the tree and fixed: each command's file holds the new host and none of the old one, so a
+/// pattern that searches it moves. Parses the input's `sed` commands on the way.
+fn searched_by_sed(bytes: &[u8]) -> Origin {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Origin::default();
+    };
+    let by_line: std::collections::HashMap<usize, Vec<SedInput>> = sed_commands(text)
+        .into_iter()
+        .map(|command| {
+            let input = SedInput {
+                display: "etc/kubeadm.yaml".into(),
+                fixed: b"imageRepository: registry.k8s.io\n".as_slice().into(),
+            };
+            (command.line, vec![input])
+        })
+        .collect();
+    Origin {
+        sed_inputs: (!by_line.is_empty()).then(|| Arc::new(SedInputs { by_line })),
+        ..Origin::default()
+    }
+}
+
 /// Split an input into the file's name and its bytes; `None` for the empty input.
 pub fn split_input(data: &[u8]) -> Option<(Name, &[u8])> {
     let (&selector, bytes) = data.split_first()?;
@@ -126,6 +151,7 @@ pub fn split_input(data: &[u8]) -> Option<(Name, &[u8])> {
 /// The file as the engine would build it for this name.
 pub fn source_file(name: Name, bytes: &[u8]) -> SourceFile {
     let (role, origin) = match name.role {
+        Role::Plain if name.path.ends_with(".sh") => (None, searched_by_sed(bytes)),
         Role::Plain => (None, Origin::default()),
         Role::Chart(role) => (Some(role), Origin::default()),
         Role::KustomizationRemoteBases => (

@@ -6,6 +6,7 @@
 //! with the file's configuration, and for `fix` applies and verifies the fixes
 //! ([`verify`]). Packaged charts are checked member by member, never fixed.
 
+mod sed;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,13 @@ pub struct Engine {
     canonical_roots: Vec<PathBuf>,
     /// Which kustomizations include each component, once the run's kustomizations are known.
     includers: kustomize::Includers,
+    /// Each root that is a folder the run walks; `None` for a file named on the command line.
+    root_folders: Vec<Option<PathBuf>>,
+    /// The working directory, which reports name files from.
+    cwd: PathBuf,
+    /// The run's files with something to report, once they are processed: the files a
+    /// script's `sed` may read or edit.
+    sed_targets: sed::TargetIndex,
 }
 
 /// A file read and detected: what a report or a fix starts from. Its findings are located
@@ -82,6 +90,13 @@ impl Engine {
                 .collect(),
             canonical_roots: settings.canonical_roots(),
             includers: kustomize::Includers::default(),
+            root_folders: settings
+                .roots
+                .iter()
+                .map(|root| root.absolute.is_dir().then(|| root.absolute.clone()))
+                .collect(),
+            cwd: settings.cwd.clone(),
+            sed_targets: sed::TargetIndex::default(),
         }
     }
 
@@ -94,6 +109,18 @@ impl Engine {
     /// includes it, so every kustomization must be known before any is checked.
     pub fn index_kustomizations<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
         self.includers = kustomize::Includers::build(paths);
+    }
+
+    /// Index the run's files that hold something to report, once every one of them is
+    /// processed and its fix written: a script's `sed` may read or edit any of them.
+    pub fn index_sed_targets(&mut self, files: Vec<Candidate>) {
+        self.sed_targets = sed::TargetIndex::new(files);
+    }
+
+    /// Whether `file` holding `bytes` may run `sed` on other files (`sed -i … FILE`): it is
+    /// processed after every other file, once their fixes are written.
+    pub fn waits_for_sed_inputs(&self, file: &Candidate, bytes: &[u8]) -> bool {
+        !is_kustomization(file.display.as_str()) && crate::layout::sed::may_run_sed(bytes)
     }
 
     fn config(&self, file: &Candidate) -> &Arc<Config> {
@@ -144,6 +171,13 @@ impl Engine {
                 Arc::new(kustomize::resolve_bases(&file.path, text, &scope))
             });
         let carrier = carrier.unwrap_or_else(|| Carrier::of(display, chart::locate(&file.path)));
+        let sed_inputs = if kustomization.is_none() && crate::layout::sed::may_run_sed(&bytes) {
+            std::str::from_utf8(&bytes)
+                .ok()
+                .and_then(|text| self.sed_inputs(file, text))
+        } else {
+            None
+        };
         let source =
             SourceFile::with_carrier(file.display.clone(), bytes, carrier).with_origin(Origin {
                 packaged: None,
@@ -153,6 +187,7 @@ impl Engine {
                 } else {
                     crate::origin::is_release_artifact(display).then_some(History::Release)
                 },
+                sed_inputs,
             });
         let detection = self
             .detector(file)
@@ -211,6 +246,7 @@ impl Engine {
                 }),
                 kustomization: None,
                 history: None,
+                sed_inputs: None,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
             let detection = detector.detect_unlocated(&source, &filter);

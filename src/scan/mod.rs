@@ -179,27 +179,46 @@ impl FileMode for Fix {
     }
 }
 
-fn process_candidate(mode: &dyn FileMode, engine: &Engine, file: &Candidate) -> Vec<FileReport> {
+/// What processing a file gave: its reports, or word that it must wait.
+enum Processed {
+    Reports(Vec<FileReport>),
+    /// It may run `sed` on other files (`sed -i … FILE`): processed once their fixes are
+    /// written ([`Run::process_sed_scripts`]).
+    Waits,
+}
+
+fn process_candidate(
+    mode: &dyn FileMode,
+    engine: &Engine,
+    file: &Candidate,
+    may_wait: bool,
+) -> Processed {
     let display = &file.display;
     if chart::is_archive(&file.path) {
-        return match read::read_candidate(file, false) {
+        return Processed::Reports(match read::read_candidate(file, false) {
             Ok(bytes) => engine.check_archive(file, &bytes),
             Err(FileStatus::Skipped { .. }) if !chart::is_dependency_archive(&file.path) => {
                 vec![FileReport::new(display.clone(), FileStatus::Binary)]
             }
             Err(status) => vec![FileReport::new(display.clone(), status)],
-        };
+        });
     }
     // The byte gate comes before anything else costs: most files end here.
     let bytes = match read::read_text_if(file, |bytes| engine.may_match(file, bytes)) {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return vec![FileReport::new(display.clone(), FileStatus::Scanned)],
-        Err(status) => return vec![FileReport::new(display.clone(), status)],
+        Ok(None) => {
+            return Processed::Reports(vec![FileReport::new(display.clone(), FileStatus::Scanned)]);
+        }
+        Err(status) => return Processed::Reports(vec![FileReport::new(display.clone(), status)]),
     };
+    if may_wait && engine.waits_for_sed_inputs(file, &bytes) {
+        read::recycle(bytes);
+        return Processed::Waits;
+    }
     let checked = engine.detect(file, bytes);
     let (report, bytes) = mode.process(engine, file, checked);
     read::recycle(bytes);
-    vec![report]
+    Processed::Reports(vec![report])
 }
 
 /// A finished scan: every file's report, the run's totals, and how to render them.
@@ -226,6 +245,8 @@ enum Streamed {
     Reports(Candidate, Vec<FileReport>),
     /// Processed after the walk, once every kustomization is known.
     Kustomization(Candidate),
+    /// Processed after the walk, once every file it may edit is fixed.
+    RunsSed(Candidate),
     Error(walk::WalkError),
 }
 
@@ -241,12 +262,24 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn process(&self, candidate: &Candidate) -> Vec<FileReport> {
-        let mut reports = process_candidate(self.mode.as_ref(), &self.engine, candidate);
+        match self.process_or_wait(candidate, false) {
+            Processed::Reports(reports) => reports,
+            Processed::Waits => unreachable!("a file waits only when it may"),
+        }
+    }
+
+    /// [`Run::process`], unless the file may run `sed` on other files and must wait for them.
+    fn process_or_wait(&self, candidate: &Candidate, may_wait: bool) -> Processed {
+        let Processed::Reports(mut reports) =
+            process_candidate(self.mode.as_ref(), &self.engine, candidate, may_wait)
+        else {
+            return Processed::Waits;
+        };
         let before = reports.len();
         reports.retain(|report| !report.is_clean());
         self.clean_files
             .fetch_add(before - reports.len(), Ordering::Relaxed);
-        reports
+        Processed::Reports(reports)
     }
 
     /// The write stage after processing: wait until every fix that `process` handed over is
@@ -278,6 +311,40 @@ impl Run<'_> {
             uncount_if_dropped(&[]);
             done.push((candidate, vec![report]));
         }
+    }
+
+    /// Scripts that run `sed` on files (`sed -i … FILE`) come after every other file is
+    /// processed and its fix written, in parallel: a pattern that names the old host moves
+    /// with the file it searches, once that file is fixed ([`Engine::sed_inputs`]).
+    fn process_sed_scripts(
+        &mut self,
+        done: &[(Candidate, Vec<FileReport>)],
+        scripts: Vec<Candidate>,
+    ) -> Vec<(Candidate, Vec<FileReport>)> {
+        if scripts.is_empty() {
+            return Vec::new();
+        }
+        self.engine.index_sed_targets(
+            done.iter()
+                .filter(|(_, reports)| {
+                    !reports.is_empty()
+                        && reports.iter().all(|report| {
+                            report.status == FileStatus::Scanned && report.error.is_none()
+                        })
+                })
+                .map(|(candidate, _)| candidate.clone())
+                .collect(),
+        );
+        let run = &*self;
+        run.pool.install(|| {
+            scripts
+                .into_par_iter()
+                .map(|candidate| {
+                    let reports = run.process(&candidate);
+                    (candidate, reports)
+                })
+                .collect()
+        })
     }
 
     /// Kustomizations come last, in parallel: each reads its bases, which the other files'
@@ -318,18 +385,20 @@ impl Run<'_> {
                     Ok(candidate) if is_kustomization(candidate.display.as_str()) => {
                         share.local.push(Streamed::Kustomization(candidate));
                     }
-                    Ok(candidate) => {
-                        let reports = run.process(&candidate);
-                        if !reports.is_empty() {
+                    Ok(candidate) => match run.process_or_wait(&candidate, true) {
+                        Processed::Reports(reports) if !reports.is_empty() => {
                             share.local.push(Streamed::Reports(candidate, reports));
                         }
-                    }
+                        Processed::Reports(_) => {}
+                        Processed::Waits => share.local.push(Streamed::RunsSed(candidate)),
+                    },
                     Err(error) => share.local.push(Streamed::Error(error)),
                 }
             },
         );
         let mut done = Vec::new();
         let mut kustomizations = Vec::new();
+        let mut scripts = Vec::new();
         let mut errors = Vec::new();
         for item in found
             .into_inner()
@@ -338,11 +407,12 @@ impl Run<'_> {
             match item {
                 Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
                 Streamed::Kustomization(candidate) => kustomizations.push(candidate),
+                Streamed::RunsSed(candidate) => scripts.push(candidate),
                 Streamed::Error(error) => errors.push(error),
             }
         }
         errors.sort_by(|a, b| a.path.cmp(&b.path));
-        self.finish(done, kustomizations, errors)
+        self.finish(done, scripts, kustomizations, errors)
     }
 
     fn collect(self) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
@@ -358,28 +428,40 @@ impl Run<'_> {
             .into_iter()
             .partition(|candidate| is_kustomization(candidate.display.as_str()));
         let run = &self;
-        let done: Vec<(Candidate, Vec<FileReport>)> = run.pool.install(|| {
+        let processed: Vec<(Candidate, Processed)> = run.pool.install(|| {
             others
                 .into_par_iter()
                 .map(|candidate| {
-                    let reports = run.process(&candidate);
-                    (candidate, reports)
+                    let processed = run.process_or_wait(&candidate, true);
+                    (candidate, processed)
                 })
                 .collect()
         });
-        self.finish(done, kustomizations, walked.errors)
+        let mut done = Vec::with_capacity(processed.len());
+        let mut scripts = Vec::new();
+        for (candidate, processed) in processed {
+            match processed {
+                Processed::Reports(reports) => done.push((candidate, reports)),
+                Processed::Waits => scripts.push(candidate),
+            }
+        }
+        self.finish(done, scripts, kustomizations, walked.errors)
     }
 
-    /// The kustomizations, then every report in the order of the sorted walk (by display
-    /// name, then real path), the walk's errors and the count of clean files. Kustomizations
-    /// read their bases, so every write is settled before they are processed.
+    /// The scripts that run `sed` on files and the kustomizations, then every report in the
+    /// order of the sorted walk (by display name, then real path), the walk's errors and the
+    /// count of clean files. Both read other files, so every write is settled before they
+    /// are processed.
     fn finish(
         mut self,
         mut done: Vec<(Candidate, Vec<FileReport>)>,
+        scripts: Vec<Candidate>,
         kustomizations: Vec<Candidate>,
         errors: Vec<walk::WalkError>,
     ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
         self.settle_writes(&mut done);
+        let scripts = self.process_sed_scripts(&done, scripts);
+        done.extend(scripts);
         done.extend(self.process_kustomizations(kustomizations));
         self.settle_writes(&mut done);
         done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));

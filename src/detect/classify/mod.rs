@@ -259,6 +259,44 @@ impl<'a> Hit<'a> {
         opens && self.runs_pattern_tool()
     }
 
+    /// The file this hit's `sed` pattern searches, when the pattern must move with it: the
+    /// hit is in the pattern of a substitution (`s/k8s.gcr.io/…/`), its form moves safely,
+    /// and every file the command reads or edits (found in the scanned tree) holds, once
+    /// fixed, the new host and nothing the old pattern still matches. The first file's name.
+    fn sed_input_moves(&self) -> Option<&'a str> {
+        let edits = self.source.origin.sed_inputs.as_ref()?;
+        let files = edits
+            .by_line
+            .get(&self.source.line_index(self.hit.range.start))?;
+        if self.form_applicability() != Applicability::Safe || !self.in_substitution() {
+            return None;
+        }
+        // A substitution that already writes the new host (`s/k8s.gcr.io/registry.k8s.io/`)
+        // is a migration of its own: moving its pattern would leave a sed that does nothing.
+        let line_end = self.source.line_range_at(self.hit.range.start).end;
+        let rest = &self.source.bytes[self.hit.range.end..line_end];
+        if rest
+            .windows(self.destination().len())
+            .any(|window| window == self.destination().as_bytes())
+        {
+            return None;
+        }
+        let old = self.matched.to_ascii_lowercase();
+        let new = self.destination().as_bytes();
+        files
+            .iter()
+            .all(|file| {
+                !file
+                    .fixed
+                    .to_ascii_lowercase()
+                    .windows(old.len())
+                    .any(|w| w == old.as_bytes())
+                    && file.fixed.windows(new.len()).any(|w| w == new)
+            })
+            .then(|| files.first().map(|file| file.display.as_str()))
+            .flatten()
+    }
+
     /// Whether the hit is the pattern of a shell parameter expansion that matches text:
     /// `${image/k8s.gcr.io/…}`, `${image//k8s.gcr.io/…}`, `${image#k8s.gcr.io/}`,
     /// `${image%%k8s.gcr.io*}`.

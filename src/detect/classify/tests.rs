@@ -6,7 +6,7 @@ use super::*;
 use crate::detect::hosts::HostScanner;
 use crate::detect::text::{GcrVerb, LineSite, TextAnalyzer, TextLayout};
 use crate::detect::yaml;
-use crate::origin::{History, Origin, Packaged};
+use crate::origin::{History, Origin, Packaged, SedInput, SedInputs};
 use crate::path::RepoPath;
 
 /// Run `check` on the first hit of `text` in a file named `path`, as detection sees it.
@@ -730,6 +730,7 @@ fn packaged_charts_are_never_rewritten() {
         }),
         kustomization: None,
         history: None,
+        sed_inputs: None,
     });
     let mut verdict = safe(Rule::LegacyHost);
     with_source(source, &[], |cx| {
@@ -792,4 +793,52 @@ fn the_post_freeze_table_knows_tags_published_after_the_cut_off() {
     );
     assert_eq!(published_after_freeze("pause", "3.10"), None);
     assert_eq!(published_after_freeze("kube-apiserverx", "v1.27.2"), None);
+}
+
+/// A script's first line, a `sed` whose file holds `fixed` once regshift has fixed it.
+fn sed_script(line: &str, fixed: &str) -> SourceFile {
+    let input = SedInput {
+        display: "etc/kubeadm.yaml".into(),
+        fixed: fixed.as_bytes().into(),
+    };
+    SourceFile::new(RepoPath::new("build.sh"), format!("{line}\n").into_bytes()).with_origin(
+        Origin {
+            sed_inputs: Some(std::sync::Arc::new(SedInputs {
+                by_line: [(0, vec![input])].into(),
+            })),
+            ..Origin::default()
+        },
+    )
+}
+
+#[test]
+fn a_sed_pattern_moves_with_the_file_it_searches_once_that_file_is_fixed() {
+    let decide = |line: &str, fixed: &str| {
+        with_source(sed_script(line, fixed), &[], |cx| {
+            let verdict = base_rule("text pattern")(cx).expect("a text pattern");
+            (verdict.rule, verdict.applicability)
+        })
+    };
+    let sed = r#"sed -i "s/k8s.gcr.io/mirror.local/g" etc/kubeadm.yaml"#;
+    assert_eq!(
+        decide(sed, "imageRepository: registry.k8s.io\n"),
+        (Rule::LegacyHost, Applicability::Safe)
+    );
+    // The file keeps the old host somewhere (a mirror key): the pattern still matches it.
+    let kept = "imageRepository: registry.k8s.io\n# k8s.gcr.io mirror\n";
+    assert_eq!(decide(sed, kept).1, Applicability::DisplayOnly);
+    // The file never names the new host: nothing says where the pattern should point.
+    assert_eq!(decide(sed, "kind: Pod\n").1, Applicability::DisplayOnly);
+    // A substitution that already writes the new host would do nothing once moved.
+    let migrating = "sed -i 's/k8s.gcr.io/registry.k8s.io/' etc/kubeadm.yaml";
+    assert_eq!(
+        decide(migrating, "imageRepository: registry.k8s.io\n").1,
+        Applicability::DisplayOnly
+    );
+    // The host on the replacement side is not what the pattern searches.
+    let replacing = "sed -i 's/mirror.local/k8s.gcr.io/' etc/kubeadm.yaml";
+    assert_eq!(
+        decide(replacing, "imageRepository: registry.k8s.io\n").1,
+        Applicability::DisplayOnly
+    );
 }

@@ -197,6 +197,19 @@ fn text_pattern(cx: &Hit<'_>) -> Option<Verdict> {
 }
 
 fn pattern_verdict(cx: &Hit<'_>) -> Verdict {
+    if let Some(file) = cx.sed_input_moves() {
+        return Verdict::fix(
+            cx.hit.form.rule(),
+            format!(
+                "the sed pattern matches {} in {file}, which this fix rewrites",
+                cx.host
+            ),
+            Applicability::Safe,
+        )
+        .with_note(&format!(
+            "the pattern moves with {file}: left as it is, the sed would no longer match anything there"
+        ));
+    }
     Verdict::none(
         Rule::LegacyMention,
         format!(
