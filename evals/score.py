@@ -359,8 +359,10 @@ class Tally:
     maintainers_only: int = 0
     both_kept: int = 0
     other: int = 0  # maintainers deleted, moved or changed the line otherwise: not scored
-    later: int = 0  # regshift-only lines the maintainers migrated in a later commit (at HEAD)
-    gone: int = 0  # regshift-only lines whose file the maintainers deleted later (at HEAD)
+    # Of the regshift-only lines, by what the maintainers did in the end (class Later): they
+    # migrated the line or its references in a later commit, or deleted the file without.
+    later: int = 0
+    gone: int = 0
 
     def add(self, other: "Tally") -> None:
         for name in ("scored", "both", "regshift_only", "maintainers_only", "both_kept", "other",
@@ -372,14 +374,14 @@ class Tally:
         return 100.0 * self.both / rewrites if rewrites else None
 
     def eventual_precision(self) -> float | None:
-        """Precision counting a rewrite the maintainers made later (at HEAD) as agreed."""
+        """Precision counting a rewrite the maintainers made in a later commit as agreed."""
         rewrites = self.both + self.regshift_only
         return 100.0 * (self.both + self.later) / rewrites if rewrites else None
 
     def settled_precision(self) -> float | None:
-        """Precision by what the maintainers did in the end: a rewrite they made later counts
-        as agreed, and a line whose file they deleted later (no verdict either way) is left
-        out."""
+        """Precision by what the maintainers did in the end: a rewrite they made in a later
+        commit counts as agreed, and a line whose file they deleted later without migrating it
+        (no verdict either way) is left out."""
         rewrites = self.both + self.regshift_only - self.gone
         return 100.0 * (self.both + self.later) / rewrites if rewrites else None
 
@@ -473,7 +475,7 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
     fixed = run_fix(regshift, binary_id + suffix, before_dir,
                     CACHE / "fixed" / f"{key}-{entry['before'][:12]}{suffix}", extra)
     result.errors += fixed.errors
-    later = Later(git_dir)
+    later = Later(git_dir, entry["after"])
     result.notes += [f"regshift: {item}" if item.startswith(("note:", "warning:"))
                      else f"skipped {item}" for item in fixed.skipped]
 
@@ -511,7 +513,7 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             kind = "regshift_only" if we_rewrote else "maintainers_only"
             setattr(tally, kind, getattr(tally, kind) + 1)
             what_later = later.of(rel, before[i])
-            if we_rewrote and what_later in ("line migrated at HEAD", "reference migrated at HEAD"):
+            if we_rewrote and what_later.startswith(("line migrated", "reference migrated")):
                 tally.later += 1
             if we_rewrote and what_later == "file gone at HEAD":
                 tally.gone += 1
@@ -529,6 +531,7 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
                     for f in findings],
                 "later": what_later,
             })
+    later.close()
     return result
 
 
@@ -539,38 +542,174 @@ LEGACY_REFERENCE = re.compile(
 
 
 class Later:
-    """What became of a disagreeing line at the mirror's newest commit (HEAD): the line
-    unchanged, migrated later by the maintainers, or gone. It tells a regshift-only rewrite
-    the maintainers made in a later commit from one they never made."""
+    """What the maintainers did in the end with a disagreeing line: at the mirror's newest
+    commit (HEAD) if the line's references are still there, else in the last version of the
+    file that still named them. It tells a regshift-only rewrite the maintainers made in a later
+    commit from one they never made.
 
-    def __init__(self, git_dir: Path):
+    At HEAD (stripped lines compared): the line itself (`line unchanged at HEAD`), its migrated
+    form (`normalized`: `line migrated at HEAD`), every image reference of the line on
+    `registry.k8s.io` (`reference migrated at HEAD`), or one of them still on a legacy host
+    (`reference still legacy at HEAD`). When the file is gone at HEAD, or holds none of these,
+    the file's versions after `after` are read from the newest back, and the first that holds
+    one of them decides: a migration there (`line migrated in <commit>`, `reference migrated
+    in <commit>`, a rewrite the maintainers made and later deleted or replaced, such as an image
+    list entry migrated and dropped years later) counts as later; otherwise `file gone at HEAD`
+    or `line changed at HEAD`, as before.
+
+    The versions are those of HEAD's first-parent chain that change the file (against their
+    first parent; renames are not followed). When `after` is not on that chain (a pull
+    request's commit, merged), the walk starts at the first commit of the chain that holds
+    `after` (the merge). A version whose blob the mirror lacks (files of 4 MiB and more) is
+    skipped.
+    """
+
+    def __init__(self, git_dir: Path, after: str):
         self.git_dir = git_dir
-        self.files: dict[str, list[str] | None] = {}
+        self.after = after
+        self.origin: tuple[str, str | None] | None = None
+        self.heads: dict[str, list[str] | None] = {}
+        self.histories: dict[str, list[tuple[str, str | None]]] = {}
+        self.blobs: dict[str, list[str] | None] = {}
+        self.batch: subprocess.Popen | None = None
 
-    def lines(self, rel: str) -> list[str] | None:
-        if rel not in self.files:
-            proc = git(self.git_dir, "show", f"HEAD:{rel}", capture_output=True)
-            self.files[rel] = (proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-                               if proc.returncode == 0 else None)
-        return self.files[rel]
+    def close(self) -> None:
+        if self.batch is not None:
+            self.batch.stdin.close()
+            self.batch.wait()
+            self.batch = None
+
+    def __del__(self):
+        self.close()
 
     def of(self, rel: str, before: str) -> str:
-        lines = self.lines(rel)
-        if lines is None:
-            return "file gone at HEAD"
-        stripped = {line.strip() for line in lines}
-        if before.strip() in stripped:
-            return "line unchanged at HEAD"
-        if normalized(before) in stripped:
-            return "line migrated at HEAD"
-        text = "\n".join(lines).lower()
-        refs = [m.group(1).lower() for m in LEGACY_REFERENCE.finditer(before) if m.group(1)]
-        if refs:
-            if all("registry.k8s.io" + ref in text for ref in refs):
-                return "reference migrated at HEAD"
-            if any(m.group(0).lower() in text for m in LEGACY_REFERENCE.finditer(before)):
-                return "reference still legacy at HEAD"
-        return "line changed at HEAD"
+        head = self.head_lines(rel)
+        verdict = judge(head, before) if head is not None else None
+        if verdict in ("line unchanged", "line migrated", "reference migrated",
+                       "reference still legacy"):
+            return f"{verdict} at HEAD"
+        for commit, sha in reversed(self.history(rel)):
+            lines = self.lines_of(sha) if sha is not None else None
+            if lines is None:
+                continue
+            earlier = judge(lines, before)
+            if earlier in ("line migrated", "reference migrated"):
+                return f"{earlier} in {commit[:10]}"
+            if earlier in ("line unchanged", "reference still legacy"):
+                break
+        return "file gone at HEAD" if head is None else "line changed at HEAD"
+
+    def head_lines(self, rel: str) -> list[str] | None:
+        if rel not in self.heads:
+            proc = git(self.git_dir, "show", f"HEAD:{rel}", capture_output=True)
+            self.heads[rel] = (proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+                               if proc.returncode == 0 else None)
+        return self.heads[rel]
+
+    def start(self) -> tuple[str, str | None]:
+        """(boundary, landing): the walk is the first-parent commits of HEAD after `boundary`;
+        `landing` is the first of them that holds `after` when `after` is not on the chain."""
+        if self.origin is None:
+            chain = git(self.git_dir, "rev-list", "--first-parent", "HEAD",
+                        capture_output=True, text=True).stdout.split()[::-1]
+            self.origin = (self.after, None)
+            if self.after not in chain:
+                def holds(commit: str) -> bool:
+                    return git(self.git_dir, "merge-base", "--is-ancestor", self.after, commit,
+                               capture_output=True).returncode == 0
+                low, high = 0, len(chain)  # the chain holds `after` from some index on
+                while low < high:
+                    middle = (low + high) // 2
+                    if holds(chain[middle]):
+                        high = middle
+                    else:
+                        low = middle + 1
+                if 0 < low < len(chain):
+                    self.origin = (chain[low - 1], chain[low])
+        return self.origin
+
+    def entry(self, commit: str, rel: str) -> str | None:
+        """The blob of `rel` at `commit`, or None if it is not a file there."""
+        listing = git(self.git_dir, "--literal-pathspecs", "ls-tree", "-z", "--full-tree",
+                      commit, "--", rel, capture_output=True).stdout
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            meta, path = record.split(b"\t", 1)
+            _mode, kind, sha = meta.decode().split(" ")
+            if os.fsdecode(path) == rel and kind == "blob":
+                return sha
+        return None
+
+    def history(self, rel: str) -> list[tuple[str, str | None]]:
+        """The versions of `rel` after `after`, oldest first: (commit, blob, or None when the
+        file is gone there)."""
+        if rel in self.histories:
+            return self.histories[rel]
+        boundary, landing = self.start()
+        versions = []
+        if landing is not None:
+            versions.append((landing, self.entry(landing, rel)))
+        proc = git(self.git_dir, "--literal-pathspecs", "log", "--first-parent",
+                   "--diff-merges=first-parent", "--no-renames", "--reverse", "--raw",
+                   "--no-abbrev", "-z", "--format=commit %H", f"{boundary}..HEAD", "--", rel,
+                   capture_output=True)
+        fields = proc.stdout.split(b"\0")
+        commit, k = None, 0
+        while k < len(fields):
+            item = fields[k].lstrip(b"\n").decode("utf-8", "surrogateescape")
+            k += 1
+            if item.startswith("commit "):
+                commit = item.split(" ", 1)[1].strip()
+            elif item.startswith(":") and k < len(fields):
+                path = os.fsdecode(fields[k])
+                k += 1
+                if path != rel or commit is None or commit == landing:
+                    continue  # a file below a directory of that name, or the landing (listed)
+                _, new_mode, _, new_sha, _status = item[1:].split(" ")
+                gone = new_mode in ("000000", "040000", "160000")
+                versions.append((commit, None if gone else new_sha))
+        self.histories[rel] = versions
+        return versions
+
+    def lines_of(self, sha: str) -> list[str] | None:
+        """A blob's lines, or None when the mirror lacks it."""
+        if sha in self.blobs:
+            return self.blobs[sha]
+        if self.batch is None:
+            self.batch = subprocess.Popen(
+                ["git", f"--git-dir={self.git_dir}", "cat-file", "--batch"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.batch.stdin.write(sha.encode() + b"\n")
+        self.batch.stdin.flush()
+        header = self.batch.stdout.readline().rstrip(b"\n")
+        lines = None
+        if not header.endswith(b" missing"):
+            size = int(header.split(b" ")[2])
+            data = self.batch.stdout.read(size)
+            self.batch.stdout.read(1)
+            lines = data.decode("utf-8", "surrogateescape").splitlines()
+        self.blobs[sha] = lines
+        return lines
+
+
+def judge(lines: list[str], before: str) -> str:
+    """What one version of a file did with the legacy line `before`: kept it, migrated the
+    line or its image references, still names one of them on a legacy host, or none of these
+    (`line changed`)."""
+    stripped = {line.strip() for line in lines}
+    if before.strip() in stripped:
+        return "line unchanged"
+    if normalized(before) in stripped:
+        return "line migrated"
+    text = "\n".join(lines).lower()
+    refs = [m.group(1).lower() for m in LEGACY_REFERENCE.finditer(before) if m.group(1)]
+    if refs:
+        if all("registry.k8s.io" + ref in text for ref in refs):
+            return "reference migrated"
+        if any(m.group(0).lower() in text for m in LEGACY_REFERENCE.finditer(before)):
+            return "reference still legacy"
+    return "line changed"
 
 
 # ---------------------------------------------------------------------------------------------
