@@ -1,8 +1,9 @@
-//! The files a script's `sed` commands read or edit in place. A substitution pattern that
-//! names the old host (`sed -i "s/k8s.gcr.io/mirror.local/g" etc/kubeadm.yaml`) matches text
-//! in another file; when that file is in the scanned tree and regshift rewrites it, the pattern
-//! must move with it, or the build step silently stops matching. This module finds the
-//! commands and where their files may be; the engine reads what the files hold once fixed.
+//! The files a script's `sed` commands (and `perl -pi -e`, used the same way) read or edit in
+//! place. A substitution pattern that names the old host
+//! (`sed -i "s/k8s.gcr.io/mirror.local/g" etc/kubeadm.yaml`) matches text in another file; when
+//! that file is in the scanned tree and regshift rewrites it, the pattern must move with it, or
+//! the build step silently stops matching. This module finds the commands and where their files
+//! may be; the engine reads what the files hold once fixed.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -15,12 +16,16 @@ pub struct SedCommand {
     pub files: Vec<String>,
 }
 
-/// Whether `bytes` may run `sed`: the cheap test that decides whether a file waits for the
-/// others to be fixed first.
+/// Whether `bytes` may run `sed` (or `perl -pi`, which scripts use the same way): the cheap
+/// test that decides whether a file waits for the others to be fixed first.
 pub fn may_run_sed(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"sed").any(|at| {
-        (at == 0 || !is_word_byte(bytes[at - 1]))
-            && bytes.get(at + 3).is_none_or(|byte| !is_word_byte(*byte))
+    [b"sed".as_slice(), b"perl"].iter().any(|tool| {
+        memchr::memmem::find_iter(bytes, tool).any(|at| {
+            (at == 0 || !is_word_byte(bytes[at - 1]))
+                && bytes
+                    .get(at + tool.len())
+                    .is_none_or(|byte| !is_word_byte(*byte))
+        })
     })
 }
 
@@ -44,11 +49,11 @@ fn is_word_byte(byte: u8) -> bool {
 pub fn sed_commands(text: &str) -> Vec<SedCommand> {
     let mut edits = Vec::new();
     for (number, line) in text.lines().enumerate() {
-        if !has_word(line.as_bytes(), b"sed") {
+        if !has_word(line.as_bytes(), b"sed") && !has_word(line.as_bytes(), b"perl") {
             continue;
         }
         for command in commands(line) {
-            if let Some(files) = sed_files(&command) {
+            if let Some(files) = sed_files(&command).or_else(|| perl_files(&command)) {
                 edits.push(SedCommand {
                     line: number,
                     files,
@@ -138,23 +143,29 @@ fn commands(line: &str) -> Vec<Vec<String>> {
     commands
 }
 
-/// The file operands of a `sed` command (after any `sudo`, `env` or `command` prefix); `None`
-/// if the command is not one, or names no file (it reads standard input).
-fn sed_files(words: &[String]) -> Option<Vec<String>> {
-    let start = words
+/// Where `program` (`sed`, `/usr/bin/sed`) starts the command: after nothing but a prefix that
+/// runs its argument (`sudo`, `env`, `command`, a variable assignment).
+fn program_start(words: &[String], names: &[&str]) -> Option<usize> {
+    let start = words.iter().position(|word| {
+        let name = word.rsplit('/').next().unwrap_or(word);
+        names.contains(&name)
+    })?;
+    words[..start]
         .iter()
-        .position(|word| word == "sed" || word.ends_with("/sed") || word == "gsed")?;
-    // Only a prefix that runs its argument may stand before `sed`.
-    let prefix_runs = words[..start].iter().all(|word| {
-        [
-            "sudo", "env", "command", "exec", "then", "do", "else", "!", "-E",
-        ]
-        .contains(&word.as_str())
-            || (word.contains('=') && !word.starts_with('-'))
-    });
-    if !prefix_runs {
-        return None;
-    }
+        .all(|word| {
+            [
+                "sudo", "env", "command", "exec", "then", "do", "else", "!", "-E",
+            ]
+            .contains(&word.as_str())
+                || (word.contains('=') && !word.starts_with('-'))
+        })
+        .then_some(start)
+}
+
+/// The file operands of a `sed` command; `None` if the command is not one, or names no file
+/// (it reads standard input).
+fn sed_files(words: &[String]) -> Option<Vec<String>> {
+    let start = program_start(words, &["sed", "gsed"])?;
     let mut script_given = false;
     let mut operands = Vec::new();
     let mut rest = words[start + 1..].iter().peekable();
@@ -203,6 +214,42 @@ fn sed_files(words: &[String]) -> Option<Vec<String>> {
         operands.push(word.clone());
     }
     (!operands.is_empty()).then_some(operands)
+}
+
+/// The file operands of a `perl` command with its program on the command line
+/// (`perl -pi -e 's/k8s.gcr.io/…/' FILE`); `None` if the command is not one, or names no file.
+fn perl_files(words: &[String]) -> Option<Vec<String>> {
+    let start = program_start(words, &["perl"])?;
+    let mut inline = false;
+    let mut operands = Vec::new();
+    let mut rest = words[start + 1..].iter();
+    while let Some(word) = rest.next() {
+        if word == "--" {
+            operands.extend(rest.by_ref().cloned());
+            break;
+        }
+        let Some(flags) = word.strip_prefix('-').filter(|flags| !flags.is_empty()) else {
+            operands.push(word.clone());
+            continue;
+        };
+        for (at, flag) in flags.char_indices() {
+            match flag {
+                // The program: the rest of the word, or the next one.
+                'e' | 'E' => {
+                    inline = true;
+                    if at + 1 == flags.len() {
+                        rest.next();
+                    }
+                    break;
+                }
+                // Options whose argument is the rest of the word (`-i.bak`, `-Mstrict`, `-0777`).
+                'i' | 'M' | 'm' | 'I' | 'x' | 'C' | 'd' | 'D' | 'F' | 'l' | '0'..='9' => break,
+                _ => {}
+            }
+        }
+    }
+    // Without `-e` the first operand is the program's file.
+    (inline && !operands.is_empty()).then_some(operands)
 }
 
 /// Where a file operand may be, for a script at `script` inside the scanned root `root`: the
@@ -282,6 +329,16 @@ mod tests {
             [["c.yaml"]]
         );
         assert_eq!(
+            files_of("perl -pi.bak -e 's/k8s.gcr.io/x/g' a.yaml b.yaml"),
+            [["a.yaml", "b.yaml"]]
+        );
+        assert_eq!(
+            files_of("sudo /usr/bin/perl -i -pe 's|k8s.gcr.io|x|' etc/c.toml"),
+            [["etc/c.toml"]]
+        );
+        // A program in a file names no pattern on this line.
+        assert!(files_of("perl rewrite.pl a.yaml").is_empty());
+        assert_eq!(
             files_of("if true; then sed -i s/k8s.gcr.io/x/ a.yaml; fi"),
             [["a.yaml"]]
         );
@@ -332,5 +389,6 @@ mod tests {
         assert!(may_run_sed(b"sudo /usr/bin/sed 's/a/b/' f"));
         assert!(!may_run_sed(b"used -i here"));
         assert!(!may_run_sed(b"sed.yaml"));
+        assert!(may_run_sed(b"perl -pi -e 's/a/b/' f"));
     }
 }

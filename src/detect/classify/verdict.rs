@@ -201,13 +201,13 @@ fn pattern_verdict(cx: &Hit<'_>) -> Verdict {
         return Verdict::fix(
             cx.hit.form.rule(),
             format!(
-                "the sed pattern matches {} in {file}, which this fix rewrites",
+                "the substitution's pattern matches {} in {file}, which this fix rewrites",
                 cx.host
             ),
             Applicability::Safe,
         )
         .with_note(&format!(
-            "the pattern moves with {file}: left as it is, the sed would no longer match anything there"
+            "the pattern moves with {file}: left as it is, the command would no longer match anything there"
         ));
     }
     Verdict::none(
