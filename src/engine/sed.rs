@@ -7,8 +7,8 @@
 //! other file's fix is written, and fixing a fixed file changes nothing, so FILE fixed
 //! in memory (`check`, `fix --diff`) and FILE as `fix` wrote it are the same bytes.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::Engine;
@@ -28,15 +28,17 @@ const MAX_TARGET_BYTES: u64 = 8 << 20;
 #[derive(Debug, Default)]
 pub(super) struct TargetIndex {
     files: Vec<Candidate>,
+    paths: HashSet<PathBuf>,
 }
 
 impl TargetIndex {
     pub(super) fn new(files: Vec<Candidate>) -> TargetIndex {
-        TargetIndex { files }
+        let paths = files.iter().map(|file| file.path.clone()).collect();
+        TargetIndex { files, paths }
     }
 
     fn holds(&self, path: &Path) -> bool {
-        self.files.iter().any(|file| file.path == path)
+        self.paths.contains(path)
     }
 
     /// The one file whose path ends with `suffix`; none when several do.
