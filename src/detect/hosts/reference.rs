@@ -22,8 +22,11 @@ pub(super) fn left_position(bytes: &[u8], start: usize) -> (Position, usize) {
         }
         // `docker://k8s.gcr.io/pause:3.9` is not a URL: it is the `docker` transport of
         // containers/image (skopeo, buildah, podman), whose reference is pulled through the
-        // registry API like any image reference.
-        if &bytes[url_start..start] == b"docker://" {
+        // registry API like any image reference. `docker-pullable://k8s.gcr.io/pause@sha256:…`
+        // is the image ID dockershim recorded in a pod's status: an image by digest, which no
+        // HTTP client fetches.
+        let scheme = &bytes[url_start..start];
+        if scheme == b"docker://" || scheme == b"docker-pullable://" {
             return (Position::Registry, start);
         }
         return (Position::UrlHost, url_start);

@@ -193,9 +193,18 @@ fn docker_transport_references_are_images() {
     assert_eq!(position, Position::Registry);
     assert_eq!(shape, Shape::Image);
     assert_eq!(reference, "k8s.gcr.io/pause:3.1");
+    // The image ID dockershim recorded in a pod's status is an image by digest too.
+    let (_, _, position, _, reference) = one(
+        "Image ID: docker-pullable://k8s.gcr.io/pause@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+    );
+    assert_eq!(position, Position::Registry);
+    assert_eq!(
+        reference,
+        "k8s.gcr.io/pause@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    );
     for url in [
-        "docker-pullable://k8s.gcr.io/pause@sha256:0",
         "xdocker://k8s.gcr.io/pause",
+        "docker-pullablex://k8s.gcr.io/pause",
     ] {
         assert_eq!(one(url).2, Position::UrlHost, "{url}");
     }
