@@ -104,6 +104,48 @@ impl Carrier {
         }
     }
 
+    /// A file whose name tells nothing ([`Carrier::Text`]) but whose first line runs a shell
+    /// (`#!/bin/bash`, `#!/usr/bin/env sh`) is a shell script: `hack/verify`, `scripts/*` and
+    /// `bin/*` tools often have no extension.
+    pub fn with_content(self, bytes: &[u8]) -> Carrier {
+        if self != Carrier::Text || !bytes.starts_with(b"#!") {
+            return self;
+        }
+        let line = bytes
+            .split(|byte| *byte == b'\n')
+            .next()
+            .unwrap_or_default();
+        let mut words = line[2..]
+            .split(|byte| byte.is_ascii_whitespace())
+            .filter(|word| !word.is_empty());
+        let mut program = words.next().unwrap_or_default();
+        if program.ends_with(b"/env") {
+            // `env -S bash -e`: the first word that is not an option names the interpreter.
+            program = words
+                .find(|word| !word.starts_with(b"-"))
+                .unwrap_or_default();
+        }
+        let name = program
+            .rsplit(|byte| *byte == b'/')
+            .next()
+            .unwrap_or_default();
+        if [
+            b"sh".as_slice(),
+            b"bash",
+            b"zsh",
+            b"ksh",
+            b"dash",
+            b"ash",
+            b"mksh",
+        ]
+        .contains(&name)
+        {
+            Carrier::Shell
+        } else {
+            self
+        }
+    }
+
     /// The carrier a file's name alone tells (YAML in a `templates/` folder is a template).
     fn from_name(path: &str) -> Carrier {
         let file_name = path.rsplit('/').next().unwrap_or(path);
@@ -254,6 +296,18 @@ mod tests {
             Carrier::Dockerfile
         );
         assert_eq!(Carrier::of("cmd/main.go", None), Carrier::ProgramSource);
+        let script =
+            |first_line: &str| Carrier::of("hack/verify", None).with_content(first_line.as_bytes());
+        assert_eq!(script("#!/bin/bash\nset -e\n"), Carrier::Shell);
+        assert_eq!(script("#!/usr/bin/env -S bash -eu\n"), Carrier::Shell);
+        assert_eq!(script("#! /bin/sh"), Carrier::Shell);
+        assert_eq!(script("#!/usr/bin/env python3\n"), Carrier::Text);
+        assert_eq!(script("echo hi\n"), Carrier::Text);
+        // A name that tells its kind wins over the first line.
+        assert_eq!(
+            Carrier::of("deploy/app.yaml", None).with_content(b"#!/bin/bash\n"),
+            Carrier::Yaml
+        );
         assert_eq!(Carrier::of("Makefile", None), Carrier::Makefile);
         assert_eq!(
             Carrier::of("etc/kubelet.service.d/10.conf", None),

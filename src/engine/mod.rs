@@ -170,7 +170,9 @@ impl Engine {
                 };
                 Arc::new(kustomize::resolve_bases(&file.path, text, &scope))
             });
-        let carrier = carrier.unwrap_or_else(|| Carrier::of(display, chart::locate(&file.path)));
+        let carrier = carrier.unwrap_or_else(|| {
+            Carrier::of(display, chart::locate(&file.path)).with_content(&bytes)
+        });
         let sed_inputs = if kustomization.is_none() && crate::layout::sed::may_run_sed(&bytes) {
             std::str::from_utf8(&bytes)
                 .ok()
