@@ -86,6 +86,7 @@ pub fn image_of(finding: &Finding) -> Option<Planned> {
     // One image: a path with a tag or a digest, no template or variable in it. A bare
     // repository (`repository: k8s.gcr.io/x` with the tag in another key) names no version.
     let complete = path.len() > 1
+        && !built_at_run_time(finding)
         && path.starts_with('/')
         && !path.ends_with(['/', ':', '@'])
         && ImageRef::parse(path).is_pinned()
@@ -97,6 +98,36 @@ pub fn image_of(finding: &Finding) -> Option<Planned> {
         image: format!("{to}{path}"),
         moved: false,
     })
+}
+
+/// Whether the code around the reference goes on building it: the string ends and is joined
+/// or formatted (`'…:v' + version`, `"…etcd:3.4.13-" + suffix`, `"…:%s" % v`,
+/// `"…:{}".format(v)`), or a format verb or placeholder follows (`fmt.Sprintf("…:v%s", v)`,
+/// `f"…:v{version}"`). The reference then holds only the start of a tag (`:v`, `:3.4.13`), which
+/// names no image to copy.
+fn built_at_run_time(finding: &Finding) -> bool {
+    let excerpt = &finding.excerpt;
+    let Some(after) = excerpt
+        .text
+        .get(excerpt.span.start..)
+        .and_then(|from_host| from_host.get(finding.reference.len()..))
+    else {
+        return false;
+    };
+    // Separators a reference may not end with (`etcd:3.4.13-`) belong to what is built.
+    let after = after.trim_start_matches(['.', '-', '_', '/', ':']);
+    let mut chars = after.chars();
+    match chars.next() {
+        Some('%') => chars
+            .next()
+            .is_some_and(|next| next.is_ascii_alphabetic() || next == '('),
+        Some('{') => true,
+        Some('\'' | '"' | '`') => {
+            let rest = chars.as_str().trim_start();
+            rest.starts_with(['+', '%']) || rest.starts_with(".format") || rest.starts_with("..")
+        }
+        _ => false,
+    }
 }
 
 /// A move's image: the edit of its fix that replaces the matched bytes says where it goes
