@@ -38,9 +38,19 @@ impl Reporter for ConciseReporter {
     fn end(&mut self, out: &mut dyn Write, run: &RunReport) -> io::Result<()> {
         let summary = &run.summary;
         if summary.findings > 0 {
+            // Fixes that only `--unsafe-fixes` applies are counted too, as the full format
+            // does: a sweep's reader should not take "0 fixable" for "nothing to do".
+            let hidden = if summary.hidden_unsafe > 0 {
+                format!(
+                    "; {} more fixable with `--unsafe-fixes`",
+                    summary.hidden_unsafe
+                )
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{} ([*] {} fixable)",
+                "{} ([*] {} fixable{hidden})",
                 plural(summary.findings, "finding", "findings"),
                 summary.fixable
             )?;
