@@ -19,21 +19,14 @@ pub struct SedCommand {
 /// Whether `bytes` may run `sed` (or `perl -pi`, which scripts use the same way): the cheap
 /// test that decides whether a file waits for the others to be fixed first.
 pub fn may_run_sed(bytes: &[u8]) -> bool {
-    [b"sed".as_slice(), b"perl"].iter().any(|tool| {
-        memchr::memmem::find_iter(bytes, tool).any(|at| {
-            (at == 0 || !is_word_byte(bytes[at - 1]))
-                && bytes
-                    .get(at + tool.len())
-                    .is_none_or(|byte| !is_word_byte(*byte))
-        })
-    })
+    has_word(bytes, b"sed") || has_word(bytes, b"perl")
 }
 
-fn has_word(line: &[u8], word: &[u8]) -> bool {
-    line.windows(word.len()).enumerate().any(|(at, window)| {
-        window == word
-            && (at == 0 || !is_word_byte(line[at - 1]))
-            && line
+/// Whether `word` stands in `bytes` as a word of its own (not in `used` or `sed.yaml`).
+fn has_word(bytes: &[u8], word: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, word).any(|at| {
+        (at == 0 || !is_word_byte(bytes[at - 1]))
+            && bytes
                 .get(at + word.len())
                 .is_none_or(|byte| !is_word_byte(*byte))
     })
@@ -49,7 +42,7 @@ fn is_word_byte(byte: u8) -> bool {
 pub fn sed_commands(text: &str) -> Vec<SedCommand> {
     let mut edits = Vec::new();
     for (number, line) in text.lines().enumerate() {
-        if !has_word(line.as_bytes(), b"sed") && !has_word(line.as_bytes(), b"perl") {
+        if !may_run_sed(line.as_bytes()) {
             continue;
         }
         for command in commands(line) {

@@ -335,16 +335,7 @@ impl Run<'_> {
                 .map(|(candidate, _)| candidate.clone())
                 .collect(),
         );
-        let run = &*self;
-        run.pool.install(|| {
-            scripts
-                .into_par_iter()
-                .map(|candidate| {
-                    let reports = run.process(&candidate);
-                    (candidate, reports)
-                })
-                .collect()
-        })
+        self.process_each(scripts)
     }
 
     /// Kustomizations come last, in parallel: each reads its bases, which the other files'
@@ -358,12 +349,16 @@ impl Run<'_> {
                 .iter()
                 .map(|candidate| candidate.path.as_path()),
         );
-        let run = &*self;
-        run.pool.install(|| {
-            kustomizations
+        self.process_each(kustomizations)
+    }
+
+    /// Files held back until the others are written, processed in parallel.
+    fn process_each(&self, candidates: Vec<Candidate>) -> Vec<(Candidate, Vec<FileReport>)> {
+        self.pool.install(|| {
+            candidates
                 .into_par_iter()
                 .map(|candidate| {
-                    let reports = run.process(&candidate);
+                    let reports = self.process(&candidate);
                     (candidate, reports)
                 })
                 .collect()

@@ -27,6 +27,8 @@ mod post_freeze_table;
 mod refine;
 mod verdict;
 
+use memchr::memmem;
+
 use super::hosts::{HostForm, HostHit, Move, NEW_HOST, Position};
 use super::names::holds_registry;
 use super::text::{LineSite, TextSite};
@@ -273,28 +275,21 @@ impl<'a> Hit<'a> {
         }
         // A substitution that already writes the new host (`s/k8s.gcr.io/registry.k8s.io/`)
         // is a migration of its own: moving its pattern would leave a sed that does nothing.
+        let new = self.destination().as_bytes();
         let line_end = self.source.line_range_at(self.hit.range.start).end;
         let rest = &self.source.bytes[self.hit.range.end..line_end];
-        if rest
-            .windows(self.destination().len())
-            .any(|window| window == self.destination().as_bytes())
-        {
+        if memmem::find(rest, new).is_some() {
             return None;
         }
         let old = self.matched.to_ascii_lowercase();
-        let new = self.destination().as_bytes();
-        files
-            .iter()
-            .all(|file| {
-                !file
-                    .fixed
-                    .to_ascii_lowercase()
-                    .windows(old.len())
-                    .any(|w| w == old.as_bytes())
-                    && file.fixed.windows(new.len()).any(|w| w == new)
-            })
-            .then(|| files.first().map(|file| file.display.as_str()))
-            .flatten()
+        let moves = |fixed: &[u8]| {
+            memmem::find(&fixed.to_ascii_lowercase(), old.as_bytes()).is_none()
+                && memmem::find(fixed, new).is_some()
+        };
+        if !files.iter().all(|file| moves(&file.fixed)) {
+            return None;
+        }
+        files.first().map(|file| file.display.as_str())
     }
 
     /// Whether the hit is the pattern of a shell parameter expansion that matches text:
