@@ -568,7 +568,6 @@ class Later:
         self.git_dir = git_dir
         self.after = after
         self.origin: tuple[str, str | None] | None = None
-        self.heads: dict[str, list[str] | None] = {}
         self.histories: dict[str, list[tuple[str, str | None]]] = {}
         self.blobs: dict[str, list[str] | None] = {}
         self.batch: subprocess.Popen | None = None
@@ -600,11 +599,9 @@ class Later:
         return "file gone at HEAD" if head is None else "line changed at HEAD"
 
     def head_lines(self, rel: str) -> list[str] | None:
-        if rel not in self.heads:
-            proc = git(self.git_dir, "show", f"HEAD:{rel}", capture_output=True)
-            self.heads[rel] = (proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-                               if proc.returncode == 0 else None)
-        return self.heads[rel]
+        """The file's lines at HEAD, read like every other version; None when it is gone."""
+        sha = self.entry("HEAD", rel)
+        return self.lines_of(sha) if sha is not None else None
 
     def start(self) -> tuple[str, str | None]:
         """(boundary, landing): the walk is the first-parent commits of HEAD after `boundary`;

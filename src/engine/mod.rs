@@ -173,7 +173,7 @@ impl Engine {
         let carrier = carrier.unwrap_or_else(|| {
             Carrier::of(display, chart::locate(&file.path)).with_content(&bytes)
         });
-        let sed_inputs = if kustomization.is_none() && crate::layout::sed::may_run_sed(&bytes) {
+        let sed_inputs = if self.waits_for_sed_inputs(file, &bytes) {
             std::str::from_utf8(&bytes)
                 .ok()
                 .and_then(|text| self.sed_inputs(file, text))
