@@ -80,6 +80,13 @@ pub fn is_release_artifact(path: &str) -> bool {
     components.any(names_a_version)
 }
 
+/// Whether `path` (slash-separated) is below a `testdata` folder: Go's name for the inputs and
+/// expected outputs of tests, which the go tool skips when it builds.
+pub fn is_test_data(path: &str) -> bool {
+    let mut folders = path.split('/').rev().skip(1);
+    folders.any(|folder| folder == "testdata")
+}
+
 /// A path component holding `MAJOR.MINOR.PATCH` as a token of its own: a run of digits and
 /// dots that is exactly three numbers, after the start, a separator or a `v` that starts a
 /// token (`v3.0.0`, `driver-v4.3.0`, `1.10.0`; not `av1.2.3`, `10.0.0.1` or `v1.2`).
@@ -132,7 +139,22 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::is_release_artifact;
+    use super::{is_release_artifact, is_test_data};
+
+    #[test]
+    fn test_data_is_below_a_testdata_folder() {
+        for path in ["testdata/a.yaml", "pkg/x/testdata/strategic/1/left.yaml"] {
+            assert!(is_test_data(path), "{path}");
+        }
+        for path in [
+            "testdata",
+            "testdata.yaml",
+            "pkg/testdata-old/a.yaml",
+            "Testdata/a.yaml",
+        ] {
+            assert!(!is_test_data(path), "{path}");
+        }
+    }
 
     #[test]
     fn published_releases_are_versioned_paths_below_a_releases_folder() {

@@ -8,7 +8,7 @@ use crate::detect::names::matches_references;
 use crate::detect::text::LineSite;
 use crate::detect::yaml::{Place, Recorded, YamlSite};
 use crate::finding::Applicability;
-use crate::origin::{History, Packaged};
+use crate::origin::{History, Packaged, is_test_data};
 use crate::source::SourceFile;
 
 /// A named refinement of the base verdict.
@@ -44,6 +44,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
     Refinement {
         name: "program source",
         apply: program_source,
+    },
+    Refinement {
+        name: "test data",
+        apply: test_data,
     },
     Refinement {
         name: "destination already on the line",
@@ -227,6 +231,19 @@ fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
         verdict.applicability = Applicability::Unsafe;
         verdict.note = Some(
             "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)".into(),
+        );
+    }
+}
+
+/// A file under a `testdata/` folder (Go's convention, which the go tool skips) is read by
+/// tests, and tests are program source: they may compare it with names regshift does not
+/// rewrite safely (a golden file of a generator's output, an input parsed against expected
+/// values in code). A safe fix becomes unsafe, as in the code that reads it.
+fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if verdict.applicability == Applicability::Safe && is_test_data(cx.source.path.as_str()) {
+        verdict.applicability = Applicability::Unsafe;
+        verdict.note = Some(
+            "unsafe: test data (under testdata/) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests".into(),
         );
     }
 }

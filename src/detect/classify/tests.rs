@@ -575,6 +575,49 @@ fn recorded_state_is_not_what_a_file_asks_for() {
     }
 }
 
+/// Test data is read by tests, which are program source: a safe fix becomes unsafe below a
+/// `testdata` folder, and only there; a fix that was already unsafe or withheld keeps its
+/// reason.
+#[test]
+fn test_data_fixes_are_unsafe() {
+    let text = "image: k8s.gcr.io/pause:3.9\n";
+    for (path, expected) in [
+        (
+            "pkg/config/testdata/strategic/001/expected.yaml",
+            Applicability::Unsafe,
+        ),
+        ("testdata/pod.yaml", Applicability::Unsafe),
+        (
+            "test/integration/testdata/deploy/pod.yaml",
+            Applicability::Unsafe,
+        ),
+        ("testdata.yaml", Applicability::Safe),
+        ("deploy/testdata-old/pod.yaml", Applicability::Safe),
+        ("test/fixtures/pod.yaml", Applicability::Safe),
+    ] {
+        let mut verdict = safe(Rule::LegacyHost);
+        with_hit(path, text, &[], |cx| {
+            refinement("test data")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, expected, "{path}");
+        assert_eq!(
+            verdict.note.is_some(),
+            expected != Applicability::Safe,
+            "{path}"
+        );
+    }
+    for applicability in [Applicability::Unsafe, Applicability::DisplayOnly] {
+        let mut verdict = safe(Rule::LegacyHost);
+        verdict.applicability = applicability;
+        verdict.note = Some("earlier reason".into());
+        with_hit("testdata/pod.yaml", text, &[], |cx| {
+            refinement("test data")(cx, &mut verdict)
+        });
+        assert_eq!(verdict.applicability, applicability);
+        assert_eq!(verdict.note.as_deref(), Some("earlier reason"));
+    }
+}
+
 #[test]
 fn release_notes_are_history() {
     let source = SourceFile::new(
