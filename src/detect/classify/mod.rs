@@ -12,9 +12,9 @@
 //!    may withhold or downgrade the fix or add a note (history: a patch, release notes or a
 //!    captured `--help`; a recording of a cluster: a metric sample, an object's status, a
 //!    live object; a gcloud command that works only against Google's registries; a push
-//!    target; program source, the destination already on the line, a name matched against
-//!    references, a kubelet flag, a template comparison, a packaged chart, kubeadm's
-//!    `--image-repository`, a configured move);
+//!    target; program source, test data below `testdata/`, the destination already on the
+//!    line, a name matched against references, a kubelet flag, a template comparison, a
+//!    packaged chart, kubeadm's `--image-repository`, a configured move);
 //! 3. the **post-freeze tag** ([`post_freeze`]): a legacy-host (or frozen backend) image whose
 //!    tag the generated table ([`post_freeze_table`]) lists as published after the freeze
 //!    becomes `post-freeze-tag`, with the same fix;

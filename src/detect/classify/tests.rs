@@ -91,6 +91,7 @@ fn the_pipeline_in_order() {
             "Google-only registry command",
             "push target",
             "program source",
+            "test data",
             "destination already on the line",
             "matched names",
             "kubelet flag",
