@@ -16,10 +16,8 @@ use crate::fix::FixLevel;
 use crate::layout::sed;
 use crate::origin::{SedInput, SedInputs};
 use crate::path::RepoPath;
+use crate::source::MAX_FILE_SIZE;
 use crate::walk::Candidate;
-
-/// Files larger than this are not read for a `sed`: a configuration a script edits is small.
-const MAX_TARGET_BYTES: u64 = 8 << 20;
 
 /// The run's files that hold something to report and were processed without an error: the
 /// only files with a legacy host whose fixed bytes are what the run leaves (a file outside the
@@ -109,8 +107,10 @@ impl Engine {
         if target.path == script.path || !self.inside_roots(&target.path) {
             return None;
         }
+        // A file over the scan's size limit is skipped, so it keeps the old host and the pattern
+        // must stay; every file the run can fix is read here.
         let metadata = std::fs::metadata(&target.path).ok()?;
-        if metadata.len() > MAX_TARGET_BYTES {
+        if metadata.len() > MAX_FILE_SIZE {
             return None;
         }
         let bytes = std::fs::read(&target.path).ok()?;

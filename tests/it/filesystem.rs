@@ -615,6 +615,45 @@ fn file_over_10_mib_is_skipped_and_listed_without_an_error_exit() {
     assert!(stderr_of(&output).contains("big/dump.yaml"));
 }
 
+/// A `sed` pattern moves with any file the run fixes, however large within the scan's 10 MiB
+/// limit; a file over it is skipped, keeps the old host, and so does the pattern.
+#[test]
+fn a_sed_pattern_follows_every_file_the_run_can_fix() {
+    let dir = TempDir::new().unwrap();
+    let padding = "# padding padding padding padding padding padding padding\n";
+    let mut large = POD.to_owned();
+    large.push_str(&padding.repeat(165_000));
+    assert!(large.len() > 9 * 1024 * 1024 && large.len() < 10 * 1024 * 1024);
+    dir.child("large/pod.yaml").write_str(&large).unwrap();
+    let mut over = POD.to_owned();
+    over.push_str(&padding.repeat(190_000));
+    dir.child("over/pod.yaml").write_str(&over).unwrap();
+    dir.child("build.sh")
+        .write_str(concat!(
+            "#!/bin/sh\n",
+            "sed -i 's/k8s.gcr.io/mirror.local:5000/g' large/pod.yaml\n",
+            "sed -i 's/k8s.gcr.io/mirror.local:5000/g' over/pod.yaml\n",
+        ))
+        .unwrap();
+
+    regshift(dir.path()).arg("fix").assert().code(0);
+    let script = fs::read_to_string(dir.child("build.sh").path()).unwrap();
+    assert!(
+        script.contains("s/registry.k8s.io/mirror.local:5000/g' large/pod.yaml"),
+        "{script}"
+    );
+    assert!(
+        script.contains("s/k8s.gcr.io/mirror.local:5000/g' over/pod.yaml"),
+        "{script}"
+    );
+    let fixed = fs::read_to_string(dir.child("large/pod.yaml").path()).unwrap();
+    assert!(fixed.starts_with(POD_FIXED), "the large file is fixed");
+    assert_eq!(
+        fs::read_to_string(dir.child("over/pod.yaml").path()).unwrap(),
+        over
+    );
+}
+
 #[test]
 fn binary_file_with_a_legacy_host_is_not_reported() {
     let dir = TempDir::new().unwrap();
