@@ -92,6 +92,14 @@ impl Verdict {
         self.applicability = Applicability::DisplayOnly;
         self.note = Some(note.to_string());
     }
+
+    /// Make a safe fix unsafe, saying why; a fix already unsafe or withheld keeps its reason.
+    fn downgrade(&mut self, note: &str) {
+        if self.applicability == Applicability::Safe {
+            self.applicability = Applicability::Unsafe;
+            self.note = Some(note.to_string());
+        }
+    }
 }
 
 impl<'a> Hit<'a> {

@@ -133,12 +133,9 @@ fn recorded_state(cx: &Hit<'_>, verdict: &mut Verdict) {
         Some(Recorded::Status) => verdict.withhold(
             "no automatic fix: status is observed state that the cluster writes (the image a container ran, the images a node holds); applying this file does not set it, and rewriting it changes a recording",
         ),
-        Some(Recorded::LiveObject) if verdict.applicability == Applicability::Safe => {
-            verdict.applicability = Applicability::Unsafe;
-            verdict.note = Some(
-                "unsafe: a copy of an object read back from a cluster (metadata.uid or resourceVersion is set) records what ran, and is often a test fixture; rewrite it only if it is applied again".into(),
-            );
-        }
+        Some(Recorded::LiveObject) => verdict.downgrade(
+            "unsafe: a copy of an object read back from a cluster (metadata.uid or resourceVersion is set) records what ran, and is often a test fixture; rewrite it only if it is applied again",
+        ),
         _ => {}
     }
 }
@@ -227,10 +224,9 @@ fn pushes_variable(source: &SourceFile, name: &str) -> bool {
 
 /// Program source often names the old host on purpose: a safe fix becomes unsafe.
 fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
-    if verdict.applicability == Applicability::Safe && cx.source.carrier == Carrier::ProgramSource {
-        verdict.applicability = Applicability::Unsafe;
-        verdict.note = Some(
-            "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)".into(),
+    if cx.source.carrier == Carrier::ProgramSource {
+        verdict.downgrade(
+            "unsafe: program source often names the old host on purpose (version checks, tests, compatibility)",
         );
     }
 }
@@ -240,10 +236,9 @@ fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
 /// rewrite safely (a golden file of a generator's output, an input parsed against expected
 /// values in code). A safe fix becomes unsafe, as in the code that reads it.
 fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
-    if verdict.applicability == Applicability::Safe && is_test_data(cx.source.path.as_str()) {
-        verdict.applicability = Applicability::Unsafe;
-        verdict.note = Some(
-            "unsafe: test data (under testdata/) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests".into(),
+    if is_test_data(cx.source.path.as_str()) {
+        verdict.downgrade(
+            "unsafe: test data (under testdata/) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests",
         );
     }
 }
