@@ -14,16 +14,12 @@ out of the diff that names it, so one large file does not hide a commit.
 import argparse
 import collections
 import re
-import subprocess
 from pathlib import Path
 
-VENDORED = {"vendor", "third_party", "node_modules"}
+from score import VENDORED_DIRS, git
+
 HOST = re.compile(r"(?<![A-Za-z0-9.-])k8s\.gcr\.io(?![A-Za-z0-9-]|\.[A-Za-z0-9])")
 SINCE = "2021-01-01"  # registry.k8s.io served no images before
-
-
-def git(git_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True)
 
 
 def commit_diff(git_dir: Path, parent: str, commit: str) -> bytes | None:
@@ -31,13 +27,15 @@ def commit_diff(git_dir: Path, parent: str, commit: str) -> bytes | None:
     excluded: list[str] = []
     for _ in range(20):
         result = git(git_dir, "diff-tree", "-p", "-U0", "--no-renames", "--no-color",
-                     "-G", r"registry\.k8s\.io", parent, commit, "--", ".", *excluded)
+                     "-G", r"registry\.k8s\.io", parent, commit, "--", ".", *excluded,
+                     capture_output=True)
         if result.returncode == 0:
             return result.stdout
         missing = re.search(rb"unable to read ([0-9a-f]{40})", result.stderr)
         if not missing:
             return None
-        listing = git(git_dir, "diff-tree", "-r", "--no-renames", parent, commit)
+        listing = git(git_dir, "diff-tree", "-r", "--no-renames", parent, commit,
+                      capture_output=True)
         paths = [row.split("\t", 1)[1] for row in listing.stdout.decode(errors="replace").splitlines()
                  if missing.group(1).decode() in row and "\t" in row]
         if not paths:
@@ -55,7 +53,7 @@ def migrated_lines(diff: bytes) -> int:
         line = raw.decode("utf-8", "surrogateescape")
         if line.startswith("diff --git "):
             path = line.split(" b/", 1)[-1]
-            if any(part in VENDORED for part in path.split("/")[:-1]):
+            if any(part in VENDORED_DIRS for part in path.split("/")[:-1]):
                 path = None
         elif path is None or line.startswith(("+++", "---")):
             continue
@@ -74,7 +72,8 @@ def migrated_lines(diff: bytes) -> int:
 
 
 def find(git_dir: Path) -> tuple[int, str | None, str | None]:
-    log = git(git_dir, "log", "--first-parent", f"--since={SINCE}", "--format=%H %P", "HEAD")
+    log = git(git_dir, "log", "--first-parent", f"--since={SINCE}", "--format=%H %P", "HEAD",
+              capture_output=True)
     best: tuple[int, str | None, str | None] = (0, None, None)
     for row in log.stdout.decode().splitlines():  # newest first: ties go to the earlier
         parts = row.split()
