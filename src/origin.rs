@@ -80,11 +80,52 @@ pub fn is_release_artifact(path: &str) -> bool {
     components.any(names_a_version)
 }
 
-/// Whether `path` (slash-separated) is below a `testdata` folder: Go's name for the inputs and
-/// expected outputs of tests, which the go tool skips when it builds.
-pub fn is_test_data(path: &str) -> bool {
-    let mut folders = path.split('/').rev().skip(1);
-    folders.any(|folder| folder == "testdata")
+/// What kind of test data `path` (slash-separated) is, if any: the inputs and expected outputs
+/// of tests, by the names test tools give them. Tests are program source and may compare these
+/// files with names in code (a golden file is a generator's expected output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestData {
+    /// Below a `testdata` folder: Go's name, which the go tool skips when it builds.
+    Folder,
+    /// A golden file: `*.golden` (Go's `-update` convention), or below a `golden` or `goldens`
+    /// folder.
+    Golden,
+    /// A test snapshot: below `__snapshots__` (Jest, syrupy) or a `*.snap` file (Jest, insta).
+    Snapshot,
+}
+
+impl TestData {
+    /// How a note names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TestData::Folder => "under testdata/",
+            TestData::Golden => "a golden file",
+            TestData::Snapshot => "a test snapshot",
+        }
+    }
+}
+
+pub fn test_data(path: &str) -> Option<TestData> {
+    let mut components = path.split('/').rev();
+    let name = components.next().unwrap_or_default();
+    let folders: Vec<&str> = components.collect();
+    if folders.contains(&"testdata") {
+        return Some(TestData::Folder);
+    }
+    let stem_or_extension = |wanted: &str| {
+        let mut parts = name.split('.').skip(1);
+        parts.any(|part| part.eq_ignore_ascii_case(wanted))
+    };
+    if stem_or_extension("golden") || folders.iter().any(|f| matches!(*f, "golden" | "goldens")) {
+        return Some(TestData::Golden);
+    }
+    let snap_extension = name
+        .rsplit_once('.')
+        .is_some_and(|(stem, extension)| !stem.is_empty() && extension == "snap");
+    if snap_extension || folders.contains(&"__snapshots__") {
+        return Some(TestData::Snapshot);
+    }
+    None
 }
 
 /// A path component holding `MAJOR.MINOR.PATCH` as a token of its own: a run of digits and
@@ -139,20 +180,41 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_release_artifact, is_test_data};
+    use super::{TestData, is_release_artifact, test_data};
 
     #[test]
-    fn test_data_is_below_a_testdata_folder() {
-        for path in ["testdata/a.yaml", "pkg/x/testdata/strategic/1/left.yaml"] {
-            assert!(is_test_data(path), "{path}");
-        }
-        for path in [
-            "testdata",
-            "testdata.yaml",
-            "pkg/testdata-old/a.yaml",
-            "Testdata/a.yaml",
+    fn test_data_is_named_by_test_tools() {
+        for (path, kind) in [
+            ("testdata/a.yaml", Some(TestData::Folder)),
+            (
+                "pkg/x/testdata/strategic/1/left.yaml",
+                Some(TestData::Folder),
+            ),
+            ("pkg/x/testdata/out.golden", Some(TestData::Folder)),
+            ("pkg/render/render.golden", Some(TestData::Golden)),
+            ("pkg/render/pod.golden.yaml", Some(TestData::Golden)),
+            (
+                "nodeup/tests/golden/minimal/tasks.yaml",
+                Some(TestData::Golden),
+            ),
+            ("test/goldens/a.json", Some(TestData::Golden)),
+            (
+                "test/__snapshots__/yaml.test.ts.snap",
+                Some(TestData::Snapshot),
+            ),
+            ("test/__snapshots__/notes.md", Some(TestData::Snapshot)),
+            ("src/snapshots/crate__render.snap", Some(TestData::Snapshot)),
+            ("testdata", None),
+            ("testdata.yaml", None),
+            ("pkg/testdata-old/a.yaml", None),
+            ("Testdata/a.yaml", None),
+            ("golden.yaml", None),
+            ("deploy/golden-gate/a.yaml", None),
+            ("examples/snapshots/volumesnapshot.yaml", None),
+            (".snap", None),
+            ("snap/snapcraft.yaml", None),
         ] {
-            assert!(!is_test_data(path), "{path}");
+            assert_eq!(test_data(path), kind, "{path}");
         }
     }
 

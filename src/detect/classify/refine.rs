@@ -8,7 +8,7 @@ use crate::detect::names::matches_references;
 use crate::detect::text::LineSite;
 use crate::detect::yaml::{Place, Recorded, YamlSite};
 use crate::finding::Applicability;
-use crate::origin::{History, Packaged, is_test_data};
+use crate::origin::{History, Packaged};
 use crate::source::SourceFile;
 
 /// A named refinement of the base verdict.
@@ -231,15 +231,16 @@ fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
     }
 }
 
-/// A file under a `testdata/` folder (Go's convention, which the go tool skips) is read by
-/// tests, and tests are program source: they may compare it with names regshift does not
-/// rewrite safely (a golden file of a generator's output, an input parsed against expected
-/// values in code). A safe fix becomes unsafe, as in the code that reads it.
+/// Test data (below a `testdata/` folder, a golden file, a test snapshot) is read by tests, and
+/// tests are program source: they may compare it with names regshift does not rewrite safely (a
+/// golden file of a generator's output, an input parsed against expected values in code). A
+/// safe fix becomes unsafe, as in the code that reads it.
 fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
-    if is_test_data(cx.source.path.as_str()) {
-        verdict.downgrade(
-            "unsafe: test data (under testdata/) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests",
-        );
+    if let Some(kind) = crate::origin::test_data(cx.source.path.as_str()) {
+        verdict.downgrade(&format!(
+            "unsafe: test data ({}) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests",
+            kind.describe()
+        ));
     }
 }
 

@@ -577,7 +577,7 @@ fn recorded_state_is_not_what_a_file_asks_for() {
 }
 
 /// Test data is read by tests, which are program source: a safe fix becomes unsafe below a
-/// `testdata` folder, and only there; a fix that was already unsafe or withheld keeps its
+/// `testdata` folder, in a golden file and in a test snapshot, and only there; a fix that was already unsafe or withheld keeps its
 /// reason.
 #[test]
 fn test_data_fixes_are_unsafe() {
@@ -588,6 +588,8 @@ fn test_data_fixes_are_unsafe() {
             Applicability::Unsafe,
         ),
         ("testdata/pod.yaml", Applicability::Unsafe),
+        ("pkg/render/pod.golden", Applicability::Unsafe),
+        ("test/__snapshots__/pod.ts.snap", Applicability::Unsafe),
         (
             "test/integration/testdata/deploy/pod.yaml",
             Applicability::Unsafe,
