@@ -17,6 +17,10 @@ pub struct Origin {
     /// A script whose `sed` commands read or edit files of the scanned tree (`sed -i … FILE`),
     /// with what those files hold once fixed (`layout::sed`).
     pub sed_inputs: Option<Arc<SedInputs>>,
+    /// The run walked the folder that holds this file, and no program source in it names
+    /// anything the run reports: test data there cannot be compared with such names in code
+    /// (`false` when unknown: a file named alone, an editor's buffer).
+    pub program_source_quiet: bool,
 }
 
 /// The files of the scanned tree that a script's `sed` commands read or edit, by the 0-based

@@ -11,6 +11,7 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::carrier::{Carrier, is_kustomization};
 use crate::config::Config;
@@ -44,6 +45,10 @@ pub struct Engine {
     /// The run's files with something to report, once they are processed: the files a
     /// script's `sed` may read or edit.
     sed_targets: sed::TargetIndex,
+    /// Whether a file of program source had something to report, and whether every one has
+    /// been processed, so that test data knows whether code may name what it holds.
+    program_source_named: AtomicBool,
+    program_source_known: bool,
 }
 
 /// A file read and detected: what a report or a fix starts from. Its findings are located
@@ -97,6 +102,8 @@ impl Engine {
                 .collect(),
             cwd: settings.cwd.clone(),
             sed_targets: sed::TargetIndex::default(),
+            program_source_named: AtomicBool::new(false),
+            program_source_known: false,
         }
     }
 
@@ -121,6 +128,21 @@ impl Engine {
     /// processed after every other file, once their fixes are written.
     pub fn waits_for_sed_inputs(&self, file: &Candidate, bytes: &[u8]) -> bool {
         !is_kustomization(file.display.as_str()) && crate::layout::sed::may_run_sed(bytes)
+    }
+
+    /// Whether `file` is test data found by walking a folder, to be processed once every other
+    /// file is: whether its fixes are safe depends on whether the run's program source names
+    /// anything the run reports ([`Engine::settle_program_source`]).
+    pub fn waits_for_program_source(&self, file: &Candidate) -> bool {
+        !self.program_source_known
+            && self.root_folders[file.root].is_some()
+            && crate::origin::test_data(file.display.as_str()).is_some()
+    }
+
+    /// Every file but test data, scripts that run `sed` and kustomizations is processed:
+    /// whether any program source had something to report is now known.
+    pub fn settle_program_source(&mut self) {
+        self.program_source_known = true;
     }
 
     fn config(&self, file: &Candidate) -> &Arc<Config> {
@@ -190,10 +212,16 @@ impl Engine {
                     crate::origin::is_release_artifact(display).then_some(History::Release)
                 },
                 sed_inputs,
+                program_source_quiet: self.program_source_known
+                    && self.root_folders[file.root].is_some()
+                    && !self.program_source_named.load(Ordering::Relaxed),
             });
         let detection = self
             .detector(file)
             .detect_unlocated(&source, &self.rule_filter(file));
+        if source.carrier == Carrier::ProgramSource && !detection.findings.is_empty() {
+            self.program_source_named.store(true, Ordering::Relaxed);
+        }
         Checked { source, detection }
     }
 
@@ -249,6 +277,7 @@ impl Engine {
                 kustomization: None,
                 history: None,
                 sed_inputs: None,
+                program_source_quiet: false,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
             let detection = detector.detect_unlocated(&source, &filter);

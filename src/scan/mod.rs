@@ -185,6 +185,8 @@ enum Processed {
     /// It may run `sed` on other files (`sed -i … FILE`): processed once their fixes are
     /// written ([`Run::process_sed_scripts`]).
     Waits,
+    /// Test data: processed once every file of program source is ([`Run::finish`]).
+    WaitsForProgramSource,
 }
 
 fn process_candidate(
@@ -215,10 +217,24 @@ fn process_candidate(
         read::recycle(bytes);
         return Processed::Waits;
     }
+    if may_wait && engine.waits_for_program_source(file) {
+        read::recycle(bytes);
+        return Processed::WaitsForProgramSource;
+    }
     let checked = engine.detect(file, bytes);
     let (report, bytes) = mode.process(engine, file, checked);
     read::recycle(bytes);
     Processed::Reports(vec![report])
+}
+
+/// The files a walk holds back until the others are processed, in the order they come.
+struct Deferred {
+    /// Test data: whether its fixes are safe depends on whether program source names what
+    /// it holds ([`crate::engine::Engine::waits_for_program_source`]).
+    test_data: Vec<Candidate>,
+    /// Scripts that run `sed` on other files.
+    scripts: Vec<Candidate>,
+    kustomizations: Vec<Candidate>,
 }
 
 /// A finished scan: every file's report, the run's totals, and how to render them.
@@ -247,6 +263,8 @@ enum Streamed {
     Kustomization(Candidate),
     /// Processed after the walk, once every file it may edit is fixed.
     RunsSed(Candidate),
+    /// Processed after the walk, once all program source is.
+    TestData(Candidate),
     Error(walk::WalkError),
 }
 
@@ -264,17 +282,19 @@ impl Run<'_> {
     fn process(&self, candidate: &Candidate) -> Vec<FileReport> {
         match self.process_or_wait(candidate, false) {
             Processed::Reports(reports) => reports,
-            Processed::Waits => unreachable!("a file waits only when it may"),
+            Processed::Waits | Processed::WaitsForProgramSource => {
+                unreachable!("a file waits only when it may")
+            }
         }
     }
 
     /// [`Run::process`], unless the file may run `sed` on other files and must wait for them.
     fn process_or_wait(&self, candidate: &Candidate, may_wait: bool) -> Processed {
-        let Processed::Reports(mut reports) =
-            process_candidate(self.mode.as_ref(), &self.engine, candidate, may_wait)
-        else {
-            return Processed::Waits;
-        };
+        let mut reports =
+            match process_candidate(self.mode.as_ref(), &self.engine, candidate, may_wait) {
+                Processed::Reports(reports) => reports,
+                waits => return waits,
+            };
         let before = reports.len();
         reports.retain(|report| !report.is_clean());
         self.clean_files
@@ -386,6 +406,9 @@ impl Run<'_> {
                         }
                         Processed::Reports(_) => {}
                         Processed::Waits => share.local.push(Streamed::RunsSed(candidate)),
+                        Processed::WaitsForProgramSource => {
+                            share.local.push(Streamed::TestData(candidate))
+                        }
                     },
                     Err(error) => share.local.push(Streamed::Error(error)),
                 }
@@ -394,6 +417,7 @@ impl Run<'_> {
         let mut done = Vec::new();
         let mut kustomizations = Vec::new();
         let mut scripts = Vec::new();
+        let mut test_data = Vec::new();
         let mut errors = Vec::new();
         for item in found
             .into_inner()
@@ -403,11 +427,17 @@ impl Run<'_> {
                 Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
                 Streamed::Kustomization(candidate) => kustomizations.push(candidate),
                 Streamed::RunsSed(candidate) => scripts.push(candidate),
+                Streamed::TestData(candidate) => test_data.push(candidate),
                 Streamed::Error(error) => errors.push(error),
             }
         }
         errors.sort_by(|a, b| a.path.cmp(&b.path));
-        self.finish(done, scripts, kustomizations, errors)
+        let deferred = Deferred {
+            test_data,
+            scripts,
+            kustomizations,
+        };
+        self.finish(done, deferred, errors)
     }
 
     fn collect(self) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
@@ -433,31 +463,37 @@ impl Run<'_> {
                 .collect()
         });
         let mut done = Vec::with_capacity(processed.len());
-        let mut scripts = Vec::new();
+        let mut deferred = Deferred {
+            test_data: Vec::new(),
+            scripts: Vec::new(),
+            kustomizations,
+        };
         for (candidate, processed) in processed {
             match processed {
                 Processed::Reports(reports) => done.push((candidate, reports)),
-                Processed::Waits => scripts.push(candidate),
+                Processed::Waits => deferred.scripts.push(candidate),
+                Processed::WaitsForProgramSource => deferred.test_data.push(candidate),
             }
         }
-        self.finish(done, scripts, kustomizations, walked.errors)
+        self.finish(done, deferred, walked.errors)
     }
 
-    /// The scripts that run `sed` on files and the kustomizations, then every report in the
-    /// order of the sorted walk (by display name, then real path), the walk's errors and the
-    /// count of clean files. Both read other files, so every write is settled before they
-    /// are processed.
+    /// Test data, the scripts that run `sed` on files and the kustomizations, then every
+    /// report in the order of the sorted walk (by display name, then real path), the walk's
+    /// errors and the count of clean files. Scripts and kustomizations read other files, so
+    /// every write is settled before they are processed.
     fn finish(
         mut self,
         mut done: Vec<(Candidate, Vec<FileReport>)>,
-        scripts: Vec<Candidate>,
-        kustomizations: Vec<Candidate>,
+        deferred: Deferred,
         errors: Vec<walk::WalkError>,
     ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
+        self.engine.settle_program_source();
+        done.extend(self.process_each(deferred.test_data));
         self.settle_writes(&mut done);
-        let scripts = self.process_sed_scripts(&done, scripts);
+        let scripts = self.process_sed_scripts(&done, deferred.scripts);
         done.extend(scripts);
-        done.extend(self.process_kustomizations(kustomizations));
+        done.extend(self.process_kustomizations(deferred.kustomizations));
         self.settle_writes(&mut done);
         done.sort_by(|(a, _), (b, _)| (&a.display, &a.path).cmp(&(&b.display, &b.path)));
         let reports = done.into_iter().flat_map(|(_, reports)| reports).collect();

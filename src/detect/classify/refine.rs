@@ -115,9 +115,10 @@ fn history(cx: &Hit<'_>, verdict: &mut Verdict) {
 /// test fixtures that program source is compared with. A metric sample's labels and an
 /// object's `status` get no fix; the rest of an object read back from a cluster (its spec
 /// still applies if someone applies it again) gets an unsafe one. In data files only: a
-/// Markdown transcript illustrates, and readers expect it to show the new registry.
+/// Markdown transcript illustrates, and readers expect it to show the new registry. Nor in test
+/// data that no program source can be compared with ([`is_uncoupled_test_data`]).
 fn recorded_state(cx: &Hit<'_>, verdict: &mut Verdict) {
-    if !verdict.is_fixable() {
+    if !verdict.is_fixable() || is_uncoupled_test_data(cx) {
         return;
     }
     if cx.text.metric_sample {
@@ -138,6 +139,13 @@ fn recorded_state(cx: &Hit<'_>, verdict: &mut Verdict) {
         ),
         _ => {}
     }
+}
+
+/// Test data in a tree whose program source names nothing the run reports: a recording there
+/// is a test's input that no code can be compared with, and no cluster's record.
+fn is_uncoupled_test_data(cx: &Hit<'_>) -> bool {
+    cx.source.origin.program_source_quiet
+        && crate::origin::test_data(cx.source.path.as_str()).is_some()
 }
 
 /// `gcloud container images list-tags k8s.gcr.io/pause` works only against Google's
@@ -234,8 +242,12 @@ fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
 /// Test data (below a `testdata/` folder, a golden file, a test snapshot) is read by tests, and
 /// tests are program source: they may compare it with names regshift does not rewrite safely (a
 /// golden file of a generator's output, an input parsed against expected values in code). A
-/// safe fix becomes unsafe, as in the code that reads it.
+/// safe fix becomes unsafe, as in the code that reads it, unless the run walked the tree and
+/// its program source names nothing the run reports: then no code can hold such a name.
 fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
+    if cx.source.origin.program_source_quiet {
+        return;
+    }
     if let Some(kind) = crate::origin::test_data(cx.source.path.as_str()) {
         verdict.downgrade(&format!(
             "unsafe: test data ({}) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests",

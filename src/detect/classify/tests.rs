@@ -777,6 +777,7 @@ fn packaged_charts_are_never_rewritten() {
         kustomization: None,
         history: None,
         sed_inputs: None,
+        program_source_quiet: false,
     });
     let mut verdict = safe(Rule::LegacyHost);
     with_source(source, &[], |cx| {
