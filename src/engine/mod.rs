@@ -139,6 +139,15 @@ impl Engine {
             && crate::origin::test_data(file.display.as_str()).is_some()
     }
 
+    /// What `file` holds is not known before test data is processed (it is held back for its
+    /// `sed` commands, or could not be read): if it is program source, count it as naming
+    /// something the run reports.
+    pub fn program_source_unseen(&self, file: &Candidate) {
+        if Carrier::of(file.display.as_str(), None) == Carrier::ProgramSource {
+            self.program_source_named.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Every file but test data, scripts that run `sed` and kustomizations is processed:
     /// whether any program source had something to report is now known.
     pub fn settle_program_source(&mut self) {

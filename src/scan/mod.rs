@@ -211,9 +211,13 @@ fn process_candidate(
         Ok(None) => {
             return Processed::Reports(vec![FileReport::new(display.clone(), FileStatus::Scanned)]);
         }
-        Err(status) => return Processed::Reports(vec![FileReport::new(display.clone(), status)]),
+        Err(status) => {
+            engine.program_source_unseen(file);
+            return Processed::Reports(vec![FileReport::new(display.clone(), status)]);
+        }
     };
     if may_wait && engine.waits_for_sed_inputs(file, &bytes) {
+        engine.program_source_unseen(file);
         read::recycle(bytes);
         return Processed::Waits;
     }
