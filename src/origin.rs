@@ -109,24 +109,25 @@ impl TestData {
     }
 }
 
+/// Which kind of test data `path` (slash-separated) is, by its folders and its name. Called
+/// for every hit, so it allocates nothing.
 pub fn test_data(path: &str) -> Option<TestData> {
-    let mut components = path.split('/').rev();
-    let name = components.next().unwrap_or_default();
-    let folders: Vec<&str> = components.collect();
-    if folders.contains(&"testdata") {
+    let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let in_folder = |wanted: &[&str]| folder.split('/').any(|f| wanted.contains(&f));
+    if in_folder(&["testdata"]) {
         return Some(TestData::Folder);
     }
-    let stem_or_extension = |wanted: &str| {
-        let mut parts = name.split('.').skip(1);
-        parts.any(|part| part.eq_ignore_ascii_case(wanted))
-    };
-    if stem_or_extension("golden") || folders.iter().any(|f| matches!(*f, "golden" | "goldens")) {
+    let golden_name = name
+        .split('.')
+        .skip(1)
+        .any(|part| part.eq_ignore_ascii_case("golden"));
+    if golden_name || in_folder(&["golden", "goldens"]) {
         return Some(TestData::Golden);
     }
     let snap_extension = name
         .rsplit_once('.')
         .is_some_and(|(stem, extension)| !stem.is_empty() && extension == "snap");
-    if snap_extension || folders.contains(&"__snapshots__") {
+    if snap_extension || in_folder(&["__snapshots__"]) {
         return Some(TestData::Snapshot);
     }
     None

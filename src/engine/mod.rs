@@ -135,8 +135,13 @@ impl Engine {
     /// anything the run reports ([`Engine::settle_program_source`]).
     pub fn waits_for_program_source(&self, file: &Candidate) -> bool {
         !self.program_source_known
-            && self.root_folders[file.root].is_some()
+            && self.found_in_folder(file)
             && crate::origin::test_data(file.display.as_str()).is_some()
+    }
+
+    /// Whether `file` was found by walking a folder, not named alone on the command line.
+    fn found_in_folder(&self, file: &Candidate) -> bool {
+        self.root_folders[file.root].is_some()
     }
 
     /// What `file` holds is not known before test data is processed (it is held back for its
@@ -222,7 +227,7 @@ impl Engine {
                 },
                 sed_inputs,
                 program_source_quiet: self.program_source_known
-                    && self.root_folders[file.root].is_some()
+                    && self.found_in_folder(file)
                     && !self.program_source_named.load(Ordering::Relaxed),
             });
         let detection = self

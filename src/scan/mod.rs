@@ -292,7 +292,8 @@ impl Run<'_> {
         }
     }
 
-    /// [`Run::process`], unless the file may run `sed` on other files and must wait for them.
+    /// [`Run::process`], unless the file must wait: it may run `sed` on other files, or it is
+    /// test data, which waits for all program source.
     fn process_or_wait(&self, candidate: &Candidate, may_wait: bool) -> Processed {
         let mut reports =
             match process_candidate(self.mode.as_ref(), &self.engine, candidate, may_wait) {

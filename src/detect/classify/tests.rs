@@ -577,8 +577,8 @@ fn recorded_state_is_not_what_a_file_asks_for() {
 }
 
 /// Test data is read by tests, which are program source: a safe fix becomes unsafe below a
-/// `testdata` folder, in a golden file and in a test snapshot, and only there; a fix that was already unsafe or withheld keeps its
-/// reason.
+/// `testdata` folder, in a golden file and in a test snapshot, and only there; a fix that was
+/// already unsafe or withheld keeps its reason.
 #[test]
 fn test_data_fixes_are_unsafe() {
     let text = "image: k8s.gcr.io/pause:3.9\n";
