@@ -361,7 +361,8 @@ class Tally:
     both_kept: int = 0
     other: int = 0  # maintainers deleted, moved or changed the line otherwise: not scored
     # Of the regshift-only lines, by what the maintainers did in the end (class Later): they
-    # migrated the line or its references in a later commit, or deleted the file without.
+    # migrated the line or its references in a later commit, or the line left the tree
+    # without (its file deleted, or its images gone from the file: GONE).
     later: int = 0
     gone: int = 0
     # Of the rest (settled rewrites by regshift alone), those in a file whose other legacy lines
@@ -385,8 +386,9 @@ class Tally:
 
     def settled_precision(self) -> float | None:
         """Precision by what the maintainers did in the end: a rewrite they made in a later
-        commit counts as agreed, and a line whose file they deleted later without migrating it
-        (no verdict either way) is left out."""
+        commit counts as agreed, and a line that left the tree later without a migration (its
+        file deleted, or every image it names gone from the file: no verdict either way) is
+        left out."""
         rewrites = self.both + self.regshift_only - self.gone
         return 100.0 * (self.both + self.later) / rewrites if rewrites else None
 
@@ -522,10 +524,10 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             what_later = later.of(rel, before[i])
             if we_rewrote and what_later.startswith(("line migrated", "reference migrated")):
                 tally.later += 1
-            if we_rewrote and what_later == "file gone at HEAD":
+            if we_rewrote and what_later in GONE:
                 tally.gone += 1
             unsettled_in_file += we_rewrote and not what_later.startswith(
-                ("line migrated", "reference migrated", "file gone at HEAD"))
+                ("line migrated", "reference migrated", *GONE))
             ours_no = to_ours[i] + 1 if i in to_ours else None
             if we_rewrote:
                 findings = fixed.fixed_by.get(rel, {}).get(i + 1, [])
@@ -552,6 +554,11 @@ LEGACY_REFERENCE = re.compile(
     r"((?:/[A-Za-z0-9._-]+)*)")
 
 
+# What the maintainers did in the end that decides nothing either way: the line's file, or
+# every image the line names, left the tree before anyone migrated it.
+GONE = ("file gone at HEAD", "references gone at HEAD")
+
+
 class Later:
     """What the maintainers did in the end with a disagreeing line: at the mirror's newest
     commit (HEAD) if the line's references are still there, else in the last version of the
@@ -565,8 +572,9 @@ class Later:
     the file's versions after `after` are read from the newest back, and the first that holds
     one of them decides: a migration there (`line migrated in <commit>`, `reference migrated
     in <commit>`, a rewrite the maintainers made and later deleted or replaced, such as an image
-    list entry migrated and dropped years later) counts as later; otherwise `file gone at HEAD`
-    or `line changed at HEAD`, as before.
+    list entry migrated and dropped years later) counts as later; otherwise `file gone at HEAD`,
+    `references gone at HEAD` (the file is there, but none of the line's image references is,
+    on any host) or `line changed at HEAD`.
 
     The versions are those of HEAD's first-parent chain that change the file (against their
     first parent; renames are not followed). When `after` is not on that chain (a pull
@@ -607,7 +615,16 @@ class Later:
                 return f"{earlier} in {commit[:10]}"
             if earlier in ("line unchanged", "reference still legacy"):
                 break
-        return "file gone at HEAD" if head is None else "line changed at HEAD"
+        if head is None:
+            return "file gone at HEAD"
+        refs = [m.group(1).lower() for m in LEGACY_REFERENCE.finditer(before) if m.group(1)]
+        text = "\n".join(head).lower()
+        if verdict == "line changed" and refs and not any(
+                "registry.k8s.io" + ref in text for ref in refs):
+            # The file is there but names none of the line's images on any host: the line was
+            # deleted or pointed elsewhere without a migration, like a file deleted.
+            return "references gone at HEAD"
+        return "line changed at HEAD"
 
     def head_lines(self, rel: str) -> list[str] | None:
         """The file's lines at HEAD, read like every other version; None when it is gone."""
