@@ -165,6 +165,36 @@ fn url_and_file_path_segments_get_no_fix() {
 }
 
 #[test]
+fn a_folder_of_kubernetes_k8s_io_is_named_in_the_note() {
+    let note_of = |text: &str| {
+        let detection = detect("RELEASE.md", text);
+        assert_eq!(detection.findings.len(), 1, "{text}");
+        detection.findings[0].note.clone().unwrap()
+    };
+    for text in [
+        "See [the manifests](https://github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io).\n",
+        "<https://github.com/kubernetes/k8s.io/blob/HEAD/k8s.gcr.io/images/k8s-staging-dns/images.yaml>\n",
+        "https://raw.githubusercontent.com/kubernetes/k8s.io/main/k8s.gcr.io/README.md\n",
+        "- edit the file /k8s.gcr.io/images/k8s-staging-ingress-nginx/images.yaml\n",
+    ] {
+        let note = note_of(text);
+        assert!(note.contains("renamed registry.k8s.io/"), "{text}: {note}");
+        assert!(note.starts_with("no automatic fix"), "{text}: {note}");
+    }
+    for text in [
+        "https://github.com/example/mirror/tree/main/k8s.gcr.io/pause\n",
+        "https://github.com/kubernetes/k8s.io/issues/k8s.gcr.io\n",
+        "cp -r cache/k8s.gcr.io/pause backup/\n",
+    ] {
+        let note = note_of(text);
+        assert!(
+            note.contains("must keep naming the folder"),
+            "{text}: {note}"
+        );
+    }
+}
+
+#[test]
 fn text_carriers() {
     assert_eq!(
         findings(

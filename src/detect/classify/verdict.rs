@@ -185,8 +185,58 @@ fn path_segment(cx: &Hit<'_>) -> Option<Verdict> {
                 cx.host
             ),
         )
-        .with_note("no automatic fix: the path must keep naming the folder it names")
+        .with_note(if names_k8s_io_folder(cx) {
+            "no automatic fix: the path names the kubernetes/k8s.io repository's k8s.gcr.io/ \
+             folder, which that repository has since renamed registry.k8s.io/; a link to a \
+             branch (main, HEAD) needs the new folder by hand, a link to a pinned commit stays"
+        } else {
+            "no automatic fix: the path must keep naming the folder it names"
+        })
     })
+}
+
+/// Whether a path segment is the folder of image promotion manifests in the kubernetes/k8s.io
+/// repository: a link into that repository (`github.com/kubernetes/k8s.io/tree/main/k8s.gcr.io`)
+/// or a path in its layout (`k8s.gcr.io/images/k8s-staging-dns/images.yaml`). The folder was
+/// renamed `registry.k8s.io/` in 2023, so the note can say what the folder is now; the fix stays
+/// none, because a link to a pinned commit is right as it is.
+fn names_k8s_io_folder(cx: &Hit<'_>) -> bool {
+    let line = cx.source.line_range_at(cx.hit.range.start);
+    let before = cx.source.bytes[line.start..cx.hit.range.start].to_ascii_lowercase();
+    let after = &cx.source.bytes[cx.hit.range.end..line.end];
+    if after.starts_with(b"/images/k8s-staging-") {
+        return true;
+    }
+    // The URL's last word before the host: `…/kubernetes/k8s.io/tree/<ref>/`.
+    let url = before
+        .rsplit(|b| b.is_ascii_whitespace() || matches!(b, b'(' | b'<' | b'"' | b'\'' | b'['))
+        .next()
+        .unwrap_or_default();
+    let Some(at) = find(url, b"/kubernetes/k8s.io/") else {
+        return false;
+    };
+    let rest = &url[at + b"/kubernetes/k8s.io/".len()..];
+    let parts: Vec<&[u8]> = rest.split(|&b| b == b'/').collect();
+    let host = &url[..at];
+    match parts.as_slice() {
+        // github.com/kubernetes/k8s.io/{tree,blob,raw,edit}/<ref>/ + host
+        [kind, reference, empty] if host.ends_with(b"github.com") => {
+            matches!(*kind, b"tree" | b"blob" | b"raw" | b"edit")
+                && !reference.is_empty()
+                && empty.is_empty()
+        }
+        // raw.githubusercontent.com/kubernetes/k8s.io/<ref>/ + host
+        [reference, empty] if host.ends_with(b"raw.githubusercontent.com") => {
+            !reference.is_empty() && empty.is_empty()
+        }
+        _ => false,
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 /// The host in a pattern that matches text: between the slashes of a sed, awk or grep
