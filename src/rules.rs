@@ -285,7 +285,7 @@ catalog! {
         summary: "a mirror or registry setting keyed by the legacy host (containerd, CRI-O, k3s, Talos, kOps)",
         fix_class: FixClass::None,
         doc: RuleDoc {
-            why: "A containerd mirrors.\"k8s.gcr.io\" table, a certs.d/k8s.gcr.io/hosts.toml, or a k3s, Talos or kOps mirror map is keyed by the host written in image references. Renaming the key stops the mirror from applying to references that still use the old host, and can collide with an existing registry.k8s.io entry. (A key that is a full image name, k8s.gcr.io/pause:3.9, is not a mirror key: it follows the migration as legacy-host.) TOML written inside another file (a heredoc, kind's containerdConfigPatches) ends where the TOML does: a docker pull after the heredoc is not part of the table.",
+            why: "A containerd mirrors.\"k8s.gcr.io\" table, a certs.d/k8s.gcr.io/hosts.toml, a k3s, Talos or kOps mirror map, or a host=endpoint word (talosctl --registry-mirror k8s.gcr.io=http://10.5.0.1:5001) is keyed by the host written in image references. Renaming the key stops the mirror from applying to references that still use the old host, and can collide with an existing registry.k8s.io entry. (A key that is a full image name, k8s.gcr.io/pause:3.9, is not a mirror key: it follows the migration as legacy-host.) TOML written inside another file (a heredoc, kind's containerdConfigPatches) ends where the TOML does: a docker pull after the heredoc is not part of the table.",
             fix: "None: keep the key and add a sibling registry.k8s.io entry with the same endpoints, so both spellings are mirrored.",
             example: "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"k8s.gcr.io\"]    (keep; add a registry.k8s.io table)",
         },

@@ -402,6 +402,19 @@ fn mirror_keys_are_never_rewritten() {
         ),
         ["1:19 mirror-key none k8s.gcr.io"]
     );
+    // talosctl's --registry-mirror maps a registry to its endpoint in one word.
+    let talos = "talosctl cluster create --registry-mirror k8s.gcr.io=http://10.5.0.1:5001\n";
+    assert_eq!(
+        findings("create.sh", talos),
+        ["1:43 mirror-key none k8s.gcr.io"]
+    );
+    assert_eq!(
+        findings(
+            "README.md",
+            "  --registry-mirror k8s.gcr.io=https://mirror.example \\\n"
+        ),
+        ["1:21 mirror-key none k8s.gcr.io"]
+    );
 }
 
 #[test]

@@ -161,14 +161,17 @@ fn mirror_key(cx: &Hit<'_>) -> Option<Verdict> {
 }
 
 /// Whether the hit is the key of its mirror (a YAML key, a TOML table header, a certs.d
-/// folder), not one of its settings.
+/// folder, the host of a `host=endpoint` word), not one of its settings.
 fn is_mirror_key(cx: &Hit<'_>) -> bool {
     // TOML in a YAML block scalar (kind's containerdConfigPatches) is read by its lines.
     let line = cx.source.line_range_at(cx.hit.range.start);
     let before = &cx.source.bytes[line.start..cx.hit.range.start];
+    let after = &cx.source.bytes[cx.hit.range.end.min(line.end)..line.end];
     cx.yaml.is_some_and(|site| site.place == Place::Key)
         || before.trim_ascii_start().starts_with(b"[")
         || before.ends_with(b"certs.d/")
+        || after.starts_with(b"=http://")
+        || after.starts_with(b"=https://")
 }
 
 /// The host as a segment of a URL path or a file path (`…/tree/main/k8s.gcr.io`,

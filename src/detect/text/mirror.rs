@@ -122,3 +122,9 @@ pub(super) fn is_certs_d_namespace(path: &str, prefix: &[u8]) -> bool {
     let lower = path.to_ascii_lowercase();
     lower.contains("certs.d/k8s.gcr.io/") || prefix.ends_with(b"certs.d/")
 }
+
+/// A host mapped to its mirror's endpoint in one word: `k8s.gcr.io=http://10.5.0.1:5001`, as
+/// talosctl's `--registry-mirror` takes it. `after` is the rest of the line after the host.
+pub(super) fn is_endpoint_mapping(after: &[u8]) -> bool {
+    after.starts_with(b"=http://") || after.starts_with(b"=https://")
+}

@@ -153,8 +153,9 @@ pub struct TextSite {
     /// keys mean nothing.
     pub template_action: bool,
     /// In a TOML mirror table (`[plugins."…".registry.mirrors."k8s.gcr.io"]` and the lines
-    /// below it), in a `.toml` file or TOML embedded in YAML or Markdown, or in a containerd
-    /// `certs.d/k8s.gcr.io/` namespace: a mirror keyed by the host.
+    /// below it), in a `.toml` file or TOML embedded in YAML or Markdown, in a containerd
+    /// `certs.d/k8s.gcr.io/` namespace, or mapped to an endpoint in one word
+    /// (`--registry-mirror k8s.gcr.io=http://…`): a mirror keyed by the host.
     pub mirror: bool,
     /// The mirror table already names registry.k8s.io (an old-to-new redirect).
     pub mirror_names_new_host: bool,
@@ -417,8 +418,9 @@ impl TextAnalyzer {
                 })
                 .is_some()
         });
-        site.mirror =
-            mirror_table.is_some() || mirror::is_certs_d_namespace(source.path.as_str(), prefix);
+        site.mirror = mirror_table.is_some()
+            || mirror::is_certs_d_namespace(source.path.as_str(), prefix)
+            || mirror::is_endpoint_mapping(&source.bytes[hit.range.end.min(line.end)..line.end]);
         if site.mirror && site.site.is_none() {
             site.site = Some(LineSite::Mirror);
         }
