@@ -132,10 +132,13 @@ impl Engine {
 
     /// Whether `file` is test data found by walking a folder, to be processed once every other
     /// file is: whether its fixes are safe depends on whether the run's program source names
-    /// anything the run reports ([`Engine::settle_program_source`]).
+    /// anything the run reports ([`Engine::settle_program_source`]). Program source below
+    /// `testdata/` does not wait: it is part of what test data waits for, and processed with
+    /// the waiting test data it would decide that question for some of it and not for the rest.
     pub fn waits_for_program_source(&self, file: &Candidate) -> bool {
         !self.program_source_known
             && self.found_in_folder(file)
+            && !is_program_source(file)
             && crate::origin::test_data(file.display.as_str()).is_some()
     }
 
@@ -148,7 +151,7 @@ impl Engine {
     /// `sed` commands, or could not be read): if it is program source, count it as naming
     /// something the run reports.
     pub fn program_source_unseen(&self, file: &Candidate) {
-        if Carrier::of(file.display.as_str(), None) == Carrier::ProgramSource {
+        if is_program_source(file) {
             self.program_source_named.store(true, Ordering::Relaxed);
         }
     }
@@ -299,4 +302,10 @@ impl Engine {
         }
         reports
     }
+}
+
+/// Whether `file` is program source, by its name (the carrier of program source never depends
+/// on a file's content or its chart).
+fn is_program_source(file: &Candidate) -> bool {
+    Carrier::of(file.display.as_str(), None) == Carrier::ProgramSource
 }
