@@ -10,7 +10,7 @@ use super::{Hit, Verdict};
 use crate::carrier::Carrier;
 use crate::detect::hosts::{HostForm, Position, Shape};
 use crate::detect::names::holds_registry;
-use crate::detect::text::LineSite;
+use crate::detect::text::{LineSite, is_endpoint_mapping};
 use crate::detect::yaml::{ImageKey, Place};
 use crate::finding::Applicability;
 use crate::rules::{Rule, Treatment};
@@ -170,8 +170,7 @@ fn is_mirror_key(cx: &Hit<'_>) -> bool {
     cx.yaml.is_some_and(|site| site.place == Place::Key)
         || before.trim_ascii_start().starts_with(b"[")
         || before.ends_with(b"certs.d/")
-        || after.starts_with(b"=http://")
-        || after.starts_with(b"=https://")
+        || is_endpoint_mapping(after)
 }
 
 /// The host as a segment of a URL path or a file path (`…/tree/main/k8s.gcr.io`,
@@ -215,7 +214,7 @@ fn names_k8s_io_folder(cx: &Hit<'_>) -> bool {
         .rsplit(|b| b.is_ascii_whitespace() || matches!(b, b'(' | b'<' | b'"' | b'\'' | b'['))
         .next()
         .unwrap_or_default();
-    let Some(at) = find(url, b"/kubernetes/k8s.io/") else {
+    let Some(at) = memchr::memmem::find(url, b"/kubernetes/k8s.io/") else {
         return false;
     };
     let rest = &url[at + b"/kubernetes/k8s.io/".len()..];
@@ -234,12 +233,6 @@ fn names_k8s_io_folder(cx: &Hit<'_>) -> bool {
         }
         _ => false,
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }
 
 /// The host in a pattern that matches text: between the slashes of a sed, awk or grep

@@ -125,6 +125,6 @@ pub(super) fn is_certs_d_namespace(path: &str, prefix: &[u8]) -> bool {
 
 /// A host mapped to its mirror's endpoint in one word: `k8s.gcr.io=http://10.5.0.1:5001`, as
 /// talosctl's `--registry-mirror` takes it. `after` is the rest of the line after the host.
-pub(super) fn is_endpoint_mapping(after: &[u8]) -> bool {
+pub fn is_endpoint_mapping(after: &[u8]) -> bool {
     after.starts_with(b"=http://") || after.starts_with(b"=https://")
 }

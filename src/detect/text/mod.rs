@@ -14,6 +14,7 @@ mod mirror;
 mod template;
 
 pub use gcloud::GcrVerb;
+pub use mirror::is_endpoint_mapping;
 
 use std::fmt;
 use std::ops::Range;
