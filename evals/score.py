@@ -522,12 +522,12 @@ def score_entry(entry: dict, args, regshift: Path, binary_id: str) -> Result:
             kind = "regshift_only" if we_rewrote else "maintainers_only"
             setattr(tally, kind, getattr(tally, kind) + 1)
             what_later = later.of(rel, before[i])
-            if we_rewrote and what_later.startswith(("line migrated", "reference migrated")):
-                tally.later += 1
-            if we_rewrote and what_later in GONE:
-                tally.gone += 1
-            unsettled_in_file += we_rewrote and not what_later.startswith(
-                ("line migrated", "reference migrated", *GONE))
+            if we_rewrote:
+                migrated_later = what_later.startswith(("line migrated", "reference migrated"))
+                gone = what_later in GONE
+                tally.later += migrated_later
+                tally.gone += gone
+                unsettled_in_file += not (migrated_later or gone)
             ours_no = to_ours[i] + 1 if i in to_ours else None
             if we_rewrote:
                 findings = fixed.fixed_by.get(rel, {}).get(i + 1, [])
@@ -617,10 +617,7 @@ class Later:
                 break
         if head is None:
             return "file gone at HEAD"
-        refs = [m.group(1).lower() for m in LEGACY_REFERENCE.finditer(before) if m.group(1)]
-        text = "\n".join(head).lower()
-        if verdict == "line changed" and refs and not any(
-                "registry.k8s.io" + ref in text for ref in refs):
+        if verdict == "references gone":
             # The file is there but names none of the line's images on any host: the line was
             # deleted or pointed elsewhere without a migration, like a file deleted.
             return "references gone at HEAD"
@@ -720,8 +717,8 @@ class Later:
 
 def judge(lines: list[str], before: str) -> str:
     """What one version of a file did with the legacy line `before`: kept it, migrated the
-    line or its image references, still names one of them on a legacy host, or none of these
-    (`line changed`)."""
+    line or its image references, still names one of them on a legacy host, names none of them
+    on any host (`references gone`), or none of these (`line changed`)."""
     stripped = {line.strip() for line in lines}
     if before.strip() in stripped:
         return "line unchanged"
@@ -734,6 +731,8 @@ def judge(lines: list[str], before: str) -> str:
             return "reference migrated"
         if any(m.group(0).lower() in text for m in LEGACY_REFERENCE.finditer(before)):
             return "reference still legacy"
+        if not any("registry.k8s.io" + ref in text for ref in refs):
+            return "references gone"
     return "line changed"
 
 
@@ -787,10 +786,7 @@ def render(results: list[Result]) -> str:
     total_rows = []
     for cat in ("main", "source", "vendored"):
         for split in ("studied", "held-out", "all"):
-            total = Tally()
-            for r in results:
-                if split == "all" or r.entry["split"] == split:
-                    total.add(r.tallies[cat])
+            total = split_total(results, cat, split)
             count = sum(1 for r in results if split == "all" or r.entry["split"] == split)
             total_rows.append(tally_row(f"TOTAL {cat} ({count} repos)", split, total))
     out.append("Totals\n")
@@ -814,6 +810,15 @@ def render(results: list[Result]) -> str:
     return "\n".join(out)
 
 
+def split_total(results: list[Result], cat: str, split: str) -> Tally:
+    """The sum of one part's tallies over a split's entries (`all`: every entry)."""
+    total = Tally()
+    for r in results:
+        if split == "all" or r.entry["split"] == split:
+            total.add(r.tallies[cat])
+    return total
+
+
 def render_beside(results: list[Result]) -> str:
     """The settled rewrites by regshift alone, split by whether the maintainers rewrote other
     legacy lines of the same file in the migration. Those beside their rewrites are lines a
@@ -821,10 +826,7 @@ def render_beside(results: list[Result]) -> str:
     cannot tell which, so the acceptance precision counts them all against regshift."""
     rows = []
     for split in ("studied", "held-out", "all"):
-        total = Tally()
-        for r in results:
-            if split == "all" or r.entry["split"] == split:
-                total.add(r.tallies["main"])
+        total = split_total(results, "main", split)
         settled_alone = total.regshift_only - total.later - total.gone
         rest = Tally(both=total.both, later=total.later,
                      regshift_only=total.regshift_only - total.beside_rewrites, gone=total.gone)
