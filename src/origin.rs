@@ -21,6 +21,10 @@ pub struct Origin {
     /// anything the run reports: test data there cannot be compared with such names in code
     /// (`false` when unknown: a file named alone, an editor's buffer).
     pub program_source_quiet: bool,
+    /// The image references the run's program source names, once the run walked this file's
+    /// folder and read every file of program source in it (`None` when unknown: a file named
+    /// alone, an editor's buffer, program source that could not be read).
+    pub program_source_names: Option<Arc<HashSet<String>>>,
 }
 
 /// The files of the scanned tree that a script's `sed` commands read or edit, by the 0-based
@@ -82,6 +86,13 @@ pub fn is_release_artifact(path: &str) -> bool {
         return false;
     }
     components.any(names_a_version)
+}
+
+/// Whether `bytes` may hold a CustomResourceDefinition (the kind is named anywhere): its
+/// schema may be written by a generator from program source, so such a file waits for program
+/// source to be processed.
+pub fn may_hold_custom_resource_definition(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"CustomResourceDefinition").is_some()
 }
 
 /// What kind of test data `path` (slash-separated) is, if any: the inputs and expected outputs

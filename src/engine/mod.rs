@@ -9,9 +9,10 @@
 mod sed;
 mod verify;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::carrier::{Carrier, is_kustomization};
 use crate::config::Config;
@@ -49,6 +50,12 @@ pub struct Engine {
     /// been processed, so that test data knows whether code may name what it holds.
     program_source_named: AtomicBool,
     program_source_known: bool,
+    /// The image references that program source names, collected as it is processed; and
+    /// whether a file of program source could not be read, which leaves them unknown.
+    program_source_references: Mutex<HashSet<String>>,
+    program_source_unread: AtomicBool,
+    /// What `program_source_references` held once every file of program source was processed.
+    program_source_names: Option<Arc<HashSet<String>>>,
 }
 
 /// A file read and detected: what a report or a fix starts from. Its findings are located
@@ -104,6 +111,9 @@ impl Engine {
             sed_targets: sed::TargetIndex::default(),
             program_source_named: AtomicBool::new(false),
             program_source_known: false,
+            program_source_references: Mutex::new(HashSet::new()),
+            program_source_unread: AtomicBool::new(false),
+            program_source_names: None,
         }
     }
 
@@ -130,16 +140,19 @@ impl Engine {
         !is_kustomization(file.display.as_str()) && crate::layout::sed::may_run_sed(bytes)
     }
 
-    /// Whether `file` is test data found by walking a folder, to be processed once every other
-    /// file is: whether its fixes are safe depends on whether the run's program source names
-    /// anything the run reports ([`Engine::settle_program_source`]). Program source below
-    /// `testdata/` does not wait: it is part of what test data waits for, and processed with
-    /// the waiting test data it would decide that question for some of it and not for the rest.
-    pub fn waits_for_program_source(&self, file: &Candidate) -> bool {
+    /// Whether `file` holding `bytes`, found by walking a folder, is to be processed once every
+    /// other file is, because whether its fixes are safe depends on what the run's program
+    /// source names ([`Engine::settle_program_source`]): test data (may code name anything the
+    /// run reports?) and a CustomResourceDefinition (does code name the references its schema
+    /// holds, which a generator writes from code?). Program source does not wait, not even below
+    /// `testdata/`: it is part of what the others wait for, and processed with them it would
+    /// decide that question for some of them and not for the rest.
+    pub fn waits_for_program_source(&self, file: &Candidate, bytes: &[u8]) -> bool {
         !self.program_source_known
             && self.found_in_folder(file)
             && !is_program_source(file)
-            && crate::origin::test_data(file.display.as_str()).is_some()
+            && (crate::origin::test_data(file.display.as_str()).is_some()
+                || crate::origin::may_hold_custom_resource_definition(bytes))
     }
 
     /// Whether `file` was found by walking a folder, not named alone on the command line.
@@ -153,13 +166,21 @@ impl Engine {
     pub fn program_source_unseen(&self, file: &Candidate) {
         if is_program_source(file) {
             self.program_source_named.store(true, Ordering::Relaxed);
+            self.program_source_unread.store(true, Ordering::Relaxed);
         }
     }
 
-    /// Every file but test data, scripts that run `sed` and kustomizations is processed:
-    /// whether any program source had something to report is now known.
+    /// Every file but those waiting for program source, scripts that run `sed` and
+    /// kustomizations is processed: what program source names is now known.
     pub fn settle_program_source(&mut self) {
         self.program_source_known = true;
+        let references = std::mem::take(
+            self.program_source_references
+                .get_mut()
+                .unwrap_or_else(|poison| poison.into_inner()),
+        );
+        self.program_source_names =
+            (!*self.program_source_unread.get_mut()).then(|| Arc::new(references));
     }
 
     fn config(&self, file: &Candidate) -> &Arc<Config> {
@@ -232,12 +253,20 @@ impl Engine {
                 program_source_quiet: self.program_source_known
                     && self.found_in_folder(file)
                     && !self.program_source_named.load(Ordering::Relaxed),
+                program_source_names: self
+                    .program_source_names
+                    .clone()
+                    .filter(|_| self.found_in_folder(file)),
             });
         let detection = self
             .detector(file)
             .detect_unlocated(&source, &self.rule_filter(file));
         if source.carrier == Carrier::ProgramSource && !detection.findings.is_empty() {
             self.program_source_named.store(true, Ordering::Relaxed);
+            self.program_source_references
+                .lock()
+                .unwrap_or_else(|poison| poison.into_inner())
+                .extend(detection.findings.iter().map(|f| f.reference.clone()));
         }
         Checked { source, detection }
     }
@@ -295,6 +324,7 @@ impl Engine {
                 history: None,
                 sed_inputs: None,
                 program_source_quiet: false,
+                program_source_names: None,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);
             let detection = detector.detect_unlocated(&source, &filter);

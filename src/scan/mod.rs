@@ -185,7 +185,8 @@ enum Processed {
     /// It may run `sed` on other files (`sed -i … FILE`): processed once their fixes are
     /// written ([`Run::process_sed_scripts`]).
     Waits,
-    /// Test data: processed once every file of program source is ([`Run::finish`]).
+    /// Test data or a CustomResourceDefinition: processed once every file of program source
+    /// is ([`Run::finish`]).
     WaitsForProgramSource,
 }
 
@@ -221,7 +222,7 @@ fn process_candidate(
         read::recycle(bytes);
         return Processed::Waits;
     }
-    if may_wait && engine.waits_for_program_source(file) {
+    if may_wait && engine.waits_for_program_source(file, &bytes) {
         read::recycle(bytes);
         return Processed::WaitsForProgramSource;
     }
@@ -233,9 +234,9 @@ fn process_candidate(
 
 /// The files a walk holds back until the others are processed, in the order they come.
 struct Deferred {
-    /// Test data: whether its fixes are safe depends on whether program source names what
-    /// it holds ([`crate::engine::Engine::waits_for_program_source`]).
-    test_data: Vec<Candidate>,
+    /// Test data and CustomResourceDefinitions: whether their fixes are safe depends on what
+    /// program source names ([`crate::engine::Engine::waits_for_program_source`]).
+    after_program_source: Vec<Candidate>,
     /// Scripts that run `sed` on other files.
     scripts: Vec<Candidate>,
     kustomizations: Vec<Candidate>,
@@ -268,7 +269,7 @@ enum Streamed {
     /// Processed after the walk, once every file it may edit is fixed.
     RunsSed(Candidate),
     /// Processed after the walk, once all program source is.
-    TestData(Candidate),
+    AfterProgramSource(Candidate),
     Error(walk::WalkError),
 }
 
@@ -412,7 +413,7 @@ impl Run<'_> {
                         Processed::Reports(_) => {}
                         Processed::Waits => share.local.push(Streamed::RunsSed(candidate)),
                         Processed::WaitsForProgramSource => {
-                            share.local.push(Streamed::TestData(candidate))
+                            share.local.push(Streamed::AfterProgramSource(candidate))
                         }
                     },
                     Err(error) => share.local.push(Streamed::Error(error)),
@@ -422,7 +423,7 @@ impl Run<'_> {
         let mut done = Vec::new();
         let mut kustomizations = Vec::new();
         let mut scripts = Vec::new();
-        let mut test_data = Vec::new();
+        let mut after_program_source = Vec::new();
         let mut errors = Vec::new();
         for item in found
             .into_inner()
@@ -432,13 +433,13 @@ impl Run<'_> {
                 Streamed::Reports(candidate, reports) => done.push((candidate, reports)),
                 Streamed::Kustomization(candidate) => kustomizations.push(candidate),
                 Streamed::RunsSed(candidate) => scripts.push(candidate),
-                Streamed::TestData(candidate) => test_data.push(candidate),
+                Streamed::AfterProgramSource(candidate) => after_program_source.push(candidate),
                 Streamed::Error(error) => errors.push(error),
             }
         }
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         let deferred = Deferred {
-            test_data,
+            after_program_source,
             scripts,
             kustomizations,
         };
@@ -469,7 +470,7 @@ impl Run<'_> {
         });
         let mut done = Vec::with_capacity(processed.len());
         let mut deferred = Deferred {
-            test_data: Vec::new(),
+            after_program_source: Vec::new(),
             scripts: Vec::new(),
             kustomizations,
         };
@@ -477,7 +478,7 @@ impl Run<'_> {
             match processed {
                 Processed::Reports(reports) => done.push((candidate, reports)),
                 Processed::Waits => deferred.scripts.push(candidate),
-                Processed::WaitsForProgramSource => deferred.test_data.push(candidate),
+                Processed::WaitsForProgramSource => deferred.after_program_source.push(candidate),
             }
         }
         self.finish(done, deferred, walked.errors)
@@ -494,7 +495,7 @@ impl Run<'_> {
         errors: Vec<walk::WalkError>,
     ) -> (Vec<FileReport>, Vec<walk::WalkError>, usize) {
         self.engine.settle_program_source();
-        done.extend(self.process_each(deferred.test_data));
+        done.extend(self.process_each(deferred.after_program_source));
         self.settle_writes(&mut done);
         let scripts = self.process_sed_scripts(&done, deferred.scripts);
         done.extend(scripts);

@@ -510,6 +510,8 @@ pub(crate) fn escaped_rule(hit: &HostHit) -> Rule {
 }
 
 #[cfg(test)]
+mod origin_tests;
+#[cfg(test)]
 mod script_tests;
 #[cfg(test)]
 mod tests;

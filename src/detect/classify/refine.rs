@@ -50,6 +50,10 @@ pub(super) const REFINEMENTS: &[Refinement] = &[
         apply: test_data,
     },
     Refinement {
+        name: "generated schema",
+        apply: generated_schema,
+    },
+    Refinement {
         name: "destination already on the line",
         apply: destination_on_line,
     },
@@ -253,6 +257,33 @@ fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
             "unsafe: test data ({}) is read by tests, which may compare it with names in program source; rewrite it together with them (--unsafe-fixes) and run the tests",
             kind.describe()
         ));
+    }
+}
+
+/// A CustomResourceDefinition's schema (its descriptions, its defaults) is mostly written by a
+/// generator from program source: controller-gen copies Go comments and `+kubebuilder:default`
+/// markers into it. When the run's program source names the same reference, the schema came
+/// from there, and the next `make manifests` writes the old name back (a CI check that the
+/// generated files are current fails meanwhile): the fix goes with the source's, which is
+/// unsafe. Program source not known (a file named alone, an editor's buffer) may name it.
+fn generated_schema(cx: &Hit<'_>, verdict: &mut Verdict) {
+    let in_definition = cx
+        .yaml
+        .and_then(|site| site.resource.as_ref())
+        .is_some_and(|resource| resource.kind == "CustomResourceDefinition");
+    if !verdict.is_fixable() || !in_definition {
+        return;
+    }
+    let named_in_code = cx
+        .source
+        .origin
+        .program_source_names
+        .as_ref()
+        .is_none_or(|names| names.contains(&cx.reference));
+    if named_in_code {
+        verdict.downgrade(
+            "unsafe: a CustomResourceDefinition's schema is written by a generator from program source (controller-gen copies Go comments and +kubebuilder:default markers), which names this reference too or was not read: regenerating would write the old name back; fix the source with it (--unsafe-fixes) and regenerate",
+        );
     }
 }
 

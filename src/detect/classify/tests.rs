@@ -23,7 +23,11 @@ pub(super) fn with_hit<T>(
     )
 }
 
-fn with_source<T>(source: SourceFile, moves: &[Move], check: impl FnOnce(&Hit<'_>) -> T) -> T {
+pub(super) fn with_source<T>(
+    source: SourceFile,
+    moves: &[Move],
+    check: impl FnOnce(&Hit<'_>) -> T,
+) -> T {
     let scanner = HostScanner::with_moves(moves.to_vec());
     let hits = scanner.scan(&source.bytes);
     let layout = TextLayout::new(&source);
@@ -92,6 +96,7 @@ fn the_pipeline_in_order() {
             "push target",
             "program source",
             "test data",
+            "generated schema",
             "destination already on the line",
             "matched names",
             "kubelet flag",
@@ -778,6 +783,7 @@ fn packaged_charts_are_never_rewritten() {
         history: None,
         sed_inputs: None,
         program_source_quiet: false,
+        program_source_names: None,
     });
     let mut verdict = safe(Rule::LegacyHost);
     with_source(source, &[], |cx| {
