@@ -17,14 +17,21 @@ pub struct Origin {
     /// A script whose `sed` commands read or edit files of the scanned tree (`sed -i … FILE`),
     /// with what those files hold once fixed (`layout::sed`).
     pub sed_inputs: Option<Arc<SedInputs>>,
-    /// The run walked the folder that holds this file, and no program source in it names
-    /// anything the run reports: test data there cannot be compared with such names in code
-    /// (`false` when unknown: a file named alone, an editor's buffer).
-    pub program_source_quiet: bool,
     /// The image references the run's program source names, once the run walked this file's
     /// folder and read every file of program source in it (`None` when unknown: a file named
     /// alone, an editor's buffer, program source that could not be read).
     pub program_source_names: Option<Arc<HashSet<String>>>,
+}
+
+impl Origin {
+    /// The run walked the folder that holds this file, and no program source in it names
+    /// anything the run reports: test data there cannot be compared with such names in code
+    /// (`false` when unknown: a file named alone, an editor's buffer).
+    pub fn program_source_quiet(&self) -> bool {
+        self.program_source_names
+            .as_ref()
+            .is_some_and(|names| names.is_empty())
+    }
 }
 
 /// The files of the scanned tree that a script's `sed` commands read or edit, by the 0-based

@@ -46,15 +46,16 @@ pub struct Engine {
     /// The run's files with something to report, once they are processed: the files a
     /// script's `sed` may read or edit.
     sed_targets: sed::TargetIndex,
-    /// Whether a file of program source had something to report, and whether every one has
-    /// been processed, so that test data knows whether code may name what it holds.
-    program_source_named: AtomicBool,
+    /// Whether every file of program source has been processed, so that test data and
+    /// CustomResourceDefinitions know what code names.
     program_source_known: bool,
     /// The image references that program source names, collected as it is processed; and
     /// whether a file of program source could not be read, which leaves them unknown.
     program_source_references: Mutex<HashSet<String>>,
     program_source_unread: AtomicBool,
-    /// What `program_source_references` held once every file of program source was processed.
+    /// What `program_source_references` held once every file of program source was processed
+    /// (`None` if one could not be read); empty when no program source names anything the
+    /// run reports.
     program_source_names: Option<Arc<HashSet<String>>>,
 }
 
@@ -109,7 +110,6 @@ impl Engine {
                 .collect(),
             cwd: settings.cwd.clone(),
             sed_targets: sed::TargetIndex::default(),
-            program_source_named: AtomicBool::new(false),
             program_source_known: false,
             program_source_references: Mutex::new(HashSet::new()),
             program_source_unread: AtomicBool::new(false),
@@ -161,11 +161,10 @@ impl Engine {
     }
 
     /// What `file` holds is not known before test data is processed (it is held back for its
-    /// `sed` commands, or could not be read): if it is program source, count it as naming
-    /// something the run reports.
+    /// `sed` commands, or could not be read): if it is program source, what program source
+    /// names stays unknown.
     pub fn program_source_unseen(&self, file: &Candidate) {
         if is_program_source(file) {
-            self.program_source_named.store(true, Ordering::Relaxed);
             self.program_source_unread.store(true, Ordering::Relaxed);
         }
     }
@@ -250,9 +249,6 @@ impl Engine {
                     crate::origin::is_release_artifact(display).then_some(History::Release)
                 },
                 sed_inputs,
-                program_source_quiet: self.program_source_known
-                    && self.found_in_folder(file)
-                    && !self.program_source_named.load(Ordering::Relaxed),
                 program_source_names: self
                     .program_source_names
                     .clone()
@@ -262,7 +258,6 @@ impl Engine {
             .detector(file)
             .detect_unlocated(&source, &self.rule_filter(file));
         if source.carrier == Carrier::ProgramSource && !detection.findings.is_empty() {
-            self.program_source_named.store(true, Ordering::Relaxed);
             self.program_source_references
                 .lock()
                 .unwrap_or_else(|poison| poison.into_inner())
@@ -323,7 +318,6 @@ impl Engine {
                 kustomization: None,
                 history: None,
                 sed_inputs: None,
-                program_source_quiet: false,
                 program_source_names: None,
             };
             let source = SourceFile::with_carrier(path, member.bytes, carrier).with_origin(origin);

@@ -148,7 +148,7 @@ fn recorded_state(cx: &Hit<'_>, verdict: &mut Verdict) {
 /// Test data in a tree whose program source names nothing the run reports: a recording there
 /// is a test's input that no code can be compared with, and no cluster's record.
 fn is_uncoupled_test_data(cx: &Hit<'_>) -> bool {
-    cx.source.origin.program_source_quiet
+    cx.source.origin.program_source_quiet()
         && crate::origin::test_data(cx.source.path.as_str()).is_some()
 }
 
@@ -249,7 +249,7 @@ fn program_source(cx: &Hit<'_>, verdict: &mut Verdict) {
 /// safe fix becomes unsafe, as in the code that reads it, unless the run walked the tree and
 /// its program source names nothing the run reports: then no code can hold such a name.
 fn test_data(cx: &Hit<'_>, verdict: &mut Verdict) {
-    if cx.source.origin.program_source_quiet {
+    if cx.source.origin.program_source_quiet() {
         return;
     }
     if let Some(kind) = crate::origin::test_data(cx.source.path.as_str()) {

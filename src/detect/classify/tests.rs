@@ -782,7 +782,6 @@ fn packaged_charts_are_never_rewritten() {
         kustomization: None,
         history: None,
         sed_inputs: None,
-        program_source_quiet: false,
         program_source_names: None,
     });
     let mut verdict = safe(Rule::LegacyHost);
