@@ -830,12 +830,27 @@ def render_beside(results: list[Result]) -> str:
         settled_alone = total.regshift_only - total.later - total.gone
         rest = Tally(both=total.both, later=total.later,
                      regshift_only=total.regshift_only - total.beside_rewrites, gone=total.gone)
+        # Entries whose migration rewrote no line of the main score (only program source, say):
+        # every legacy line of theirs that counts was left by a commit that did not decide it.
+        undecided = Tally()
+        for r in results:
+            t = r.tallies["main"]
+            if (split == "all" or r.entry["split"] == split) and not t.both + t.maintainers_only:
+                undecided.add(t)
+        decided = Tally()
+        decided.add(total)
+        for name in ("both", "later", "regshift_only", "gone"):
+            setattr(decided, name, getattr(total, name) - getattr(undecided, name))
         rows.append([split, settled_alone, total.beside_rewrites,
-                     settled_alone - total.beside_rewrites, pct(rest.settled_precision())])
+                     settled_alone - total.beside_rewrites, pct(rest.settled_precision()),
+                     undecided.regshift_only - undecided.later - undecided.gone,
+                     pct(decided.settled_precision())])
     return ("Settled rewrites by regshift alone (main), by whether the maintainers rewrote other "
-            "lines of the same file\n\n"
+            "lines of the same file, and by whether their migration rewrote any line of the "
+            "main score at all\n\n"
             + table(rows, ["split", "settled alone", "beside their rewrites", "elsewhere",
-                           "settled% without those beside"]))
+                           "settled% without those beside", "in entries with no main rewrite",
+                           "settled% without those entries"]))
 
 
 BOOTSTRAP_DRAWS = 4000
