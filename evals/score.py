@@ -832,15 +832,11 @@ def render_beside(results: list[Result]) -> str:
                      regshift_only=total.regshift_only - total.beside_rewrites, gone=total.gone)
         # Entries whose migration rewrote no line of the main score (only program source, say):
         # every legacy line of theirs that counts was left by a commit that did not decide it.
-        undecided = Tally()
+        undecided, decided = Tally(), Tally()
         for r in results:
-            t = r.tallies["main"]
-            if (split == "all" or r.entry["split"] == split) and not t.both + t.maintainers_only:
-                undecided.add(t)
-        decided = Tally()
-        decided.add(total)
-        for name in ("both", "later", "regshift_only", "gone"):
-            setattr(decided, name, getattr(total, name) - getattr(undecided, name))
+            if split == "all" or r.entry["split"] == split:
+                t = r.tallies["main"]
+                (decided if t.both + t.maintainers_only else undecided).add(t)
         rows.append([split, settled_alone, total.beside_rewrites,
                      settled_alone - total.beside_rewrites, pct(rest.settled_precision()),
                      undecided.regshift_only - undecided.later - undecided.gone,
